@@ -1,0 +1,135 @@
+/**
+ * MIME renderer for application/vnd.mwaa.login+json: the login card.
+ *
+ * The bundle holds no token. The button asks the server extension for a fresh
+ * console-SSO URL at click time, so the card works in a notebook reopened days
+ * later, with no kernel running. All data is set as text, never as HTML.
+ */
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+
+import { errorLine, openAirflowUI } from './api';
+
+export const MIME_TYPE = 'application/vnd.mwaa.login+json';
+
+/** The card's data, as %mwaa_login emits it. */
+export interface ILoginCard {
+  environment: string;
+  region: string;
+  profile?: string | null;
+  hostname?: string;
+  airflow_version?: string | null;
+  airflow_identity?: string;
+  iam_identity?: string;
+  webserver_access_mode?: string | null;
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  content = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (content) {
+    node.textContent = content;
+  }
+  return node;
+}
+
+/** Build the card's DOM (exported for the sidebar's look-alike rows). */
+export function buildCard(data: ILoginCard): HTMLElement {
+  const card = el('div', 'mwaa-card');
+  const header = el('div', 'mwaa-card-header');
+  header.appendChild(el('span', 'mwaa-card-logo'));
+  header.appendChild(el('span', 'mwaa-card-title', text(data.environment)));
+  if (data.airflow_version) {
+    header.appendChild(el('span', 'mwaa-badge', `Airflow ${text(data.airflow_version)}`));
+  }
+  card.appendChild(header);
+
+  const rows: [string, unknown][] = [
+    ['Region', data.region],
+    ['Profile', data.profile],
+    ['Web server', data.hostname],
+    ['Airflow user', data.airflow_identity],
+    ['IAM identity', data.iam_identity],
+    ['Access mode', data.webserver_access_mode]
+  ];
+  const table = el('dl', 'mwaa-card-fields');
+  for (const [label, value] of rows) {
+    if (value === null || value === undefined || value === '') {
+      continue;
+    }
+    table.appendChild(el('dt', 'mwaa-card-label', label));
+    table.appendChild(el('dd', 'mwaa-card-value', text(value)));
+  }
+  card.appendChild(table);
+
+  const actions = el('div', 'mwaa-card-actions');
+  const button = el('button', 'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui', 'Open Airflow UI');
+  button.type = 'button';
+  button.title = 'Mint a fresh login link and open the Airflow UI in a new tab';
+  const status = el('span', 'mwaa-card-error');
+  status.setAttribute('role', 'status');
+  button.addEventListener('click', () => {
+    status.textContent = '';
+    button.disabled = true;
+    openAirflowUI({
+      environment: text(data.environment),
+      region: data.region || null,
+      profile: data.profile || null
+    })
+      .catch(error => {
+        status.textContent = errorLine(error);
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+  actions.appendChild(button);
+  actions.appendChild(status);
+  card.appendChild(actions);
+  return card;
+}
+
+/** The widget JupyterLab puts in an output area for our MIME type. */
+export class LoginCardRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(options: IRenderMime.IRendererOptions) {
+    super();
+    this._mimeType = options.mimeType;
+    this.addClass('mwaa-card-output');
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const data = model.data[this._mimeType] as unknown as ILoginCard;
+    this.node.replaceChildren();
+    if (!data || typeof data !== 'object' || !data.environment) {
+      this.node.appendChild(el('div', 'mwaa-card-error', 'Invalid MWAA login card.'));
+      return;
+    }
+    this.node.appendChild(buildCard(data));
+  }
+
+  private _mimeType: string;
+}
+
+export const rendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [MIME_TYPE],
+  createRenderer: options => new LoginCardRenderer(options)
+};
+
+const extension: IRenderMime.IExtension = {
+  id: 'mwaa-magic:login-card',
+  description: 'Renders the MWAA login card emitted by %mwaa_login.',
+  rendererFactory,
+  rank: 0,
+  dataType: 'json'
+};
+
+export default extension;

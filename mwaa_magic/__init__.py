@@ -1,0 +1,39 @@
+"""mwaa_magic: log in to Amazon MWAA from Jupyter.
+
+Entry points only; everything heavy (boto3, httpx, ipywidgets, tornado) loads on first use.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext mwaa_magic``: register ``%mwaa_login``, ``%mwaa`` and ``%%mwaa_cli``."""
+    from .magics import MwaaMagics
+
+    magics = MwaaMagics(shell=ipython)
+    ipython.register_magics(magics)
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    from .magics import MwaaMagics
+
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, MwaaMagics)]
+
+
+def panel(**kwargs):
+    """The environment picker (ipywidgets): choose profile, region and environment, then log in."""
+    from .panel import EnvironmentPicker
+
+    return EnvironmentPicker(**kwargs)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "mwaa_magic.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "mwaa-magic"}]

@@ -1,0 +1,146 @@
+"""``python -m mwaa_magic.emulator install | up | down | env``: a local MWAA for tries and CI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .config import EmulatorConfig
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MWAA_EMULATOR_CACHE") or Path.home() / ".cache" / "mwaa-magic")
+
+
+def state_file() -> Path:
+    return cache_dir() / "emulator.json"
+
+
+def load_config(path: str | None, port: int | None) -> EmulatorConfig:
+    config = EmulatorConfig.from_file(path) if path else EmulatorConfig.default()
+    if port is not None:
+        config.port = port
+        if port == 0:  # all ports free ones: several emulators may run side by side
+            for env in config.environments:
+                env.web_port = 0
+    return config
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    from .install import install
+
+    versions = args.versions or load_config(args.config, None).backend_versions()
+    install(versions, cache_dir())
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    config = load_config(args.config, args.port)
+    if not args.no_airflow:
+        from .install import install
+
+        install(config.backend_versions(), cache_dir())
+    return asyncio.run(_serve(config, args))
+
+
+async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
+    from .server import Emulator
+
+    emulator = Emulator(config, cache_dir=cache_dir(), with_airflow=not args.no_airflow)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    started = time.monotonic()
+    try:
+        starting = asyncio.ensure_future(emulator.start())
+        await asyncio.wait([starting, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            return 130
+        starting.result()
+        print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
+              f"#   eval \"$(python -m mwaa_magic.emulator env)\"", flush=True)
+        print(emulator.export_lines(), flush=True)
+        print("# ready (Ctrl-C stops the emulator and every process it started)", flush=True)
+        if args.state_file:
+            _write_state(Path(args.state_file), emulator)
+        await stop.wait()
+        return 0
+    finally:
+        await emulator.stop()
+        if args.state_file:
+            Path(args.state_file).unlink(missing_ok=True)
+
+
+def _write_state(path: Path, emulator) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": os.getpid(), "settings": emulator.settings()}))
+
+
+def _read_state(path: Path) -> dict | None:
+    try:
+        state = json.loads(path.read_text())
+        os.kill(state["pid"], 0)
+        return state
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    state = _read_state(Path(args.state_file))
+    if state is None:
+        print("No emulator is running: start one with `python -m mwaa_magic.emulator up`.", file=sys.stderr)
+        return 1
+    import shlex
+
+    print("\n".join(f"export {k}={shlex.quote(v)}" for k, v in state["settings"].items()))
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    state = _read_state(Path(args.state_file))
+    if state is None:
+        print("No emulator is running.")
+        return 0
+    os.kill(state["pid"], signal.SIGTERM)
+    for _ in range(300):
+        try:
+            os.kill(state["pid"], 0)
+        except OSError:
+            print("MWAA emulator stopped.")
+            return 0
+        time.sleep(0.1)
+    print("The emulator did not stop within 30 s.", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mwaa_magic.emulator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_install = sub.add_parser("install", help="create the Airflow virtual environments (once)")
+    p_install.add_argument("--config", help="TOML file describing environments and identities")
+    p_install.add_argument("--versions", nargs="*", help="Airflow releases, e.g. 3.0.6 2.10.3")
+    p_install.set_defaults(func=cmd_install)
+    p_up = sub.add_parser("up", help="start the emulator and print the settings a client needs")
+    p_up.add_argument("--config", help="TOML file describing environments and identities (default: the bundled one)")
+    p_up.add_argument("--port", type=int, help="control-plane port; 0 makes every port a free one")
+    p_up.add_argument("--no-airflow", action="store_true", help="control plane only: no web servers, no Airflow")
+    p_up.add_argument("--state-file", default=str(state_file()), help="where `env` and `down` find the running emulator ('' for none)")
+    p_up.set_defaults(func=cmd_up)
+    for name, func, text in (("env", cmd_env, "print the running emulator's settings"), ("down", cmd_down, "stop the running emulator")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--state-file", default=str(state_file()))
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""One real Airflow release (api-server or webserver + scheduler) on loopback, shared by environments."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .install import _base_env, template_dir, venv_dir
+
+ROLE_USERS = {"Admin": "admin", "Op": "op", "User": "user", "Viewer": "viewer", "Public": "viewer"}
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def dags_folder() -> Path:
+    return Path(__file__).with_name("dags")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def airflow_environment(version: str, home: Path, db: Path, port: int, secret: str,
+                        cache_dir: Path | None = None) -> dict[str, str]:
+    """The environment variables every Airflow process of this backend runs with."""
+    venv = venv_dir(version, cache_dir)
+    env = _base_env()
+    env.update({
+        "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "2",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    })
+    if version.startswith("3."):
+        env.update({
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__CORE__AUTH_MANAGER":
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,op:op,user:user,viewer:viewer",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secret,
+            "AIRFLOW__API_AUTH__JWT_ISSUER": "mwaa-emulator",
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}/",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        })
+    else:
+        env.update({
+            "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
+            "AIRFLOW__WEBSERVER__SECRET_KEY": secret,
+            "AIRFLOW__WEBSERVER__WORKERS": "1",
+            "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
+            "AIRFLOW__WEBSERVER__SESSION_LIFETIME_MINUTES": "1440",
+            "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
+            "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
+            "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
+            "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session",
+            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
+        })
+    return env
+
+
+def _jwt_expiry(token: str) -> float:
+    try:
+        payload = token.split(".")[1]
+        return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
+    except (IndexError, KeyError, ValueError):
+        return time.time() + 3600
+
+
+class AirflowBackend:
+    """A real Airflow of one release, started in ``workdir``; each process in its own process group."""
+
+    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None) -> None:
+        self.version = version
+        self.major = int(version.split(".")[0])
+        self.workdir = Path(workdir)
+        self.cache_dir = cache_dir
+        self.port = 0
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._env: dict[str, str] = {}
+        self._passwords: dict[str, str] = {}
+        self._creds: dict[str, tuple[str, str, float]] = {}  # role -> (cookie name, value, expires_at)
+        self._lock = asyncio.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_prefix(self) -> str:
+        return "/api/v2" if self.major >= 3 else "/api/v1"
+
+    @property
+    def venv(self) -> Path:
+        return venv_dir(self.version, self.cache_dir)
+
+    def start(self) -> None:
+        """Copy the template DB, write the config and spawn the processes; returns at once."""
+        template = template_dir(self.version, self.cache_dir)
+        if not (template / "airflow.db").is_file():
+            raise RuntimeError(f"Airflow {self.version} is not installed: run `python -m mwaa_magic.emulator install`")
+        home = self.workdir / "home"
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        db = self.workdir / "airflow.db"
+        shutil.copyfile(template / "airflow.db", db)
+        self._passwords = json.loads((template / "users.json").read_text())
+        self.port = self.port or free_port()
+        self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
+        if self.major >= 3:
+            self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
+            (home / "passwords.json").write_text(json.dumps(self._passwords))
+            commands = {
+                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+                "scheduler": ["scheduler"],
+                "dag-processor": ["dag-processor"],
+            }
+        else:
+            commands = {
+                "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+                "scheduler": ["scheduler"],
+            }
+        for name, argv in commands.items():
+            log = open(self.workdir / "logs" / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(
+                [str(self.venv / "bin" / "airflow"), *argv], env=self._env, cwd=self.workdir,
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            log.close()
+
+    async def wait_ready(self, timeout: float = 90.0) -> None:
+        """Wait until the web server answers its health check; raise if a process died or on timeout."""
+        url = self.base_url + ("/api/v2/monitor/health" if self.major >= 3 else "/health")
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                for name, proc in self.procs.items():
+                    if proc.poll() is not None:
+                        raise RuntimeError(f"airflow {name} exited ({proc.returncode}); see {self.workdir}/logs")
+                try:
+                    if (await client.get(url)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; see {self.workdir}/logs")
+
+    def pids(self) -> list[int]:
+        """Every live process of this backend (process-group leaders and their descendants)."""
+        groups = {p.pid for p in self.procs.values() if p.poll() is None}
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.getpgid(int(entry.name)) in groups:
+                        found.append(int(entry.name))
+                except ProcessLookupError:
+                    pass
+        return found
+
+    def stop(self, grace: float = 5.0) -> None:
+        """SIGTERM every process group started, SIGKILL what is left after ``grace`` seconds."""
+        groups = [p.pid for p in self.procs.values()]
+        for pgid in groups:
+            _killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            for proc in self.procs.values():
+                proc.poll()
+            if not any(_group_alive(g) for g in groups):
+                break
+            time.sleep(0.1)
+        for pgid in groups:
+            _killpg(pgid, signal.SIGKILL)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.procs.clear()
+        self._creds.clear()
+
+    async def login(self, role: str, fresh: bool = False) -> tuple[str, str]:
+        """(cookie name, value) of a fresh or cached Airflow credential for a user with ``role``."""
+        user = ROLE_USERS.get(role)
+        if user is None:
+            raise ValueError(f"unknown Airflow role {role!r}")
+        cached = self._creds.get(role)
+        if not fresh and cached and cached[2] > time.time() + 60:
+            return cached[0], cached[1]
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0) as client:
+            if self.major >= 3:
+                resp = await client.post("/auth/token", json={"username": user, "password": self._passwords[user]})
+                resp.raise_for_status()
+                token = resp.json()["access_token"]
+                cred = ("_token", token, _jwt_expiry(token))
+            else:
+                page = await client.get("/login/")
+                match = _CSRF.search(page.text)
+                if not match:
+                    raise RuntimeError("Airflow 2 login page has no csrf_token")
+                resp = await client.post("/login/", data={
+                    "username": user, "password": self._passwords[user], "csrf_token": match.group(1)})
+                session = resp.cookies.get("session") or client.cookies.get("session")
+                if resp.status_code != 302 or not session or "/login" in resp.headers.get("location", ""):
+                    raise RuntimeError(f"Airflow 2 login of {user} failed ({resp.status_code})")
+                cred = ("session", session, time.time() + 23 * 3600)
+        if not fresh or role not in self._creds:
+            self._creds[role] = cred
+        return cred[0], cred[1]
+
+    def auth_headers(self, name: str, value: str) -> dict[str, str]:
+        """Request headers carrying a credential from ``login``."""
+        return {"Authorization": f"Bearer {value}"} if name == "_token" else {"Cookie": f"{name}={value}"}
+
+    async def rest_call(self, role: str, method: str, path: str, query: dict | None = None,
+                        body: object = None, timeout: float = 10.0) -> tuple[int, object]:
+        """Call Airflow's REST API (``path`` relative to /api/v1 or /api/v2) as a user with ``role``."""
+        url = self.base_url + self.api_prefix + "/" + path.lstrip("/")
+        for attempt in (0, 1):
+            name, value = await self.login(role, fresh=attempt == 1)
+            if attempt:
+                self._creds[role] = (name, value, time.time() + 3600)
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                resp = await client.request(method.upper(), url, params=query or None,
+                                            json=body if body is not None else None,
+                                            headers=self.auth_headers(name, value))
+            if resp.status_code != 401:
+                break
+        try:
+            return resp.status_code, resp.json()
+        except ValueError:
+            return resp.status_code, resp.text
+
+    async def run_cli(self, argv: list[str], timeout: float = 60.0) -> tuple[int, bytes, bytes]:
+        """Run ``airflow <argv>`` in the venv with this backend's environment (no shell)."""
+        proc = await asyncio.create_subprocess_exec(
+            str(self.venv / "bin" / "airflow"), *argv, env=self._env, cwd=self.workdir,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        except asyncio.TimeoutError:
+            _killpg(proc.pid, signal.SIGKILL)
+            out, err = await proc.communicate()
+            return 124, out, err + b"\ncommand timed out"
+        return proc.returncode or 0, out, err
+
+    async def seed_dag_runs(self, dag_id: str, count: int) -> None:
+        """Insert ``count`` finished (success) runs of ``dag_id`` straight into the metadata DB."""
+        script = Path(__file__).with_name("_seed_runs.py")
+        proc = await asyncio.create_subprocess_exec(
+            str(self.venv / "bin" / "python"), str(script), dag_id, str(count), env=self._env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        out, err = await proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f"seeding runs failed: {err.decode()[-2000:]}")
+
+
+def _killpg(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True

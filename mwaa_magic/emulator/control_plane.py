@@ -1,0 +1,278 @@
+"""MWAA's control plane (rest-json, SigV4, service ``airflow``) as a tornado application."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import tornado.web
+
+from .config import EmulatorConfig, EnvironmentConfig, IdentityConfig
+from .knobs import Knobs
+from .sigv4 import SignatureRejected, verify
+from .tokens import TokenSigner
+
+NAME_PATTERN = re.compile(r"[a-zA-Z][0-9a-zA-Z\-_]*")
+METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
+MAX_REST_RESPONSE = 6 * 1024 * 1024
+REST_TIMEOUT = 10.0
+CREATED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc).timestamp()
+
+
+class AwsError(Exception):
+    """An error answered the way AWS answers it: status, ``x-amzn-ErrorType`` and a JSON body."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+@dataclass
+class ControlState:
+    """Everything the handlers share."""
+
+    config: EmulatorConfig
+    signer: TokenSigner
+    knobs: Knobs
+    web_urls: dict[str, str] = field(default_factory=dict)  # environment name -> http://127.0.0.1:PORT
+    rest_call: Callable[..., Any] | None = None  # async (env, role, method, path, query, body) -> (status, data)
+
+
+class MwaaHandler(tornado.web.RequestHandler):
+    """Base handler: latency, SigV4, fault injection, AWS-shaped errors."""
+
+    operation = "Unknown"
+
+    def initialize(self, state: ControlState) -> None:
+        self.state = state
+        self.identity: IdentityConfig | None = None
+        self.region = state.config.region
+
+    async def prepare(self) -> None:
+        if self.state.knobs.control_latency:
+            await asyncio.sleep(self.state.knobs.control_latency)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("x-amzn-RequestId", self._request_id())
+        url = f"{self.request.protocol}://{self.request.host}{self.request.uri}"
+        try:
+            signed = verify(self.request.method, url, dict(self.request.headers), self.request.body, self._secret_for)
+        except SignatureRejected as exc:
+            raise AwsError(403, exc.code, exc.message) from None
+        self.identity = self.state.config.identity(signed.access_key_id)
+        self.region = signed.region
+        fault = self.state.knobs.take_fault(self.operation)
+        if fault:
+            raise AwsError(fault.status, fault.error, fault.message)
+
+    def _secret_for(self, access_key_id: str) -> str | None:
+        identity = self.state.config.identity(access_key_id)
+        return identity.secret_access_key if identity else None
+
+    def _request_id(self) -> str:
+        return f"{id(self.request):032x}"[-32:]
+
+    # --- shared checks -------------------------------------------------------------------------
+    def check_name(self, name: str) -> str:
+        if not (1 <= len(name) <= 80):
+            raise AwsError(400, "ValidationException", f"1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
+        if not NAME_PATTERN.fullmatch(name):
+            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][0-9a-zA-Z-_]*")
+        return name
+
+    def arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:airflow:{self.region}:{self.state.config.account_id}:{kind}/{name}"
+
+    def deny(self, action: str, resource: str) -> AwsError:
+        service = "sts" if self.identity.iam_identity.startswith("assumed-role/") else "iam"
+        principal = f"arn:aws:{service}::{self.state.config.account_id}:{self.identity.iam_identity}"
+        return AwsError(403, "AccessDeniedException", f"User: {principal} is not authorized to perform: airflow:{action} on resource: {resource}")
+
+    def require(self, action: str, resource: str) -> None:
+        if not self.identity.may(action):
+            raise self.deny(action, resource)
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        env = self.state.config.environment(self.check_name(name), self.region)
+        if env is None:
+            raise AwsError(404, "ResourceNotFoundException", f"Environment {name} not found.")
+        return env
+
+    def role_on(self, env: EnvironmentConfig, action: str) -> str:
+        """The Airflow role the caller may take on ``env`` for ``action``, or AccessDenied."""
+        role = self.identity.role_for(env.name)
+        if role is None or not self.identity.may(action):
+            raise self.deny(action, self.arn("role", f"{env.name}/{role or 'Admin'}"))
+        if env.status != "AVAILABLE":
+            raise AwsError(400, "ValidationException", f"Environment {env.name} is not available (status: {env.status}).")
+        return role
+
+    def reply(self, data: dict) -> None:
+        self.finish(json.dumps(data))
+
+    # --- errors --------------------------------------------------------------------------------
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if not isinstance(exc, AwsError):
+            if isinstance(exc, tornado.web.HTTPError) and exc.status_code == 405:
+                exc = AwsError(405, "MethodNotAllowedException", f"{self.request.method} is not allowed here.")
+            elif isinstance(exc, tornado.web.HTTPError) and exc.status_code < 500:
+                exc = AwsError(exc.status_code, "ValidationException", exc.log_message or "Bad request.")
+            else:
+                exc = AwsError(500, "InternalServerException", "An internal error occurred.")
+        self.set_status(exc.status)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("x-amzn-ErrorType", exc.code)
+        self.finish(json.dumps({"message": exc.message, **exc.extra}))
+
+    def log_exception(self, typ, value, tb) -> None:  # expected AWS errors are not server failures
+        if not isinstance(value, AwsError):
+            super().log_exception(typ, value, tb)
+
+
+class WebTokenHandler(MwaaHandler):
+    operation = "CreateWebLoginToken"
+
+    async def post(self, name: str) -> None:
+        env = self.environment(name)
+        role = self.role_on(env, self.operation)
+        token = self.state.signer.mint("web", env.name, env.region, self.identity.iam_identity, role, self.state.knobs.token_lifetime)
+        self.state.knobs.remember_secret(token)
+        self.reply({
+            "WebToken": token,
+            "WebServerHostname": env.hostname,
+            "IamIdentity": self.identity.iam_identity,
+            "AirflowIdentity": airflow_user(role),
+        })
+
+
+class CliTokenHandler(MwaaHandler):
+    operation = "CreateCliToken"
+
+    async def post(self, name: str) -> None:
+        env = self.environment(name)
+        role = self.role_on(env, self.operation)
+        token = self.state.signer.mint("cli", env.name, env.region, self.identity.iam_identity, role, self.state.knobs.token_lifetime)
+        self.state.knobs.remember_secret(token)
+        self.reply({"CliToken": token, "WebServerHostname": env.hostname})
+
+
+class ListEnvironmentsHandler(MwaaHandler):
+    operation = "ListEnvironments"
+
+    async def get(self) -> None:
+        self.require(self.operation, self.arn("environment", "*"))
+        try:
+            limit = int(self.get_query_argument("MaxResults", "25"))
+            start = int(base64.urlsafe_b64decode(self.get_query_argument("NextToken", "") or "MA==").decode())
+        except ValueError:
+            raise AwsError(400, "ValidationException", "Invalid MaxResults or NextToken.") from None
+        if not 1 <= limit <= 25:
+            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 25")
+        names = [e.name for e in self.state.config.environments if e.region == self.region]
+        page = {"Environments": names[start:start + limit]}
+        if start + limit < len(names):
+            page["NextToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        self.reply(page)
+
+
+class GetEnvironmentHandler(MwaaHandler):
+    operation = "GetEnvironment"
+
+    async def get(self, name: str) -> None:
+        self.check_name(name)
+        self.require(self.operation, self.arn("environment", name))
+        env = self.environment(name)
+        self.reply({"Environment": describe(env, self.arn("environment", env.name), self.state.config.account_id)})
+
+
+class InvokeRestApiHandler(MwaaHandler):
+    operation = "InvokeRestApi"
+
+    async def post(self, name: str) -> None:
+        env = self.environment(name)
+        role = self.role_on(env, self.operation)
+        try:
+            request = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
+        if not isinstance(request, dict):
+            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        path, method = request.get("Path"), request.get("Method")
+        if not isinstance(path, str) or not 1 <= len(path) <= 64:
+            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length between 1 and 64")
+        if method not in METHODS:
+            raise AwsError(400, "ValidationException", f"1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: {list(METHODS)}")
+        query = request.get("QueryParameters") or {}
+        try:
+            status, data = await asyncio.wait_for(
+                self.state.rest_call(env, role, method, path, query, request.get("Body")), REST_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise AwsError(400, "RestApiServerException", "The Apache Airflow REST API call timed out after 10 seconds.", RestApiStatusCode=504, RestApiResponse={"detail": "timeout"}) from None
+        if len(json.dumps(data)) > MAX_REST_RESPONSE:
+            raise AwsError(400, "RestApiServerException", "The Apache Airflow REST API response exceeds the 6 MB limit.", RestApiStatusCode=413, RestApiResponse={"detail": "response too large"})
+        if status >= 500:
+            raise AwsError(400, "RestApiServerException", "Apache Airflow REST API server error.", RestApiStatusCode=status, RestApiResponse=data)
+        if status >= 400:
+            raise AwsError(400, "RestApiClientException", "Apache Airflow REST API client error.", RestApiStatusCode=status, RestApiResponse=data)
+        self.reply({"RestApiStatusCode": status, "RestApiResponse": data})
+
+
+class UnknownOperationHandler(MwaaHandler):
+    """Any other route: AWS answers UnknownOperationException (after checking the signature)."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        raise AwsError(404, "UnknownOperationException", "The requested operation does not exist.")
+
+
+def airflow_user(role: str) -> str:
+    """The Airflow user an Airflow role logs in as (the emulator's Airflow has one user per role)."""
+    return role.lower()
+
+
+def describe(env: EnvironmentConfig, arn: str, account_id: str) -> dict:
+    """The ``Environment`` structure of GetEnvironment."""
+    data: dict[str, Any] = {
+        "Name": env.name,
+        "Arn": arn,
+        "Status": env.status,
+        "AirflowVersion": env.airflow_version,
+        "CreatedAt": CREATED_AT,
+        "EnvironmentClass": "mw1.small",
+        "ExecutionRoleArn": f"arn:aws:iam::{account_id}:role/service-role/AmazonMWAA-{env.name}-role",
+        "ServiceRoleArn": f"arn:aws:iam::{account_id}:role/aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA",
+        "SourceBucketArn": f"arn:aws:s3:::airflow-{env.name.lower()}",
+        "DagS3Path": "dags",
+        "WebserverAccessMode": env.webserver_access_mode,
+        "EndpointManagement": "SERVICE",
+        "MinWorkers": 1,
+        "MaxWorkers": 10,
+        "Schedulers": 2,
+        "Tags": env.tags,
+    }
+    if env.status == "AVAILABLE":
+        data["WebserverUrl"] = env.hostname
+    return data
+
+
+def make_control_app(state: ControlState, extra_handlers: list | None = None) -> tornado.web.Application:
+    """The MWAA API, after ``extra_handlers`` (the orchestrator's admin routes)."""
+    kw = {"state": state}
+    return tornado.web.Application(
+        [
+            *(extra_handlers or []),
+            (r"/webtoken/([^/]*)", WebTokenHandler, kw),
+            (r"/clitoken/([^/]*)", CliTokenHandler, kw),
+            (r"/restapi/([^/]*)", InvokeRestApiHandler, kw),
+            (r"/environments", ListEnvironmentsHandler, kw),
+            (r"/environments/([^/]*)", GetEnvironmentHandler, kw),
+        ],
+        default_handler_class=UnknownOperationHandler,
+        default_handler_args=kw,
+        max_body_size=10 * 1024 * 1024,
+    )

@@ -1,0 +1,139 @@
+"""The orchestrator: control plane, one web server per environment, real Airflow behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import tempfile
+from pathlib import Path
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from .admin import AdminHandler
+from .config import EmulatorConfig, EnvironmentConfig
+from .control_plane import ControlState, make_control_app
+from .knobs import Knobs
+from .tokens import TokenSigner
+
+WEBSERVER_URLS_VARIABLE = "MWAA_MAGIC_WEBSERVER_URLS"
+
+
+class Emulator:
+    """A local MWAA. ``await start()``, read ``settings()``, ``await stop()``."""
+
+    def __init__(self, config: EmulatorConfig, workdir: Path | None = None, cache_dir: Path | None = None,
+                 with_airflow: bool = True) -> None:
+        self.config = config
+        self.knobs = Knobs()
+        self.signer = TokenSigner()
+        self.with_airflow = with_airflow
+        self.cache_dir = cache_dir
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="mwaa-emulator-")
+        self.workdir = Path(workdir or self._tmp.name)
+        self.backends: dict = {}  # Airflow release -> AirflowBackend
+        self.sessions = None  # webserver.SessionBook shared by the web servers
+        self.web_urls: dict[tuple[str, str], str] = {}  # (region, name) -> base URL
+        self.control_url = ""
+        self._servers: list[tornado.httpserver.HTTPServer] = []
+
+    # --- life cycle ----------------------------------------------------------------------------
+    async def start(self, ready_timeout: float = 180.0) -> None:
+        state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
+        app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+        port = self._listen(app, self.config.port)
+        self.control_url = f"http://{self.config.host}:{port}"
+        if self.with_airflow:
+            await self._start_airflow(ready_timeout)
+
+    async def _start_airflow(self, ready_timeout: float) -> None:
+        from .airflow_backend import AirflowBackend
+        from . import webserver
+
+        for version in self.config.backend_versions():
+            backend = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
+            self.backends[version] = backend
+            backend.start()
+        self.sessions = webserver.SessionBook(self.knobs)
+        for env in self._available():
+            app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
+            port = self._listen(app, env.web_port)
+            self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
+        await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
+
+    async def stop(self) -> None:
+        for server in self._servers:
+            server.stop()
+        await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def _listen(self, app: tornado.web.Application, port: int) -> int:
+        sockets = tornado.netutil.bind_sockets(port, self.config.host)
+        server = tornado.httpserver.HTTPServer(app, xheaders=False)
+        server.add_sockets(sockets)
+        self._servers.append(server)
+        return sockets[0].getsockname()[1]
+
+    def _available(self) -> list[EnvironmentConfig]:
+        return [e for e in self.config.environments if e.status == "AVAILABLE"]
+
+    # --- what clients need -----------------------------------------------------------------------
+    def settings(self, identity_index: int = 0) -> dict[str, str]:
+        """The environment variables a client needs (standard AWS settings + the web-server address setting)."""
+        identity = self.config.identities[identity_index]
+        settings = {
+            "AWS_ENDPOINT_URL_MWAA": self.control_url,
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            "AWS_ACCESS_KEY_ID": identity.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": identity.secret_access_key,
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_REGION": self.config.region,
+            "MWAA_EMULATOR_URL": self.control_url,
+        }
+        if self.web_urls:
+            settings[WEBSERVER_URLS_VARIABLE] = ",".join(
+                f"{env.hostname}={self.web_urls[(env.region, env.name)]}"
+                for env in self._available() if (env.region, env.name) in self.web_urls)
+        return settings
+
+    def export_lines(self) -> str:
+        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.settings().items())
+
+    def describe(self) -> dict:
+        return {
+            "control_url": self.control_url,
+            "region": self.config.region,
+            "settings": self.settings(),
+            "environments": [
+                {"name": e.name, "region": e.region, "status": e.status, "airflow_version": e.airflow_version,
+                 "backend_version": e.backend_version, "hostname": e.hostname,
+                 "webserver_access_mode": e.webserver_access_mode,
+                 "web_url": self.web_urls.get((e.region, e.name))}
+                for e in self.config.environments
+            ],
+            "identities": [
+                {"access_key_id": i.access_key_id, "secret_access_key": i.secret_access_key,
+                 "iam_identity": i.iam_identity, "roles": i.roles, "deny": i.deny}
+                for i in self.config.identities
+            ],
+            "knobs": self.knobs.snapshot(),
+        }
+
+    # --- hooks used by the control plane and the admin API --------------------------------------
+    async def _rest_call(self, env: EnvironmentConfig, role: str, method: str, path: str, query: dict, body) -> tuple[int, object]:
+        backend = self.backends.get(env.backend_version)
+        if backend is None:
+            return 503, {"detail": "This emulator runs without Airflow (--no-airflow)."}
+        return await backend.rest_call(role, method, path, query, body)
+
+    def expire_sessions(self) -> None:
+        if self.sessions is not None:
+            self.sessions.expire_all_sessions()
+
+    async def seed_dag_runs(self, environment: str, dag_id: str, count: int) -> None:
+        env = next((e for e in self._available() if e.name == environment), None)
+        if env is None or env.backend_version not in self.backends:
+            raise tornado.web.HTTPError(404, f"no running environment {environment}")
+        await self.backends[env.backend_version].seed_dag_runs(dag_id, count)

@@ -1,0 +1,100 @@
+"""One exception family. Each error carries the single line a user sees; none holds a secret."""
+
+from __future__ import annotations
+
+
+class MwaaError(Exception):
+    """Base class: ``str(error)`` is a short, actionable, secret-free message."""
+
+    code = "MwaaError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, str]:
+        """The ``{code, message}`` shape used by the server extension."""
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidEnvironmentName(MwaaError):
+    code = "InvalidEnvironmentName"
+
+
+class InvalidHostname(MwaaError):
+    code = "InvalidHostname"
+
+
+class EnvironmentNotFound(MwaaError):
+    code = "EnvironmentNotFound"
+
+
+class EnvironmentNotAvailable(MwaaError):
+    code = "EnvironmentNotAvailable"
+
+
+class AccessDenied(MwaaError):
+    code = "AccessDenied"
+
+
+class NoCredentials(MwaaError):
+    code = "NoCredentials"
+
+
+class ExpiredCredentials(MwaaError):
+    code = "ExpiredCredentials"
+
+
+class NoRegion(MwaaError):
+    code = "NoRegion"
+
+
+class ProfileNotFound(MwaaError):
+    code = "ProfileNotFound"
+
+
+class ServiceError(MwaaError):
+    """MWAA answered with ValidationException, InternalServerException, throttling..."""
+
+    code = "ServiceError"
+
+
+class ControlPlaneUnreachable(MwaaError):
+    code = "ControlPlaneUnreachable"
+
+
+class WebServerUnreachable(MwaaError):
+    code = "WebServerUnreachable"
+
+
+class LoginFailed(MwaaError):
+    code = "LoginFailed"
+
+
+class SessionExpired(MwaaError):
+    code = "SessionExpired"
+
+
+class AirflowApiError(MwaaError):
+    """A follow-up Airflow REST call failed; ``status`` is Airflow's HTTP status."""
+
+    code = "AirflowApiError"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RestApiLimitExceeded(AirflowApiError):
+    code = "RestApiLimitExceeded"
+
+
+class CliCommandFailed(MwaaError):
+    code = "CliCommandFailed"
+
+
+class NoSession(MwaaError):
+    code = "NoSession"
