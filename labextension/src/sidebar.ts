@@ -54,9 +54,9 @@ export class MwaaSidebar extends Widget {
 
     const header = el('div', 'mwaa-sidebar-header');
     header.appendChild(el('span', 'mwaa-sidebar-title', 'MWAA environments'));
-    this._busy = el('span', 'mwaa-busy');
-    this._busy.title = 'Loading';
-    header.appendChild(this._busy);
+    const busy = el('span', 'mwaa-busy');
+    busy.title = 'Loading';
+    header.appendChild(busy);
     const refresh = el('button', 'jp-Button jp-mod-minimal mwaa-refresh', '\u21bb');
     refresh.type = 'button';
     refresh.title = 'Refresh the environment list';
@@ -213,7 +213,6 @@ export class MwaaSidebar extends Widget {
   private _config: IMwaaConfig | null = null;
   private _profile: HTMLSelectElement;
   private _region: HTMLSelectElement;
-  private _busy: HTMLElement;
   private _error: HTMLElement;
   private _list: HTMLElement;
   private _loaded = false;
