@@ -1,0 +1,127 @@
+"""pytest fixtures for a local MWAA: use them in your own tests too.
+
+``mwaa_emulator`` (session scope) starts ``python -m mwaa_magic.emulator up`` once, on free ports;
+``mwaa_env`` (function scope) points boto3 and mwaa_magic at it and resets its knobs afterwards.
+Options: ``--mwaa-emulator-config FILE`` (or ini ``mwaa_emulator_config``), ``--mwaa-emulator-no-airflow``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .admin import EmulatorAdmin
+
+# Settings that would make boto3 look elsewhere than the emulator.
+CLEARED_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
+
+
+@dataclass
+class RunningEmulator:
+    """A running emulator process: its client settings, admin API and state."""
+
+    process: subprocess.Popen
+    env: dict[str, str]
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def admin(self) -> EmulatorAdmin:
+        if not hasattr(self, "_admin"):
+            self._admin = EmulatorAdmin(self.env["MWAA_EMULATOR_URL"])
+        return self._admin
+
+    def state(self) -> dict:
+        return self.admin.state()
+
+    def environment(self, name: str) -> dict:
+        return next(e for e in self.state()["environments"] if e["name"] == name)
+
+    def identity_env(self, index: int) -> dict[str, str]:
+        """The settings for another configured identity (0 is the default admin)."""
+        identity = self.state()["identities"][index]
+        return {**self.env, "AWS_ACCESS_KEY_ID": identity["access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": identity["secret_access_key"]}
+
+    def client_env(self, tmp_home: Path | None = None) -> dict[str, str]:
+        """A full process environment for a kernel or server that must talk to this emulator."""
+        env = {k: v for k, v in os.environ.items() if k not in CLEARED_SETTINGS}
+        env.update(self.env)
+        empty = str((tmp_home or Path(os.devnull)))
+        env.setdefault("AWS_CONFIG_FILE", os.path.join(empty, "config") if tmp_home else os.devnull)
+        env.setdefault("AWS_SHARED_CREDENTIALS_FILE", os.path.join(empty, "credentials") if tmp_home else os.devnull)
+        return env
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_emulator(config: str | None = None, with_airflow: bool = True, timeout: float = 600) -> RunningEmulator:
+    """Start ``python -m mwaa_magic.emulator up --port 0`` and wait until it prints its settings."""
+    command = [sys.executable, "-m", "mwaa_magic.emulator", "up", "--port", "0", "--state-file", ""]
+    if config:
+        command += ["--config", str(config)]
+    if not with_airflow:
+        command.append("--no-airflow")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    running = RunningEmulator(process, {})
+    deadline = time.monotonic() + timeout
+    for line in process.stdout:
+        running.output.append(line)
+        if line.startswith("export "):
+            name, _, value = line[len("export "):].strip().partition("=")
+            running.env[name] = value.strip("'")
+        if line.startswith("# ready"):
+            break
+        if time.monotonic() > deadline:
+            break
+    if not line.startswith("# ready"):
+        running.stop()
+        raise RuntimeError("the MWAA emulator did not start:\n" + "".join(running.output[-40:]))
+    # keep draining its output so it never blocks on a full pipe
+    threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
+    return running
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mwaa-emulator")
+    group.addoption("--mwaa-emulator-config", default=None, help="TOML config for the mwaa_emulator fixture")
+    group.addoption("--mwaa-emulator-no-airflow", action="store_true", help="control plane only")
+    parser.addini("mwaa_emulator_config", "TOML config for the mwaa_emulator fixture", default=None)
+
+
+@pytest.fixture(scope="session")
+def mwaa_emulator(request: pytest.FixtureRequest):
+    """A local MWAA for the whole test session (real Airflow unless --mwaa-emulator-no-airflow)."""
+    config = request.config.getoption("--mwaa-emulator-config") or request.config.getini("mwaa_emulator_config")
+    running = start_emulator(config or None, with_airflow=not request.config.getoption("--mwaa-emulator-no-airflow"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def mwaa_env(mwaa_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch):
+    """Point boto3 (and mwaa_magic) at the emulator for one test; reset its knobs afterwards."""
+    for name in CLEARED_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    for name, value in mwaa_emulator.env.items():
+        monkeypatch.setenv(name, value)
+    yield mwaa_emulator
+    mwaa_emulator.admin.reset()
