@@ -83,6 +83,7 @@ def _make_template(version: str, cache_dir: Path | None, timings: dict[str, floa
         _step(timings, "dags reserialize", [airflow, "dags", "reserialize"], env)
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
         if version.startswith("2."):
+            _step(timings, "sync-perm", [airflow, "sync-perm"], env)  # creates the Op/User/Viewer roles
             for role in ROLES:
                 name = role.lower()
                 _step(timings, f"users create {name}", [
