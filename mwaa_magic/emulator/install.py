@@ -13,6 +13,11 @@ from pathlib import Path
 
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
+# Pins installed after apache-airflow: plain pip picks releases newer than the Airflow release knows.
+# Airflow 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
+EXTRA_REQUIREMENTS = {
+    "3.0.6": ["fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7"],
+}
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:
@@ -55,6 +60,9 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
         print(f"airflow {version}: reusing the venv {venv}", flush=True)
+    if EXTRA_REQUIREMENTS.get(version):
+        _step(timings, "pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                                    "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
     _make_template(version, cache_dir, timings)
     (venv / MARKER).write_text(json.dumps({"version": version, "timings": timings}, indent=1))
     print(f"airflow {version}: ready in {venv} ({sum(timings.values()):.1f} s)", flush=True)
