@@ -1,0 +1,304 @@
+"""AirflowSession: an MWAA environment's Airflow REST API, logged in, with helpers that hide v1/v2 differences."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, MutableMapping
+from urllib.parse import quote
+
+from . import errors
+from .transport import Transport
+
+PAGE_SIZE = 100  # Airflow's default maximum_page_limit
+PAGE_WORKERS = 16
+FINISHED = ("success", "failed")
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    """Who is logged in where; no secret in here."""
+
+    environment: str
+    region: str
+    profile: str | None
+    hostname: str
+    iam_identity: str
+    airflow_identity: str
+    airflow_version: str | None
+    webserver_access_mode: str | None
+    logged_in_at: float
+    transport: str = "token"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment, "region": self.region, "profile": self.profile,
+            "hostname": self.hostname, "iam_identity": self.iam_identity, "airflow_identity": self.airflow_identity,
+            "airflow_version": self.airflow_version, "webserver_access_mode": self.webserver_access_mode,
+            "transport": self.transport,
+        }
+
+
+class Progress:
+    """Where ``wait`` reports; the magics layer swaps in a notebook display."""
+
+    def update(self, text: str) -> None:
+        print(f"\r{text}", end="", flush=True)
+
+    def close(self, text: str) -> None:
+        print(f"\r{text}", flush=True)
+
+
+class AirflowSession:
+    """A logged-in Airflow REST session of one MWAA environment."""
+
+    SESSION_LIFETIME = 12 * 3600.0
+
+    def __init__(self, info: LoginInfo, transport: Transport, plane=None, webserver_urls: str | None = None) -> None:
+        self.info = info
+        self._transport = transport
+        self._plane = plane
+        self._webserver_urls = webserver_urls
+        self.progress_factory: Callable[[], Progress] = Progress
+
+    # --- identity ------------------------------------------------------------------------------
+    @property
+    def environment(self) -> str:
+        return self.info.environment
+
+    @property
+    def major(self) -> int:
+        return self._transport.major
+
+    @property
+    def api_root(self) -> str:
+        return "/api/v2" if self.major >= 3 else "/api/v1"
+
+    @property
+    def expires_at(self) -> float:
+        return self.info.logged_in_at + self.SESSION_LIFETIME
+
+    def __repr__(self) -> str:
+        expires = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.expires_at))
+        return (f"<AirflowSession {self.info.environment} ({self.info.region}) host={self.info.hostname} "
+                f"identity={self.info.airflow_identity} airflow={self.info.airflow_version or self.major} "
+                f"transport={self.info.transport} session-expires~{expires}>")
+
+    # --- raw REST --------------------------------------------------------------------------------
+    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> Any:
+        """Call ``path`` (relative to the REST API root: ``/dags``) and return the parsed answer, or raise."""
+        if not path.startswith("/"):
+            path = "/" + path
+        status, data = self._transport.request(method, path, _clean(params), body, text)
+        if status >= 400:
+            raise api_error(method, path, status, data, self.info.airflow_identity)
+        return data
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params)
+
+    def post(self, path: str, json: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, params, json)
+
+    def patch(self, path: str, json: Any = None, **params: Any) -> Any:
+        return self.request("PATCH", path, params, json)
+
+    def put(self, path: str, json: Any = None, **params: Any) -> Any:
+        return self.request("PUT", path, params, json)
+
+    def delete(self, path: str, **params: Any) -> Any:
+        return self.request("DELETE", path, params)
+
+    def paged(self, path: str, key: str, limit: int | None = None, **params: Any) -> list[dict]:
+        """All items of a paged collection (``limit``/``offset``), later pages fetched concurrently."""
+        size = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
+        first = self.get(path, limit=size, offset=0, **params)
+        items = list(first.get(key, []))
+        total = first.get("total_entries", len(items))
+        wanted = min(total, limit) if limit else total
+        offsets = list(range(len(items), wanted, size)) if len(items) == size else []
+        if offsets:
+            with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(offsets))) as pool:
+                for page in pool.map(lambda o: self.get(path, limit=size, offset=o, **params).get(key, []), offsets):
+                    items.extend(page)
+        return items[:wanted]
+
+    # --- DAGs and runs -------------------------------------------------------------------------
+    def dags(self, only_active: bool = True, **params: Any) -> list[dict]:
+        """Every DAG (id, paused, schedule, tags, ...)."""
+        return self.paged("/dags", "dags", only_active=only_active, **params)
+
+    def dag(self, dag_id: str) -> dict:
+        return self.get(f"/dags/{_seg(dag_id)}")
+
+    def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> list[dict]:
+        """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
+        order = "-run_after" if self.major >= 3 else "-execution_date"
+        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=order, state=state)
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict:
+        return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
+
+    def trigger(self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None,
+                timeout: float | None = None) -> dict:
+        """Start a run of ``dag_id`` with ``conf``; with ``wait=True`` return once it has finished."""
+        body: dict[str, Any] = {"conf": conf or {}}
+        if self.major >= 3:
+            body["logical_date"] = None
+        if run_id:
+            body["dag_run_id"] = run_id
+        run = self.post(f"/dags/{_seg(dag_id)}/dagRuns", body)
+        return self.wait(run, timeout=timeout) if wait else run
+
+    def wait(self, run: dict, timeout: float | None = None, poll: float = 2.0) -> dict:
+        """Poll a run until it finishes, showing progress; Ctrl-C stops waiting (the run goes on)."""
+        dag_id, run_id = run["dag_id"], run["dag_run_id"]
+        progress, started = self.progress_factory(), time.monotonic()
+        try:
+            while run.get("state") not in FINISHED:
+                elapsed = time.monotonic() - started
+                if timeout is not None and elapsed > timeout:
+                    progress.close(f"{dag_id} {run_id}: still {run.get('state')} after {timeout:.0f}s; stopped waiting.")
+                    return run
+                progress.update(f"{dag_id} {run_id}: {run.get('state')} ({elapsed:.0f}s){self._queued_hint(run, elapsed)}")
+                time.sleep(poll)
+                run = self.dag_run(dag_id, run_id)
+        except KeyboardInterrupt:
+            progress.close(f"{dag_id} {run_id}: stopped waiting (the run goes on; mwaa.wait(run) to resume).")
+            return run
+        progress.close(f"{dag_id} {run_id}: {run['state']} in {time.monotonic() - started:.0f}s")
+        return run
+
+    def _queued_hint(self, run: dict, elapsed: float) -> str:
+        if run.get("state") == "queued" and elapsed > 10 and self.dag(run["dag_id"]).get("is_paused"):
+            return " — the DAG is paused: mwaa.unpause(dag_id) to let it run"
+        return ""
+
+    def pause(self, dag_id: str) -> dict:
+        return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": True}, update_mask="is_paused")
+
+    def unpause(self, dag_id: str) -> dict:
+        return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": False}, update_mask="is_paused")
+
+    # --- tasks ---------------------------------------------------------------------------------
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+
+    def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
+        """The log text of one task try (the latest when ``try_number`` is None)."""
+        if try_number is None:
+            ti = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}")
+            try_number = max(1, int(ti.get("try_number") or 1))
+        path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
+        data = self.request("GET", path, {"full_content": True}, text=True)
+        return _log_text(data)
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        entry = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/xcomEntries/{_seg(key)}")
+        return entry.get("value")
+
+    def clear_tasks(self, dag_id: str, run_id: str, task_ids: list[str] | None = None, only_failed: bool = True) -> list[dict]:
+        """Clear (retry) task instances of a run; the scheduler runs them again."""
+        body: dict[str, Any] = {"dry_run": False, "dag_run_id": run_id, "only_failed": only_failed, "reset_dag_runs": True}
+        if task_ids:
+            body["task_ids"] = task_ids
+        return self.post(f"/dags/{_seg(dag_id)}/clearTaskInstances", body).get("task_instances", [])
+
+    # --- variables -----------------------------------------------------------------------------
+    @property
+    def variables(self) -> "Variables":
+        """Airflow Variables as a dict-like object: ``mwaa.variables["key"] = "value"``."""
+        return Variables(self)
+
+    # --- other clients -------------------------------------------------------------------------
+    def api_client(self):
+        """An ``apache-airflow-client`` ApiClient using this session (pip install 'mwaa_magic[client]')."""
+        from .client import api_client
+
+        return api_client(self)
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class Variables(MutableMapping):
+    """Airflow Variables of a session, read and written through the REST API."""
+
+    def __init__(self, session: AirflowSession) -> None:
+        self._session = session
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._session.get(f"/variables/{_seg(key)}")["value"]
+        except errors.AirflowApiError as exc:
+            if exc.status == 404:
+                raise KeyError(key) from None
+            raise
+
+    def __setitem__(self, key: str, value: str) -> None:
+        body = {"key": key, "value": str(value)}
+        try:
+            self._session.patch(f"/variables/{_seg(key)}", body)
+        except errors.AirflowApiError as exc:
+            if exc.status != 404:
+                raise
+            self._session.post("/variables", body)
+
+    def __delitem__(self, key: str) -> None:
+        try:
+            self._session.delete(f"/variables/{_seg(key)}")
+        except errors.AirflowApiError as exc:
+            if exc.status == 404:
+                raise KeyError(key) from None
+            raise
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([v["key"] for v in self._session.paged("/variables", "variables")])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+    def __repr__(self) -> str:
+        return f"<Variables of {self._session.environment}: {sorted(self)}>"
+
+
+def _seg(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def _clean(params: dict | None) -> dict | None:
+    return {k: v for k, v in params.items() if v is not None} if params else None
+
+
+def _log_text(data: Any) -> str:
+    """Airflow 2 answers plain text; Airflow 3 may answer structured log lines."""
+    if isinstance(data, dict):
+        data = data.get("content", data)
+    if isinstance(data, list):
+        return "\n".join(line.get("event", str(line)) if isinstance(line, dict) else str(line) for line in data)
+    return str(data)
+
+
+def api_error(method: str, path: str, status: int, data: Any, user: str) -> errors.AirflowApiError:
+    """One line for a failed REST call, from Airflow's problem details."""
+    detail = ""
+    if isinstance(data, dict):
+        detail = data.get("detail") or data.get("title") or data.get("message") or ""
+        if isinstance(detail, list):  # FastAPI validation errors
+            detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    detail = str(detail).strip().splitlines()[0][:200] if str(detail).strip() else ""
+    where = f"{method} {path}"
+    if status == 401:
+        text = f"Airflow says the session is not authenticated ({where}): log in again with %mwaa_login."
+    elif status == 403:
+        text = f"Airflow user {user!r} may not {where} (403): ask for an Airflow role that allows it (Op or Admin)."
+    elif status == 404:
+        text = f"Not found: {where} (404){': ' + detail if detail else ''}."
+    elif status == 409:
+        text = f"Conflict: {where} (409){': ' + detail if detail else ''}."
+    elif status >= 500:
+        text = f"The Airflow web server failed on {where} ({status}): try again; if it persists, check the environment's health."
+    else:
+        text = f"Airflow refused {where} ({status}){': ' + detail if detail else ''}."
+    return errors.AirflowApiError(text, status)

@@ -1,0 +1,103 @@
+"""``connect``: from an environment name to a logged-in :class:`AirflowSession` (what %mwaa_login does)."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import errors
+from .addresses import webserver_base_url
+from .airflow import AirflowSession, LoginInfo
+from .control import ControlPlane, EnvironmentInfo, control_plane, console_sso_url, validate_environment_name
+from .secret import Secret
+from .transport import InvokeTransport, TokenTransport, http_client
+from .weblogin import log_in
+
+TRANSPORTS = ("token", "invoke", "auto")
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mwaa-login")
+
+
+def connect(environment: str, region: str | None = None, profile: str | None = None, transport: str = "token",
+            webserver_urls: str | None = None) -> AirflowSession:
+    """Log in to ``environment`` and return its REST session.
+
+    ``transport``: "token" (web login token, the web server's REST API), "invoke" (InvokeRestApi only,
+    no token kept), "auto" (InvokeRestApi, falling back to the token login without airflow:InvokeRestApi).
+    """
+    validate_environment_name(environment)
+    if transport not in TRANSPORTS:
+        raise errors.MwaaError(f"Unknown transport {transport!r}: use one of {', '.join(TRANSPORTS)}.")
+    plane = control_plane(profile, region)
+    details = _pool.submit(_environment_or_none, plane, environment)  # in parallel with the token call
+    if transport in ("invoke", "auto"):
+        try:
+            return _invoke_session(plane, environment, details.result(), transport)
+        except errors.AccessDenied:
+            if transport == "invoke":
+                raise
+    try:
+        login = plane.create_web_login_token(environment)
+    except errors.MwaaError as exc:
+        raise _explain(exc, details.result()) from None
+    env = details.result()
+    if env is not None and not env.available:
+        raise not_available(env)
+    base_url = webserver_base_url(login.hostname, webserver_urls)
+    http = http_client()
+    try:
+        credential = log_in(http, base_url, Secret(login.token), env.airflow_major if env else None)
+    finally:
+        http.close()
+    relogin = lambda: Secret(plane.create_web_login_token(environment).token)  # noqa: E731
+    info = LoginInfo(
+        environment=environment, region=plane.region, profile=plane.profile, hostname=login.hostname,
+        iam_identity=login.iam_identity, airflow_identity=login.airflow_identity,
+        airflow_version=env.airflow_version if env else f"{credential.major}.x",
+        webserver_access_mode=env.webserver_access_mode if env else None, logged_in_at=time.time(),
+    )
+    return AirflowSession(info, TokenTransport(base_url, credential, relogin), plane, webserver_urls)
+
+
+def _invoke_session(plane: ControlPlane, environment: str, env: EnvironmentInfo | None, transport: str) -> AirflowSession:
+    """A session whose calls go through InvokeRestApi; probes it once so that missing permission shows now."""
+    if env is None:
+        env = plane.get_environment(environment)  # raises the real reason (not found, denied...)
+    if not env.available:
+        raise not_available(env)
+    invoke = InvokeTransport(plane, environment, env.airflow_major or 3)
+    status, data = invoke.request("GET", "/monitor/health" if invoke.major >= 3 else "/health")
+    info = LoginInfo(
+        environment=environment, region=plane.region, profile=plane.profile, hostname=env.webserver_url or "",
+        iam_identity="", airflow_identity="(InvokeRestApi)", airflow_version=env.airflow_version,
+        webserver_access_mode=env.webserver_access_mode, logged_in_at=time.time(), transport="invoke",
+    )
+    return AirflowSession(info, invoke, plane)
+
+
+def _environment_or_none(plane: ControlPlane, environment: str) -> EnvironmentInfo | None:
+    """GetEnvironment, or None when we may not read it (a web-only user)."""
+    try:
+        return plane.get_environment(environment)
+    except errors.MwaaError:
+        return None
+
+
+def _explain(exc: errors.MwaaError, env: EnvironmentInfo | None) -> errors.MwaaError:
+    if env is not None and not env.available:
+        return not_available(env)
+    return exc
+
+
+def not_available(env: EnvironmentInfo) -> errors.EnvironmentNotAvailable:
+    return errors.EnvironmentNotAvailable(
+        f"Environment {env.name} is {env.status}, not AVAILABLE: it has no web server now. "
+        "Wait until it is AVAILABLE (check the MWAA console), then log in again."
+    )
+
+
+def fresh_console_url(session: AirflowSession) -> str:
+    """A new authenticated console-SSO link for the session's environment (valid about 60 s)."""
+    info = session.info
+    plane = control_plane(info.profile, info.region)
+    login = plane.create_web_login_token(info.environment)
+    return console_sso_url(login, session.major, session._webserver_urls)
