@@ -1,0 +1,151 @@
+"""Mimebundles for notebooks and terminals: text/plain, escaped text/html, and the lab extension's JSON.
+
+No token is ever put where a notebook would save it, except in the explicit ``%mwaa ui --token-link``
+display, which is replaced as soon as the token expires.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+import uuid
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from .airflow import LoginInfo, Progress
+
+LOGIN_MIME = "application/vnd.mwaa.login+json"
+TOKEN_LIFETIME = 60.0
+
+
+def served_by_jupyter() -> bool:
+    """True when a Jupyter server started this kernel (so its /mwaa routes can mint links at click time)."""
+    return bool(os.environ.get("JPY_SESSION_NAME"))
+
+
+def open_route(info: LoginInfo, base_url: str | None = None) -> str:
+    """The server extension's token-free link that mints a token when clicked."""
+    base = base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
+    query = {"environment": info.environment, "region": info.region}
+    if info.profile:
+        query["profile"] = info.profile
+    return f"{base.rstrip('/')}/mwaa/open?{urlencode(query)}"
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
+              "font-family:var(--jp-ui-font-family,sans-serif);display:inline-block")
+
+
+class LoginCard:
+    """What %mwaa_login shows: who is logged in where, and a link that opens the Airflow UI."""
+
+    def __init__(self, info: LoginInfo, alias: str, jupyter_base_url: str | None = None) -> None:
+        self.info, self.alias, self.jupyter_base_url = info, alias, jupyter_base_url
+
+    def rows(self) -> list[tuple[str, str]]:
+        i = self.info
+        rows = [("Environment", f"{i.environment} ({i.region}{', profile ' + i.profile if i.profile else ''})"),
+                ("Airflow", i.airflow_version or "?"), ("Airflow identity", i.airflow_identity)]
+        if i.iam_identity:
+            rows.append(("IAM identity", i.iam_identity))
+        rows += [("Web server", i.hostname or "-"), ("Session", f"`{self.alias}` (transport: {i.transport})")]
+        return rows
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        text = "\n".join(f"{k:>17}: {v}" for k, v in self.rows())
+        text += f"\nOpen the Airflow UI logged in: %mwaa ui   REST calls: {self.alias}.dags(), %mwaa dags"
+        body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in self.rows())
+        link = (f"<a href='{_e(open_route(self.info, self.jupyter_base_url))}' target='_blank' rel='noopener noreferrer'>"
+                f"Open Airflow UI ({_e(self.info.hostname)})</a>") if self.info.hostname else ""
+        card = (f"<div class='mwaa-login-card' style='{CARD_STYLE}'><b>MWAA: logged in</b>"
+                f"<table>{body}</table>{link}</div>")
+        return {"text/plain": text, "text/html": card, LOGIN_MIME: self.info.to_json()}
+
+
+class TokenLink:
+    """A console-SSO link holding a live token; its display is replaced when the token expires."""
+
+    def __init__(self, url: str, environment: str, lifetime: float = TOKEN_LIFETIME) -> None:
+        self._url, self.environment, self.lifetime = url, environment, lifetime
+        self.display_id = uuid.uuid4().hex
+
+    def __repr__(self) -> str:
+        return f"<Airflow UI link for {self.environment}: valid {self.lifetime:.0f}s, shown in notebooks only>"
+
+    def live_bundle(self) -> dict[str, str]:
+        return {
+            "text/plain": repr(self),
+            "text/html": (f"<a href='{_e(self._url)}' target='_blank' rel='noopener noreferrer'>Open Airflow UI "
+                          f"({_e(self.environment)}) logged in</a> <small>(link valid {self.lifetime:.0f} s)</small>"),
+        }
+
+    def expired_bundle(self) -> dict[str, str]:
+        text = f"The Airflow UI link for {self.environment} has expired: run %mwaa ui for a fresh one."
+        return {"text/plain": text, "text/html": f"<span>{_e(text)}</span>"}
+
+    def show(self) -> None:
+        from IPython.display import display, update_display
+
+        display(self.live_bundle(), raw=True, display_id=self.display_id)
+        timer = threading.Timer(self.lifetime, lambda: update_display(self.expired_bundle(), raw=True, display_id=self.display_id))
+        timer.daemon = True
+        timer.start()
+
+
+class Rows(list):
+    """A list of dicts that shows as an HTML table in notebooks and a text table in terminals."""
+
+    def __init__(self, items: Iterable[dict], columns: list[str], title: str = "") -> None:
+        super().__init__(items)
+        self.columns, self.title = columns, title
+
+    def _cells(self) -> list[list[str]]:
+        return [[_short(row.get(c)) for c in self.columns] for row in self]
+
+    def __repr__(self) -> str:
+        cells = self._cells()
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
+        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+        out = ([self.title] if self.title else []) + [line(self.columns), line(["-" * w for w in widths])]
+        return "\n".join(out + [line(r) for r in cells] + [f"({len(self)} rows)"])
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{_e(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in self._cells())
+        caption = f"<caption style='text-align:left'>{_e(self.title)} ({len(self)} rows)</caption>"
+        return f"<table class='mwaa-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class NotebookProgress(Progress):
+    """Progress as one display that updates in place, then shows the final line."""
+
+    def __init__(self) -> None:
+        self.display_id = uuid.uuid4().hex
+        self._shown = False
+
+    def update(self, text: str) -> None:
+        from IPython.display import display, update_display
+
+        bundle = {"text/plain": text}
+        if self._shown:
+            update_display(bundle, raw=True, display_id=self.display_id)
+        else:
+            display(bundle, raw=True, display_id=self.display_id)
+            self._shown = True
+
+    def close(self, text: str) -> None:
+        self.update(text)
