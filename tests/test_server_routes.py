@@ -1,0 +1,170 @@
+"""The /mwaa routes of the server extension, against the local MWAA emulator (pytest-jupyter's jp_fetch)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from mwaa_magic import control
+from mwaa_magic.addresses import parse_webserver_urls
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+ROUTES = [
+    ("GET", "mwaa/config"),
+    ("GET", "mwaa/environments"),
+    ("GET", "mwaa/environments/demo-airflow3"),
+    ("POST", "mwaa/login-url"),
+    ("GET", "mwaa/open?environment=demo-airflow3"),
+]
+
+
+@pytest.fixture
+def jp_server_config():
+    return {"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}
+
+
+@pytest.fixture
+def emulator(mwaa_env, monkeypatch):
+    """The emulator's settings applied to this process (the server runs in it), with no cached clients."""
+    control.clear_cache()
+    yield mwaa_env
+    control.clear_cache()
+
+
+async def fetch_json(jp_fetch, path: str, **kwargs) -> tuple[int, dict]:
+    response = await jp_fetch(*path.split("/"), raise_error=False, **kwargs)
+    return response.code, json.loads(response.body)
+
+
+def assert_error(status: int, body: dict, expected_status: int, code: str) -> None:
+    assert status == expected_status, body
+    assert set(body) == {"code", "message"}
+    assert body["code"] == code
+    assert body["message"] and "\n" not in body["message"]
+
+
+async def test_config_lists_regions_and_default_region(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/config")
+    assert status == 200
+    assert body["default_region"] == emulator.env["AWS_REGION"]
+    assert "us-east-1" in body["regions"] and "eu-west-1" in body["regions"]
+    assert isinstance(body["profiles"], list)
+    assert body["default_profile"] is None
+
+
+async def test_environments_lists_status_version_and_access_mode(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/environments")
+    assert status == 200
+    assert body["region"] == "us-east-1"
+    envs = {env["name"]: env for env in body["environments"]}
+    assert {"demo-airflow3", "demo-airflow2", "staging-updating", "legacy-failed"} <= set(envs)
+    assert "eu-reporting" not in envs
+    assert envs["demo-airflow3"]["status"] == "AVAILABLE"
+    assert envs["demo-airflow3"]["airflow_version"] == "3.0.6"
+    assert envs["demo-airflow2"]["airflow_version"].startswith("2.")
+    assert envs["staging-updating"]["status"] == "UPDATING"
+    assert envs["staging-updating"]["webserver_access_mode"] == "PRIVATE_ONLY"
+    assert envs["legacy-failed"]["status"] == "CREATE_FAILED"
+
+
+async def test_environments_in_another_region(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/environments", params={"region": "eu-west-1"})
+    assert status == 200
+    assert [env["name"] for env in body["environments"]] == ["eu-reporting"]
+    assert body["environments"][0]["webserver_access_mode"] == "PUBLIC_AND_PRIVATE"
+
+
+async def test_environment_details(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/environments/demo-airflow3")
+    assert status == 200
+    assert body["name"] == "demo-airflow3"
+    assert body["status"] == "AVAILABLE"
+    assert body["airflow_version"] == "3.0.6"
+    assert body["arn"].endswith(":environment/demo-airflow3")
+    assert body["tags"].get("team") == "data-platform"
+
+
+async def test_environment_errors(jp_fetch, emulator):
+    assert_error(*await fetch_json(jp_fetch, "mwaa/environments/no-such-env"), 404, "EnvironmentNotFound")
+    assert_error(*await fetch_json(jp_fetch, "mwaa/environments/1-bad"), 400, "InvalidEnvironmentName")
+    assert_error(*await fetch_json(jp_fetch, "mwaa/environments", params={"region": "not a region"}), 400, "InvalidRequest")
+
+
+async def test_login_url_is_fresh_and_points_at_the_web_server(jp_fetch, emulator):
+    urls = parse_webserver_urls(emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS", ""))
+    body = json.dumps({"environment": "demo-airflow3", "region": "us-east-1", "profile": None})
+    first = await fetch_json(jp_fetch, "mwaa/login-url", method="POST", body=body)
+    second = await fetch_json(jp_fetch, "mwaa/login-url", method="POST", body=body)
+    assert first[0] == second[0] == 200
+    url, url2 = first[1]["url"], second[1]["url"]
+    assert url != url2, "every click mints a new token"
+    base, _, token = url.partition("#")
+    assert base.rstrip("/").endswith("/aws_mwaa/aws-console-sso?login=true")
+    if urls:  # the emulator runs Airflow: the link goes to its loopback web server
+        assert any(url.startswith(web) for web in urls.values())
+    assert token in emulator.admin.secrets()
+
+
+async def test_login_url_for_airflow2(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
+                                    body=json.dumps({"environment": "demo-airflow2"}))
+    assert status == 200
+    assert "/pluginsv2/" not in body["url"] and "/aws_mwaa/aws-console-sso?login=true#" in body["url"]
+
+
+async def test_login_url_errors(jp_fetch, emulator, monkeypatch):
+    post = lambda body: fetch_json(jp_fetch, "mwaa/login-url", method="POST", body=body)  # noqa: E731
+    assert_error(*await post(json.dumps({"environment": "staging-updating"})), 409, "EnvironmentNotAvailable")
+    assert_error(*await post(json.dumps({"environment": "nope"})), 404, "EnvironmentNotFound")
+    assert_error(*await post(json.dumps({"environment": "<script>"})), 400, "InvalidEnvironmentName")
+    assert_error(*await post(json.dumps({})), 400, "InvalidRequest")
+    assert_error(*await post("not json"), 400, "InvalidRequest")
+    assert_error(*await post(json.dumps(["demo-airflow3"])), 400, "InvalidRequest")
+    assert_error(*await post(json.dumps({"environment": "demo-airflow3", "profile": "no-such-profile"})), 400, "ProfileNotFound")
+    # An identity with no Airflow role anywhere: AccessDenied, telling which permission is missing.
+    for name, value in emulator.identity_env(2).items():
+        monkeypatch.setenv(name, value)
+    control.clear_cache()
+    status, body = await post(json.dumps({"environment": "demo-airflow3"}))
+    assert_error(status, body, 403, "AccessDenied")
+    assert "airflow:CreateWebLoginToken" in body["message"]
+
+
+async def test_upstream_failure_is_502(jp_fetch, emulator):
+    emulator.admin.fail_next("CreateWebLoginToken", count=10)
+    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
+                                    body=json.dumps({"environment": "demo-airflow3"}))
+    assert_error(status, body, 502, "ServiceError")
+
+
+async def test_open_redirects_to_the_airflow_ui(jp_fetch, emulator):
+    response = await jp_fetch("mwaa", "open", params={"environment": "demo-airflow3", "region": "us-east-1"},
+                              follow_redirects=False, raise_error=False)
+    assert response.code == 302
+    location = response.headers["Location"]
+    assert "/aws_mwaa/aws-console-sso?login=true#" in location
+    assert location.partition("#")[2] in emulator.admin.secrets()
+    assert response.headers["Cache-Control"] == "no-store"
+    if emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
+        assert urlsplit(location).hostname == "127.0.0.1"
+
+
+async def test_open_errors_are_json(jp_fetch, emulator):
+    status, body = await fetch_json(jp_fetch, "mwaa/open", params={"environment": "legacy-failed"},
+                                    follow_redirects=False)
+    assert status in (404, 409) and set(body) == {"code", "message"}
+    assert_error(*await fetch_json(jp_fetch, "mwaa/open", follow_redirects=False), 400, "InvalidRequest")
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_no_route_answers_without_jupyter_authentication(jp_serverapp, http_server_client, jp_base_url, emulator, method, path):
+    response = await http_server_client.fetch(jp_base_url + path, method=method, body="{}" if method == "POST" else None,
+                                              follow_redirects=False, raise_error=False)
+    assert response.code in (401, 403) or (response.code == 302 and "/login" in response.headers["Location"])
+    text = response.body.decode(errors="replace")
+    assert "demo-airflow3" not in text and "aws-console-sso" not in text
+    assert "aws-console-sso" not in response.headers.get("Location", "")
+    assert not emulator.admin.calls().get("CreateWebLoginToken")
