@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import traceback
+
+
+# Set by ``%config MwaaMagics.debug = True``: show full tracebacks instead of one line.
+show_full_tracebacks = False
+
 
 class MwaaError(Exception):
     """Base class: ``str(error)`` is a short, actionable, secret-free message."""
 
     code = "MwaaError"
+    full_traceback = False  # set on one error by ``--debug``
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -14,6 +21,12 @@ class MwaaError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback (the cell still fails)."""
+        if show_full_tracebacks or self.full_traceback:
+            return "".join(traceback.format_exception(self)).splitlines()
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self.message}"]
 
     def to_json(self) -> dict[str, str]:
         """The ``{code, message}`` shape used by the server extension."""

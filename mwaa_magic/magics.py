@@ -9,7 +9,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
-from traitlets import Bool, Enum, Unicode
+from traitlets import Bool, Enum, Unicode, observe
 
 from . import errors
 from .registry import sessions
@@ -34,10 +34,9 @@ class MwaaMagics(Magics):
     jupyter_base_url = Unicode(None, allow_none=True, help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).").tag(config=True)
     debug = Bool(False, help="Show full tracebacks instead of one-line errors.").tag(config=True)
 
-    def __init__(self, shell=None, **kwargs: Any) -> None:
-        super().__init__(shell=shell, **kwargs)
-        if shell is not None:
-            shell.set_custom_exc((errors.MwaaError,), _short_error_handler(self))
+    @observe("debug")
+    def _debug_changed(self, change) -> None:
+        errors.show_full_tracebacks = change["new"]
 
     # --- %mwaa_login -----------------------------------------------------------------------------
     @magic_arguments()
@@ -203,34 +202,17 @@ class MwaaMagics(Magics):
 
 
 class _Debug:
-    """``--debug`` for one call: full tracebacks while it runs."""
+    """``--debug`` for one call: the error it raises shows its full traceback."""
 
     def __init__(self, magics: MwaaMagics, flag: bool) -> None:
-        self.magics, self.flag, self.before = magics, flag, magics.debug
+        self.flag = flag
 
     def __enter__(self) -> None:
-        if self.flag:
-            self.magics.debug = True
+        pass
 
-    def __exit__(self, *exc) -> None:
-        if self.flag and exc[0] is None:
-            self.magics.debug = self.before
-        elif self.flag:  # keep debug on until the handler has shown the traceback
-            self.magics._restore_debug = self.before
-
-
-def _short_error_handler(magics: MwaaMagics):
-    """Show an MwaaError as one line (the cell still fails); full traceback with debug on."""
-
-    def handler(shell, etype, value, tb, tb_offset=None):
-        if magics.debug:
-            stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-            if hasattr(magics, "_restore_debug"):
-                magics.debug = magics.__dict__.pop("_restore_debug")
-            return stb
-        return [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"]
-
-    return handler
+    def __exit__(self, etype, value, tb) -> None:
+        if self.flag and isinstance(value, errors.MwaaError):
+            value.full_traceback = True
 
 
 def _identifier(name: str) -> str:
