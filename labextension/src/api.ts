@@ -19,7 +19,8 @@ export interface IMwaaConfig {
 export interface IEnvironment {
   name: string;
   region: string;
-  status: string;
+  status: string | null;
+  error?: string | null;
   airflow_version: string | null;
   webserver_url: string | null;
   webserver_access_mode: string | null;

@@ -171,10 +171,11 @@ export class MwaaSidebar extends Widget {
     row.dataset.environment = env.name;
     const head = el('div', 'mwaa-env-head');
     head.appendChild(el('span', 'mwaa-env-name', env.name));
-    const badge = el('span', `mwaa-status ${statusClass(env.status)}`, env.status);
+    const status = env.status || 'UNKNOWN';
+    const badge = el('span', `mwaa-status ${statusClass(status)}`, status);
     head.appendChild(badge);
     row.appendChild(head);
-    const meta = [env.airflow_version ? `Airflow ${env.airflow_version}` : '', env.region, env.webserver_access_mode ?? '']
+    const meta = [env.airflow_version ? `Airflow ${env.airflow_version}` : '', env.region, env.webserver_access_mode ?? '', env.error ?? '']
       .filter(Boolean)
       .join(' \u00b7 ');
     row.appendChild(el('div', 'mwaa-env-meta', meta));

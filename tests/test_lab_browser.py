@@ -1,0 +1,289 @@
+"""JupyterLab + the mwaa-magic extension in headless Debian chromium (Python Playwright), against the emulator.
+
+A real ``jupyter lab`` runs as a subprocess (own process group) with the emulator's settings; the lab
+extension is taken from this checkout's build (``mwaa_magic/labextension``) and the server extension is
+enabled through a private config dir, so the test needs no ``pip install`` of the package. Screenshots go
+to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from urllib.parse import urlsplit
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+BUILT = REPO / "mwaa_magic" / "labextension"
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+HOSTILE = "<img src=x onerror=\"window.__mwaaPwned='img'\"><script>window.__mwaaPwned='script'</script>"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Lab:
+    """A running ``jupyter lab``: its URL, token, root dir and output."""
+
+    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen, log: Path) -> None:
+        self.root, self.port, self.token, self.process, self.log = root, port, token, process, log
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def lab(mwaa_emulator, tmp_path_factory) -> Iterator[Lab]:
+    if not (BUILT / "package.json").is_file():
+        pytest.skip("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install .)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is missing: apt-get install -y chromium")
+    base = tmp_path_factory.mktemp("lab")
+    root, config, labext = base / "root", base / "config", base / "labextensions"
+    for folder in (root, config, labext):
+        folder.mkdir()
+    (labext / "mwaa-magic").symlink_to(BUILT)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
+    env = mwaa_emulator.client_env(base)
+    env.update({
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+    })
+    port, token = _free_port(), uuid.uuid4().hex
+    log = base / "jupyter-lab.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+         f"--LabApp.extra_labextensions_path={labext}"],
+        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    running = Lab(root, port, token, process, log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{running.url}/api/status?token={token}", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            running.stop()
+            pytest.fail("jupyter lab did not start:\n" + log.read_text()[-4000:])
+        time.sleep(0.3)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    yield page
+    shot(page, request.node.name + "-end")
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    except Exception:  # noqa: BLE001 - a screenshot must never hide the real failure
+        pass
+
+
+def needs_airflow(emulator) -> None:
+    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
+        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
+
+
+def open_sidebar(page):
+    page.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
+    sidebar = page.locator("#mwaa-sidebar")
+    sidebar.wait_for(state="visible")
+    return sidebar
+
+
+def assert_airflow_logged_in(popup, airflow_major: int) -> None:
+    """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
+    popup.wait_for_load_state("domcontentloaded")
+    popup.wait_for_url(lambda url: "aws-console-sso" not in url and "/login" not in url, timeout=60_000)
+    parts = urlsplit(popup.url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
+    popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
+    assert "/login" not in popup.url
+    assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
+
+
+def new_notebook(page) -> str:
+    """Open a new Python notebook and wait for its kernel; returns its path."""
+    path = page.evaluate("""async () => {
+        const app = window.jupyterapp;
+        const panel = await app.commands.execute('notebook:create-new', {kernelName: 'python3'});
+        await panel.context.ready;
+        await panel.sessionContext.ready;
+        return panel.context.path;
+    }""")
+    page.wait_for_function("""() => {
+        const w = window.jupyterapp.shell.currentWidget;
+        const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+        return kernel && kernel.status === 'idle';
+    }""", timeout=60_000)
+    return path
+
+
+def run_cell(page, source: str) -> None:
+    """Put ``source`` in the active cell, run it, and wait until it has finished."""
+    page.evaluate("""async (source) => {
+        const app = window.jupyterapp;
+        const panel = app.shell.currentWidget;
+        panel.content.activeCell.model.sharedModel.setSource(source);
+        await app.commands.execute('notebook:run-cell-and-insert-below');
+    }""", source)
+    page.wait_for_function("""() => {
+        const w = window.jupyterapp.shell.currentWidget;
+        return w.sessionContext.session.kernel.status === 'idle';
+    }""", timeout=120_000)
+
+
+def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
+    plugins = page.evaluate("() => window.jupyterapp.hasPlugin('mwaa-magic:plugin')")
+    assert plugins is True
+    assert page.locator(".jp-SideBar [data-id='mwaa-sidebar']").count() == 1
+    sidebar = open_sidebar(page)
+    row = sidebar.locator(".mwaa-env[data-environment='demo-airflow3']")
+    row.wait_for(state="visible")
+    assert row.locator(".mwaa-status").inner_text() == "AVAILABLE"
+    assert "3.0.6" in row.locator(".mwaa-env-meta").inner_text()
+    updating = sidebar.locator(".mwaa-env[data-environment='staging-updating']")
+    assert updating.locator(".mwaa-status").inner_text() == "UPDATING"
+    assert updating.locator(".mwaa-open-ui").count() == 0, "no Open button unless AVAILABLE"
+    assert sidebar.locator(".mwaa-env[data-environment='eu-reporting']").count() == 0
+    shot(page, "sidebar")
+    # Another region through the picker.
+    sidebar.locator("select[aria-label='Region']").select_option("eu-west-1")
+    sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
+    commands = page.evaluate("() => ['mwaa:open-sidebar','mwaa:open-ui','mwaa:insert-login-cell']"
+                             ".map(id => window.jupyterapp.commands.hasCommand(id))")
+    assert commands == [True, True, True]
+
+
+def test_sidebar_open_airflow_ui_lands_logged_in(page, mwaa_emulator):
+    needs_airflow(mwaa_emulator)
+    sidebar = open_sidebar(page)
+    button = sidebar.locator(".mwaa-env[data-environment='demo-airflow3'] .mwaa-open-ui")
+    with page.expect_popup() as popup_info:
+        button.click()
+    popup = popup_info.value
+    assert_airflow_logged_in(popup, 3)
+    shot(popup, "sidebar-airflow-ui")
+
+
+def test_insert_login_cell(page, mwaa_emulator):
+    new_notebook(page)
+    sidebar = open_sidebar(page)
+    sidebar.locator(".mwaa-env[data-environment='demo-airflow2'] .mwaa-insert-cell").click()
+    source = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel.getSource()")
+    assert source == "%mwaa_login demo-airflow2 --region us-east-1"
+
+
+def test_login_card_opens_airflow_and_saves_no_secret(page, lab, mwaa_emulator):
+    needs_airflow(mwaa_emulator)
+    path = new_notebook(page)
+    run_cell(page, "%load_ext mwaa_magic\n%mwaa_login demo-airflow3")
+    card = page.locator(".jp-OutputArea-output .mwaa-card")
+    card.wait_for(state="visible", timeout=120_000)
+    assert card.locator(".mwaa-card-title").inner_text() == "demo-airflow3"
+    assert "Admin" in card.inner_text() or "admin" in card.inner_text()
+    shot(page, "login-card")
+    with page.expect_popup() as popup_info:
+        card.locator(".mwaa-open-ui").click()
+    popup = popup_info.value
+    assert_airflow_logged_in(popup, 3)
+    shot(popup, "card-airflow-ui")
+    popup.close()
+    assert card.locator(".mwaa-card-error").inner_text() == ""
+
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    saved = lab.root / path
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "mwaa_login" not in (saved.read_text() if saved.exists() else ""):
+        time.sleep(0.2)
+    text = saved.read_text()
+    assert "application/vnd.mwaa.login+json" in text
+    secrets = mwaa_emulator.admin.secrets()
+    assert secrets, "the emulator handed out tokens"
+    leaked = [s for s in secrets if s and s in text]
+    assert not leaked, f"{len(leaked)} emulator secret(s) saved in the notebook"
+    assert "WebToken" not in text and "aws-console-sso?login=true#" not in text
+
+
+def test_hostile_card_data_is_text_and_runs_nothing(page, mwaa_emulator):
+    new_notebook(page)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    bundle = {
+        "application/vnd.mwaa.login+json": {
+            "environment": "demo-airflow3", "region": "us-east-1", "profile": None,
+            "hostname": f"evil.example{HOSTILE}", "airflow_version": "3.0.6",
+            "airflow_identity": f"admin{HOSTILE}", "iam_identity": f"assumed-role/{HOSTILE}/mallory",
+            "webserver_access_mode": "PUBLIC_ONLY",
+        },
+        "text/plain": "hostile card",
+    }
+    run_cell(page, f"from IPython.display import display\ndisplay({bundle!r}, raw=True)")
+    card = page.locator(".jp-OutputArea-output .mwaa-card")
+    card.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(500)
+    shot(page, "hostile-card")
+    assert "<img src=x onerror=" in card.inner_text()
+    assert "<script>" in card.inner_text()
+    assert card.locator("img").count() == 0 and card.locator("script").count() == 0
+    assert page.evaluate("() => window.__mwaaPwned === undefined")
+    assert dialogs == []
