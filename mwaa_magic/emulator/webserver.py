@@ -47,7 +47,8 @@ CLI_READ_ONLY = {c for c in CLI_ALLOWED if c.split()[-1] in {
     "hooks", "check"}}
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade"}
-PUBLIC_PATHS = ("/static/", "/health", "/api/v1/health", "/api/v2/monitor/health", "/favicon.ico", "/robots.txt")
+PUBLIC_PATHS = ("/static/", "/health", "/api/v1/health", "/api/v2/monitor/health", "/api/v1/version",
+                "/api/v2/version", "/favicon.ico", "/robots.txt")  # public in Airflow too
 
 
 class SessionBook:
@@ -355,7 +356,7 @@ class ProxyHandler(_Base):
 def make_web_app(env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs,
                  sessions: SessionBook | None = None) -> tornado.web.Application:
     """The web server of ``env`` (the orchestrator listens it on ``env.web_port``)."""
-    ctx = _Context(env, backend, signer, knobs, sessions or SessionBook(knobs))
+    ctx = _Context(env, backend, signer, knobs, sessions if sessions is not None else SessionBook(knobs))
     kw = {"ctx": ctx}
     routes: list = [
         (r"/aws_mwaa/aws-console-sso/?", SsoPageHandler, kw),
