@@ -9,7 +9,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
-from traitlets import Bool, Enum, Unicode, observe
+from traitlets import Bool, Enum, Float, Unicode, observe
 
 from . import errors
 from .registry import sessions
@@ -33,6 +33,7 @@ class MwaaMagics(Magics):
     webserver_urls = Unicode(None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS).").tag(config=True)
     jupyter_base_url = Unicode(None, allow_none=True, help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).").tag(config=True)
     debug = Bool(False, help="Show full tracebacks instead of one-line errors.").tag(config=True)
+    link_lifetime = Float(60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s).").tag(config=True)
 
     @observe("debug")
     def _debug_changed(self, change) -> None:
@@ -130,7 +131,7 @@ class MwaaMagics(Magics):
 
         session = self._session(args)
         if args.token_link or not served_by_jupyter():
-            link = TokenLink(fresh_console_url(session), session.environment)
+            link = TokenLink(fresh_console_url(session), session.environment, self.link_lifetime)
             if getattr(self.shell, "kernel", None) is None:  # a terminal: open the browser here
                 import webbrowser
 

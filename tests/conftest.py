@@ -1,3 +1,24 @@
 """Shared fixtures: the local MWAA emulator (real Airflow) from mwaa_magic's own pytest plugin."""
 
 pytest_plugins = ["mwaa_magic.emulator.pytest_plugin"]
+
+import pytest
+
+
+@pytest.fixture
+def ipython(mwaa_env):
+    """A real IPython InteractiveShell with mwaa_magic loaded, pointed at the emulator."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from mwaa_magic import control
+    from mwaa_magic.registry import sessions
+
+    control.clear_cache()
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "mwaa_magic")
+    yield shell
+    for alias, _ in sessions.items():
+        sessions.remove(alias)
+        shell.user_ns.pop(alias, None)
+    shell.run_line_magic("config", "MwaaMagics.debug = False")
+    control.clear_cache()
