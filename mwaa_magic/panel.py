@@ -1,0 +1,253 @@
+"""The environment picker: choose profile, region and environment, then log in (stock ipywidgets 8 only).
+
+Listing runs in a background thread (ListEnvironments + concurrent GetEnvironment); results of an older
+request (another profile or region) are dropped. Logging in goes through ``MwaaMagics.login``, exactly
+what ``%mwaa_login`` does. No token ever sits in a widget trait: the "Open Airflow UI" link points at the
+server extension's ``/mwaa/open`` route, which mints a fresh token when clicked.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import ipywidgets as w
+
+from . import control, errors
+from .display import open_route
+
+DEFAULT_CREDENTIALS = "(default credentials)"
+STATUS_COLORS = {"AVAILABLE": "#2e7d32", "CREATE_FAILED": "#c62828", "UPDATE_FAILED": "#c62828",
+                 "UNAVAILABLE": "#c62828", "DELETED": "#757575", "DELETING": "#757575"}
+HELP = ("Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound to the variable you name "
+        "(like <code>%mwaa_login NAME</code>). The <b>Open Airflow UI</b> link holds no token: the Jupyter "
+        "server mints a fresh 60-second login token at the moment you click it, so nothing secret is saved "
+        "with the notebook. Outside Jupyter Server (VS Code, Colab) run <code>%mwaa ui</code> instead.")
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The single line a user sees for an error; never a traceback."""
+    if isinstance(exc, errors.MwaaError):
+        text = exc.message
+    elif type(exc).__name__ == "UsageError":
+        text = str(exc)
+    else:
+        text = f"Unexpected error ({type(exc).__name__}): {exc}"
+    lines = text.strip().splitlines()
+    return lines[0][:400] if lines else type(exc).__name__
+
+
+class EnvironmentPicker(w.VBox):
+    """Profile and region pickers, the region's environments, a variable name and a Log in button."""
+
+    def __init__(self, profile: str | None = None, region: str | None = None, variable: str | None = None,
+                 magics: Any = None, **kwargs: Any) -> None:
+        self._magics = magics
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._loaded = threading.Event()
+        self.environments: dict[str, control.EnvironmentInfo] = {}
+        self.selected: str | None = None
+        self.last_error: str | None = None
+        self.session = None
+
+        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile),
+                                  layout=w.Layout(width="260px"))
+        self.profile.value = profile or control.default_profile() or self.profile.options[0][1]
+        regions = control.mwaa_regions()
+        start_region = region or control.default_region(self.profile.value or None)
+        if start_region and start_region not in regions:
+            regions = [start_region, *regions]
+        self.region = w.Dropdown(description="Region", options=regions, value=start_region or None,
+                                 layout=w.Layout(width="240px"))
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="List the environments again",
+                                       layout=w.Layout(width="100px"))
+        self.busy = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+        self.message = w.HTML("")
+        self.table = w.GridBox([], layout=w.Layout(grid_template_columns="repeat(4, max-content)",
+                                                    grid_gap="2px 16px", align_items="center"))
+        default_variable = variable or getattr(magics, "variable", None) or "mwaa"
+        self.variable = w.Text(value=default_variable, description="Variable", layout=w.Layout(width="220px"))
+        self.login_button = w.Button(description="Log in", button_style="primary", icon="sign-in",
+                                     disabled=True, tooltip="Pick an AVAILABLE environment first")
+        self.open_link = w.HTML("")
+        self.help = w.HTML(f"<small style='color:var(--jp-ui-font-color2,#666)'>{HELP}</small>")
+        self.output = w.Output()
+
+        self.profile.observe(self._on_profile, names="value")
+        self.region.observe(lambda _: self.refresh(), names="value")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.login_button.on_click(lambda _: self.login())
+        super().__init__(children=[
+            w.HTML("<b>MWAA environments</b>"),
+            w.HBox([self.profile, self.region, self.refresh_button, self.busy], layout=w.Layout(align_items="center")),
+            self.message, self.table,
+            w.HBox([self.variable, self.login_button, self.open_link], layout=w.Layout(align_items="center")),
+            self.help, self.output,
+        ], **kwargs)
+        self.add_class("mwaa-picker")
+        self.refresh()
+
+    # --- listing ---------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """List the environments of the chosen profile and region in a background thread."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._loaded.clear()
+        profile, region = self.profile.value or None, self.region.value
+        self._select(None)
+        self._fill([])
+        if not region:
+            self._finish(generation, [], "Pick a region: no default region is configured (AWS_DEFAULT_REGION or your profile).")
+            return
+        self.busy.value = f"<span class='mwaa-busy'>&#8987; Loading environments in {_e(region)}&hellip;</span>"
+        self.refresh_button.disabled = True
+        threading.Thread(target=self._list, args=(generation, profile, region), daemon=True,
+                         name="mwaa-picker-list").start()
+
+    def _list(self, generation: int, profile: str | None, region: str) -> None:
+        try:
+            infos = control.control_plane(profile, region).list_environments()
+            error = None if infos else f"No MWAA environments in {region}."
+        except Exception as exc:  # noqa: BLE001 - shown inline, in one line
+            infos, error = [], _one_line(exc)
+        self._finish(generation, sorted(infos, key=lambda i: i.name), error)
+
+    def _finish(self, generation: int, infos: list[control.EnvironmentInfo], error: str | None) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return  # a newer request (other profile or region) owns the panel now
+            self.environments = {i.name: i for i in infos}
+            self._fill(infos)
+            self._show_error(error)
+            self.busy.value = ""
+            self.refresh_button.disabled = False
+            self._loaded.set()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until the current listing has finished (for scripts and tests)."""
+        return self._loaded.wait(timeout)
+
+    @property
+    def loading(self) -> bool:
+        return not self._loaded.is_set()
+
+    def _on_profile(self, change: dict) -> None:
+        region = control.default_region(change["new"] or None)
+        if region and region != self.region.value and region in self.region.options:
+            self.region.value = region  # its observer re-lists
+        else:
+            self.refresh()
+
+    # --- the table -------------------------------------------------------------------------------------
+    def _fill(self, infos: list[control.EnvironmentInfo]) -> None:
+        self.buttons: dict[str, w.Button] = {}
+        cells: list[w.Widget] = []
+        if infos:
+            cells = [w.HTML(f"<b>{h}</b>") for h in ("Environment", "Status", "Airflow", "Web server access")]
+        for info in infos:
+            button = w.Button(description=info.name, disabled=not _loginable(info),
+                              tooltip=_tooltip(info), layout=w.Layout(width="auto", min_width="160px"))
+            button.add_class("mwaa-env")
+            button.on_click(lambda _, name=info.name: self._select(name))
+            self.buttons[info.name] = button
+            status = info.status or "unknown"
+            color = STATUS_COLORS.get(status, "#ef6c00")
+            cells += [button, w.HTML(f"<span class='mwaa-status' style='color:{color}'>{_e(status)}</span>"),
+                      w.HTML(_e(info.airflow_version or "?")), w.HTML(_e(info.webserver_access_mode or "?"))]
+        self.table.children = cells
+
+    def select(self, name: str) -> None:
+        """Choose an environment (as clicking its row does); only AVAILABLE ones can be chosen."""
+        info = self.environments.get(name)
+        if info is None:
+            raise errors.EnvironmentNotFound(f"{name!r} is not in the list ({', '.join(self.environments) or 'empty'}).")
+        if not _loginable(info):
+            raise errors.EnvironmentNotAvailable(f"{name} is {info.status}: only AVAILABLE environments can be logged in to.")
+        self._select(name)
+
+    def _select(self, name: str | None) -> None:
+        self.selected = name
+        for env, button in getattr(self, "buttons", {}).items():
+            button.button_style = "info" if env == name else ""
+        self.login_button.disabled = name is None
+        self.login_button.tooltip = f"Log in to {name}" if name else "Pick an AVAILABLE environment first"
+        if name is None:
+            self.open_link.value = ""
+            return
+        target = SimpleNamespace(environment=name, region=self.region.value, profile=self.profile.value or None)
+        href = open_route(target, getattr(self._magics, "jupyter_base_url", None))
+        self.open_link.value = (f"<a class='mwaa-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer'>"
+                                f"Open Airflow UI ({_e(name)}) &#8599;</a>")
+
+    def _show_error(self, text: str | None) -> None:
+        self.last_error = text
+        self.message.value = f"<span class='mwaa-error' style='color:#c62828'>{_e(text)}</span>" if text else ""
+
+    # --- log in -----------------------------------------------------------------------------------------
+    def login(self) -> Any:
+        """Do what ``%mwaa_login`` does for the chosen environment; the card goes to the panel's output."""
+        name = self.selected
+        if not name:
+            self._show_error("Pick an AVAILABLE environment first.")
+            return None
+        self._show_error(None)
+        self.login_button.disabled = True
+        self.busy.value = f"<span class='mwaa-busy'>&#8987; Logging in to {_e(name)}&hellip;</span>"
+        self.output.clear_output()
+        try:
+            with self.output:
+                self.session = _magics(self._magics).login(
+                    name, self.region.value, self.profile.value or None, self.variable.value.strip() or None)
+        except Exception as exc:  # noqa: BLE001 - one line inline, never a traceback in the widget
+            self._show_error(_one_line(exc))
+            return None
+        finally:
+            self.busy.value = ""
+            self.login_button.disabled = self.selected is None
+        return self.session
+
+
+def _magics(magics: Any) -> Any:
+    """The shell's MwaaMagics (the extension is loaded when it is not yet)."""
+    if magics is not None:
+        return magics
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise errors.MwaaError("The environment picker logs in through IPython: use it in Jupyter or IPython.")
+    found = shell.magics_manager.registry.get("MwaaMagics")
+    if found is None:
+        shell.run_line_magic("load_ext", "mwaa_magic")
+        found = shell.magics_manager.registry["MwaaMagics"]
+    return found
+
+
+def _loginable(info: control.EnvironmentInfo) -> bool:
+    """AVAILABLE, or unknown because GetEnvironment was refused (the login then finds out)."""
+    return info.status == "AVAILABLE" or (info.status is None and info.error is not None)
+
+
+def _tooltip(info: control.EnvironmentInfo) -> str:
+    if info.error:
+        return f"Status unknown: {info.error}"
+    if info.status != "AVAILABLE":
+        return f"{info.status}: only AVAILABLE environments can be logged in to"
+    return f"Log in to {info.name} (Airflow {info.airflow_version})"
+
+
+def _profile_options(profile: str | None) -> list[tuple[str, str]]:
+    """Default credentials first (what boto3 finds by itself), then the named profiles (``default`` first)."""
+    profiles = control.available_profiles()
+    for extra in (profile, control.default_profile()):
+        if extra and extra not in profiles:
+            profiles.append(extra)
+    return [(DEFAULT_CREDENTIALS, "")] + [(p, p) for p in profiles]
