@@ -1,0 +1,68 @@
+"""Print install times, start-to-ready time and memory of each Airflow backend of the emulator.
+
+Run: ``python bench/emulator_startup.py`` (needs ``python -m mwaa_magic.emulator install`` first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from mwaa_magic.emulator.airflow_backend import AirflowBackend
+from mwaa_magic.emulator.install import MARKER, cache_root, venv_dir
+
+VERSIONS = ("3.0.6", "2.10.3")
+
+
+def rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        total += int(match.group(1)) if match else 0
+    return total / 1024
+
+
+def install_times(version: str) -> str:
+    parts = []
+    log = cache_root() / ("a3.log" if version.startswith("3") else "a2.log")  # the first pip install, timed
+    if log.is_file():
+        match = re.search(r"real\s+(\d+)m([\d.]+)s", log.read_text())
+        if match:
+            parts.append(f"pip install {int(match.group(1)) * 60 + float(match.group(2)):.1f} s")
+    marker = venv_dir(version) / MARKER
+    if marker.is_file():
+        parts += [f"{k} {v:.1f} s" for k, v in json.loads(marker.read_text())["timings"].items()]
+    return ", ".join(parts) or "unknown"
+
+
+async def measure(version: str) -> None:
+    backend = AirflowBackend(version, Path(tempfile.mkdtemp(prefix="mwaa-bench-")))
+    start = time.monotonic()
+    backend.start()
+    try:
+        await backend.wait_ready()
+        ready = time.monotonic() - start
+        await backend.login("Admin")
+        web = "api-server" if backend.major >= 3 else "webserver"
+        web_pids = [p for p in backend.pids() if os.getpgid(p) == backend.procs[web].pid]
+        print(f"Airflow {version}: install [{install_times(version)}]")
+        print(f"  start() -> ready: {ready:.1f} s")
+        print(f"  RSS of the {web} process tree: {rss_mib(web_pids):.0f} MiB; "
+              f"whole backend ({len(backend.pids())} processes): {rss_mib(backend.pids()):.0f} MiB")
+    finally:
+        backend.stop()
+
+
+if __name__ == "__main__":
+
+    for v in VERSIONS:
+        asyncio.run(measure(v))
