@@ -8,8 +8,11 @@ server extension's ``/mwaa/open`` route, which mints a fresh token when clicked.
 
 from __future__ import annotations
 
+import functools
 import html
+import sys
 import threading
+import types
 from types import SimpleNamespace
 from typing import Any
 
@@ -60,7 +63,7 @@ class EnvironmentPicker(w.VBox):
         self.profile = w.Dropdown(description="Profile", options=_profile_options(profile),
                                   layout=w.Layout(width="260px"))
         self.profile.value = profile or control.default_profile() or self.profile.options[0][1]
-        regions = control.mwaa_regions()
+        regions = _regions()
         start_region = region or control.default_region(self.profile.value or None)
         if start_region and start_region not in regions:
             regions = [start_region, *regions]
@@ -202,17 +205,26 @@ class EnvironmentPicker(w.VBox):
         self.login_button.disabled = True
         self.busy.value = f"<span class='mwaa-busy'>&#8987; Logging in to {_e(name)}&hellip;</span>"
         self.output.clear_output()
-        try:
-            with self.output:
-                self.session = _magics(self._magics).login(
+        failure: BaseException | None = None
+        with self.output:  # the card lands here; errors must not (Output would show their traceback)
+            try:
+                session = _magics(self._magics).login(
                     name, self.region.value, self.profile.value or None, self.variable.value.strip() or None)
-        except Exception as exc:  # noqa: BLE001 - one line inline, never a traceback in the widget
-            self._show_error(_one_line(exc))
+            except Exception as exc:  # noqa: BLE001 - one line inline, never a traceback in the widget
+                failure = exc
+        self.busy.value = ""
+        self.login_button.disabled = self.selected is None
+        if failure is not None:
+            self._show_error(_one_line(failure))
             return None
-        finally:
-            self.busy.value = ""
-            self.login_button.disabled = self.selected is None
-        return self.session
+        self.session = session
+        return session
+
+
+@functools.lru_cache(maxsize=1)
+def _regions() -> list[str]:
+    """MWAA regions from botocore's data: loading it costs ~0.2-0.8 s, so once per kernel."""
+    return list(control.mwaa_regions())
 
 
 def _magics(magics: Any) -> Any:
@@ -251,3 +263,14 @@ def _profile_options(profile: str | None) -> list[tuple[str, str]]:
         if extra and extra not in profiles:
             profiles.append(extra)
     return [(DEFAULT_CREDENTIALS, "")] + [(p, p) for p in profiles]
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``mwaa_magic.panel`` replaces the package's ``panel()`` function with this module;
+    making the module callable keeps ``mwaa_magic.panel(...)`` working either way."""
+
+    def __call__(self, **kwargs: Any) -> EnvironmentPicker:
+        return EnvironmentPicker(**kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
