@@ -42,8 +42,12 @@ def is_installed(version: str, cache_dir: Path | None = None) -> bool:
 
 
 def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Path]:
-    """Install each Airflow version (venv + template DB) unless already complete; return the venvs."""
-    return {version: _install_one(version, cache_dir) for version in versions}
+    """Install each Airflow version (venv + template DB) unless already complete, in parallel; return the venvs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(versions))) as pool:
+        venvs = list(pool.map(lambda v: _install_one(v, cache_dir), versions))
+    return dict(zip(versions, venvs))
 
 
 def _install_one(version: str, cache_dir: Path | None) -> Path:
