@@ -92,7 +92,7 @@ class AirflowSession:
             path = "/" + path
         status, data = self._transport.request(method, path, _clean(params), body, text)
         if status >= 400:
-            raise api_error(method, path, status, data, self.info.airflow_identity)
+            raise api_error(method, path, status, data, self.info.airflow_identity if self.info.transport == "token" else "")
         return data
 
     def get(self, path: str, **params: Any) -> Any:
@@ -211,6 +211,13 @@ class AirflowSession:
         """Airflow Variables as a dict-like object: ``mwaa.variables["key"] = "value"``."""
         return Variables(self)
 
+    # --- Airflow CLI ---------------------------------------------------------------------------
+    def cli(self, command: str, echo: bool = True):
+        """Run an Airflow CLI command (``"dags list"``) through CreateCliToken; output goes to the cell."""
+        from .cli import run_cli
+
+        return run_cli(self, command, echo=echo)
+
     # --- other clients -------------------------------------------------------------------------
     def api_client(self):
         """An ``apache-airflow-client`` ApiClient using this session (pip install 'mwaa_magic[client]')."""
@@ -292,7 +299,8 @@ def api_error(method: str, path: str, status: int, data: Any, user: str) -> erro
     if status == 401:
         text = f"Airflow says the session is not authenticated ({where}): log in again with %mwaa_login."
     elif status == 403:
-        text = f"Airflow user {user!r} may not {where} (403): ask for an Airflow role that allows it (Op or Admin)."
+        who = f"Airflow user {user!r}" if user else "Your Airflow role"
+        text = f"{who} may not {where} (403): ask for an Airflow role that allows it (Op or Admin)."
     elif status == 404:
         text = f"Not found: {where} (404){': ' + detail if detail else ''}."
     elif status == 409:

@@ -138,7 +138,11 @@ class ControlPlane:
         return CliLogin(name, self.region, validate_hostname(answer.get("WebServerHostname", "")), answer["CliToken"])
 
     def invoke_rest_api(self, name: str, method: str, path: str, query: dict | None = None, body: Any = None) -> tuple[int, Any]:
-        """InvokeRestApi; Airflow errors come back as ``(status, body)`` too: the caller decides."""
+        """InvokeRestApi; Airflow errors come back as ``(status, body)`` too: the caller decides.
+
+        MWAA's own limits (10 s per call, 6 MB per response, a low call rate) raise
+        :class:`RestApiLimitExceeded` with a line saying which one was hit.
+        """
         import botocore.exceptions
 
         validate_environment_name(name)
@@ -148,9 +152,15 @@ class ControlPlane:
         if body is not None:
             kwargs["Body"] = body
         try:
-            answer = self._call("InvokeRestApi", name, self._client.invoke_rest_api, reraise=("RestApiClientException", "RestApiServerException"), **kwargs)
+            answer = self._call("InvokeRestApi", name, self._client.invoke_rest_api, reraise=INVOKE_RERAISED, **kwargs)
         except botocore.exceptions.ClientError as exc:
-            return exc.response.get("RestApiStatusCode") or 500, exc.response.get("RestApiResponse")
+            error = exc.response.get("Error", {})
+            code, message = error.get("Code", ""), error.get("Message", "")
+            status = exc.response.get("RestApiStatusCode") or (500 if code == "RestApiServerException" else 400)
+            limit = _rest_api_limit(code, status, message, f"{method} {path}")
+            if limit:
+                raise errors.RestApiLimitExceeded(limit, status) from None
+            return status, exc.response.get("RestApiResponse")
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
 
     # --- environment calls -----------------------------------------------------------------------
@@ -256,6 +266,21 @@ class ControlPlane:
 
     def _profile_note(self) -> str:
         return f" (profile {self.profile})" if self.profile else ""
+
+
+INVOKE_RERAISED = ("RestApiClientException", "RestApiServerException", "ThrottlingException", "TooManyRequestsException")
+
+
+def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | None:
+    """The line for an InvokeRestApi limit that was hit (rate, 10 s, 6 MB), or None."""
+    text, hint = message.lower(), "or log in with --transport token, which has none of these limits."
+    if code in ("ThrottlingException", "TooManyRequestsException"):
+        return f"MWAA throttled InvokeRestApi on {where} even after retries: it allows only a few calls per second; slow down, {hint}"
+    if status == 504 or "timed out" in text or "timeout" in text:
+        return f"InvokeRestApi gave up on {where} after 10 s (MWAA's limit per call): ask for less, {hint}"
+    if status == 413 or "6 mb" in text or "too large" in text or "payload size" in text:
+        return f"The answer to {where} is over InvokeRestApi's 6 MB limit: ask for less (a smaller limit), {hint}"
+    return None
 
 
 def _first_line(text: str) -> str:

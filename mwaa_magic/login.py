@@ -22,7 +22,9 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
     """Log in to ``environment`` and return its REST session.
 
     ``transport``: "token" (web login token, the web server's REST API), "invoke" (InvokeRestApi only,
-    no token kept), "auto" (InvokeRestApi, falling back to the token login without airflow:InvokeRestApi).
+    no token kept), "auto" (InvokeRestApi, falling back to the token login when the caller lacks
+    airflow:InvokeRestApi). InvokeRestApi's limits: paths of at most 64 characters, 10 s per call, 6 MB
+    per response, a low call rate; each raises :class:`RestApiLimitExceeded` when hit.
     """
     validate_environment_name(environment)
     if transport not in TRANSPORTS:
@@ -31,10 +33,11 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
     details = _pool.submit(_environment_or_none, plane, environment)  # in parallel with the token call
     if transport in ("invoke", "auto"):
         try:
-            return _invoke_session(plane, environment, details.result(), transport)
-        except errors.AccessDenied:
+            return _invoke_session(plane, environment, details.result(), webserver_urls)
+        except errors.AccessDenied as exc:  # only the InvokeRestApi probe can be denied there
             if transport == "invoke":
-                raise
+                raise errors.AccessDenied(f"{exc.message} Or log in with --transport token.") from None
+            # auto: the caller lacks airflow:InvokeRestApi; log in with a web token instead (as MwaaHook does)
     try:
         login = plane.create_web_login_token(environment)
     except errors.MwaaError as exc:
@@ -58,20 +61,24 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
     return AirflowSession(info, TokenTransport(base_url, credential, relogin), plane, webserver_urls)
 
 
-def _invoke_session(plane: ControlPlane, environment: str, env: EnvironmentInfo | None, transport: str) -> AirflowSession:
-    """A session whose calls go through InvokeRestApi; probes it once so that missing permission shows now."""
-    if env is None:
-        env = plane.get_environment(environment)  # raises the real reason (not found, denied...)
-    if not env.available:
+def _invoke_session(plane: ControlPlane, environment: str, env: EnvironmentInfo | None,
+                    webserver_urls: str | None = None) -> AirflowSession:
+    """A session whose calls go through InvokeRestApi (no web token kept).
+
+    Probes ``GET /version`` once, so that a missing airflow:InvokeRestApi shows now (AccessDenied) and
+    the Airflow version is known even when GetEnvironment is denied.
+    """
+    if env is not None and not env.available:
         raise not_available(env)
-    invoke = InvokeTransport(plane, environment, env.airflow_major or 3)
-    status, data = invoke.request("GET", "/monitor/health" if invoke.major >= 3 else "/health")
+    invoke = InvokeTransport(plane, environment, env.airflow_major if env else None)
+    version = invoke.probe()
+    hostname = (env.webserver_url or "").split("://")[-1].rstrip("/") if env else ""
     info = LoginInfo(
-        environment=environment, region=plane.region, profile=plane.profile, hostname=env.webserver_url or "",
-        iam_identity="", airflow_identity="(InvokeRestApi)", airflow_version=env.airflow_version,
-        webserver_access_mode=env.webserver_access_mode, logged_in_at=time.time(), transport="invoke",
+        environment=environment, region=plane.region, profile=plane.profile, hostname=hostname,
+        iam_identity="", airflow_identity="(InvokeRestApi)", airflow_version=(env.airflow_version if env else None) or version,
+        webserver_access_mode=env.webserver_access_mode if env else None, logged_in_at=time.time(), transport="invoke",
     )
-    return AirflowSession(info, invoke, plane)
+    return AirflowSession(info, invoke, plane, webserver_urls)
 
 
 def _environment_or_none(plane: ControlPlane, environment: str) -> EnvironmentInfo | None:

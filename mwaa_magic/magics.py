@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shlex
 from typing import Any
@@ -163,16 +164,18 @@ class MwaaMagics(Magics):
     def _cmd_cli(self, args) -> Any:
         from .cli import run_cli
 
-        return run_cli(self._session(args), " ".join(args.cli_command))
+        if not args.cli_command:
+            raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
+        return run_cli(self._session(args), shlex.join(args.cli_command))
 
     # --- %%mwaa_cli ----------------------------------------------------------------------------------
     @magic_arguments()
     @argument("--session", "-s", help="Session alias (default: the current one).")
-    @argument("-o", "--output", help="Variable to store the outputs in (a list).")
+    @argument("-o", "--output", help="Variable to store the results in (a list of CliResult: .stdout, .stderr).")
     @argument("--debug", action="store_true")
     @cell_magic
     def mwaa_cli(self, line: str, cell: str):
-        """Run Airflow CLI commands (one per line) on the current environment through CreateCliToken."""
+        """Run Airflow CLI commands (one per line, # comments skipped) through CreateCliToken; stops at the first failure."""
         from .cli import run_cli_batch
 
         args = self._parse(self.mwaa_cli, line)
@@ -270,6 +273,6 @@ def _subcommand_parser() -> MagicArgumentParser:
     p.add_argument("name")
     p = command("logout", "Forget a session (default: the current one).", session=False, output=False)
     p.add_argument("name", nargs="?")
-    p = command("cli", "Run an Airflow CLI command through CreateCliToken.")
-    p.add_argument("cli_command", nargs="+", help="e.g. dags list")
+    p = command("cli", "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).")
+    p.add_argument("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json")
     return parser

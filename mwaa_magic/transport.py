@@ -94,20 +94,63 @@ def _parse(response, text: bool) -> Any:
         return response.text
 
 
-class InvokeTransport:
-    """REST calls through the MWAA InvokeRestApi API: IAM only, no web token kept (10 s, 6 MB, low TPS)."""
+MAX_INVOKE_PATH = 64  # InvokeRestApi's Path: 1-64 characters
+INVOKE_CONCURRENCY = 4  # InvokeRestApi allows few calls per second: page fetches share these slots
 
-    def __init__(self, plane, environment: str, major: int) -> None:
+
+class InvokeTransport:
+    """REST calls through the MWAA InvokeRestApi API: IAM only (airflow:InvokeRestApi), no web token kept.
+
+    MWAA's limits, each reported as :class:`~mwaa_magic.errors.RestApiLimitExceeded` when hit: the
+    path (after the API root, with encoded ids) is at most 64 characters, a call gets 10 s, a response
+    at most 6 MB, and the call rate is low (throttled; we run at most 4 calls at once).
+    """
+
+    def __init__(self, plane, environment: str, major: int | None = None) -> None:
         self._plane = plane
         self._environment = environment
-        self.major = major
+        self.major = major or 3
         self.base_url = f"InvokeRestApi({environment})"
+        self._slots = threading.BoundedSemaphore(INVOKE_CONCURRENCY)
 
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
-        status, data = self._plane.invoke_rest_api(self._environment, method, path, params or None, body)
+        if len(path) > MAX_INVOKE_PATH:
+            raise errors.RestApiLimitExceeded(
+                f"InvokeRestApi takes paths of at most {MAX_INVOKE_PATH} characters and {method} {_cut(path)} has "
+                f"{len(path)}: use shorter ids, or log in with --transport token (or auto) for this call."
+            )
+        with self._slots:
+            status, data = self._plane.invoke_rest_api(self._environment, method, path, _query(params), body)
+        if data == "" or (data == {} and status == 204):
+            data = None  # no content, as the web server's answer parses
         if text and isinstance(data, dict) and "content" in data and status < 400:
             return status, data["content"]
         return status, data
 
+    def probe(self) -> str:
+        """Airflow's version through InvokeRestApi (``/version`` exists in API v1 and v2); sets ``major``."""
+        status, data = self.request("GET", "/version")
+        version = data.get("version") if isinstance(data, dict) else None
+        if status >= 400 or not version:
+            from .airflow import api_error
+
+            raise api_error("GET", "/version", status, data, "")
+        self.major = int(str(version).split(".")[0])
+        return str(version)
+
     def close(self) -> None:
         pass
+
+
+def _query(params: dict | None) -> dict | None:
+    """Query values as the web server would get them: strings, booleans as ``true``/``false``."""
+    def text(value: Any) -> str:
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+    if not params:
+        return None
+    return {k: [text(v) for v in value] if isinstance(value, (list, tuple)) else text(value) for k, value in params.items()}
+
+
+def _cut(path: str) -> str:
+    return path if len(path) <= 48 else path[:45] + "..."

@@ -1,0 +1,178 @@
+"""The Airflow CLI of an MWAA environment: CreateCliToken, then ``POST {webserver}/aws_mwaa/cli``.
+
+A CLI token is valid 60 seconds: a batch mints one and mints a fresh one when it is older than
+:data:`TOKEN_REUSE` seconds, or once when the web server rejects it as expired; a token is never kept
+between batches. Commands go to MWAA as given (never through a shell); MWAA runs only the Airflow CLI
+commands it allows. stdout and stderr are written to ``sys.stdout`` / ``sys.stderr`` (the cell's streams);
+output on stderr alone is no failure (Airflow prints warnings there).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from . import errors
+from .addresses import webserver_base_url
+from .secret import Secret
+from .weblogin import unreachable
+
+CLI_PATH = "/aws_mwaa/cli"
+TOKEN_REUSE = 50.0  # seconds: CliToken lives 60 s; leave room for a slow command start
+CLI_TIMEOUT = 300.0  # seconds a CLI command may run before we give up waiting
+
+
+@dataclass
+class CliResult:
+    """The decoded output of one CLI command; ``repr`` is its stdout, as the command printed it."""
+
+    command: str
+    stdout: str
+    stderr: str
+    exit_code: int | None = None  # when the web server reports one (MWAA itself does not)
+    _fresh: bool = field(default=False, compare=False, repr=False)  # output just went to the cell
+
+    def __repr__(self) -> str:
+        return self.stdout
+
+    __str__ = __repr__
+
+    def _ipython_display_(self) -> None:
+        """Show stdout, except right after the command ran: it is already in the cell once."""
+        if self._fresh:
+            self._fresh = False
+            return
+        from IPython.display import display
+
+        display({"text/plain": self.stdout}, raw=True)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+
+class _Token:
+    """A CLI token for one batch; replaced when it gets old."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.value: Secret | None = None
+        self.base_url = ""
+        self.minted_at = 0.0
+
+    def fresh(self, force: bool = False) -> None:
+        if force or self.value is None or time.monotonic() - self.minted_at > TOKEN_REUSE:
+            plane, info = self._session._plane, self._session.info
+            if plane is None:
+                raise errors.CliCommandFailed("This session has no MWAA control plane: log in with %mwaa_login first.")
+            login = plane.create_cli_token(info.environment)
+            self.value, self.minted_at = Secret(login.token), time.monotonic()
+            self.base_url = webserver_base_url(login.hostname, self._session._webserver_urls)
+
+
+def run_cli(session: Any, command: str, echo: bool = True) -> CliResult:
+    """Run one Airflow CLI command (``dags list``) on the session's environment; raise CliCommandFailed."""
+    return run_cli_batch(session, [command], echo=echo)[0]
+
+
+def run_cli_batch(session: Any, commands: Iterable[str], echo: bool = True) -> list[CliResult]:
+    """Run commands in order with one CLI token (renewed when old); stop at the first that fails."""
+    commands = [_normalize(c) for c in commands]
+    if not commands:
+        raise errors.CliCommandFailed("No CLI command given: e.g. %mwaa cli dags list.")
+    token, results = _Token(session), []
+    import httpx
+
+    with httpx.Client(timeout=httpx.Timeout(CLI_TIMEOUT, connect=10.0)) as http:
+        for command in commands:
+            if echo and len(commands) > 1:
+                print(f"$ airflow {command}", flush=True)
+            result = _run_one(http, token, command)
+            if echo:
+                _write(result)
+                result._fresh = True
+            results.append(result)
+    return results
+
+
+def _run_one(http: Any, token: _Token, command: str) -> CliResult:
+    token.fresh()
+    response = _post(http, token, command)
+    if response.status_code in (401, 403) and time.monotonic() - token.minted_at > 1.0:
+        token.fresh(force=True)  # the token may have expired while an earlier command ran
+        response = _post(http, token, command)
+    if response.status_code != 200:
+        raise _failure(command, response.status_code, _message(response))
+    try:
+        data = response.json()
+        return CliResult(command, _decode(data.get("stdout")), _decode(data.get("stderr")),
+                         data.get("exit_code"))
+    except (ValueError, AttributeError, binascii.Error):
+        raise errors.CliCommandFailed(
+            f"The web server's answer to 'airflow {_short(command)}' is not MWAA CLI output: "
+            "check the web-server address setting (MWAA_MAGIC_WEBSERVER_URLS)."
+        ) from None
+
+
+def _post(http: Any, token: _Token, command: str) -> Any:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token.value.reveal()}", "Content-Type": "text/plain"}
+    try:
+        return http.post(token.base_url + CLI_PATH, content=command.encode("utf-8"), headers=headers,
+                         follow_redirects=False)
+    except httpx.TimeoutException:
+        raise errors.CliCommandFailed(
+            f"'airflow {_short(command)}' did not answer within {CLI_TIMEOUT:.0f} s; it may still run on the environment."
+        ) from None
+    except httpx.TransportError as exc:
+        raise unreachable(token.base_url, exc) from None
+
+
+def _failure(command: str, status: int, message: str) -> errors.CliCommandFailed:
+    shown, why = _short(command), f": {message}" if message else ""
+    if status == 400:
+        text = f"MWAA refused 'airflow {shown}' (400){why}. MWAA runs only some Airflow CLI commands: see its CLI reference."
+    elif status in (401, 403):
+        text = f"The web server rejected the CLI token for 'airflow {shown}' ({status}){why}."
+    elif status in (301, 302, 303, 307, 308):
+        text = f"The web server redirected 'airflow {shown}' ({status}) instead of running it: check the web-server address setting."
+    else:
+        text = f"The Airflow web server failed on 'airflow {shown}' (HTTP {status}){why}."
+    return errors.CliCommandFailed(text)
+
+
+def _message(response: Any) -> str:
+    """A one-line reason from an error answer (JSON ``message``/``detail`` or text), never HTML."""
+    try:
+        data = response.json()
+        text = (data.get("message") or data.get("detail") or data.get("error") or "") if isinstance(data, dict) else data
+    except ValueError:
+        text = "" if "html" in response.headers.get("content-type", "") else response.text
+    text = str(text).strip()
+    return text.splitlines()[0][:200].rstrip(".") if text else ""
+
+
+def _decode(value: Any) -> str:
+    return base64.b64decode(value or "", validate=True).decode("utf-8", "replace")
+
+
+def _normalize(command: str) -> str:
+    """The command as given, without surrounding blanks or a leading ``airflow``."""
+    command = str(command).strip()
+    return command[len("airflow "):].lstrip() if command.startswith("airflow ") else command
+
+
+def _short(command: str) -> str:
+    return command if len(command) <= 60 else command[:57] + "..."
+
+
+def _write(result: CliResult) -> None:
+    for stream, text in ((sys.stdout, result.stdout), (sys.stderr, result.stderr)):
+        if text:
+            stream.write(text if text.endswith("\n") else text + "\n")
+            stream.flush()
