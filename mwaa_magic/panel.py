@@ -21,6 +21,10 @@ import ipywidgets as w
 from . import control, errors
 from .display import open_route
 
+# GetEnvironment calls in flight at once: a ListEnvironments page (25 names) in one wave, but never more
+# than the client's connection pool (botocore's default max_pool_connections is 10): more threads would
+# open extra connections and discard them (urllib3 logs a warning each time).
+LIST_WORKERS = 25
 DEFAULT_CREDENTIALS = "(default credentials)"
 STATUS_COLORS = {"AVAILABLE": "#2e7d32", "CREATE_FAILED": "#c62828", "UPDATE_FAILED": "#c62828",
                  "UNAVAILABLE": "#c62828", "DELETED": "#757575", "DELETING": "#757575"}
@@ -117,7 +121,8 @@ class EnvironmentPicker(w.VBox):
 
     def _list(self, generation: int, profile: str | None, region: str) -> None:
         try:
-            infos = control.control_plane(profile, region).list_environments()
+            plane = control.control_plane(profile, region)
+            infos = plane.list_environments(max_workers=_workers(plane))
             error = None if infos else f"No MWAA environments in {region}."
         except Exception as exc:  # noqa: BLE001 - shown inline, in one line
             infos, error = [], _one_line(exc)
@@ -219,6 +224,11 @@ class EnvironmentPicker(w.VBox):
             return None
         self.session = session
         return session
+
+
+def _workers(plane: control.ControlPlane) -> int:
+    config = getattr(getattr(getattr(plane, "_client", None), "meta", None), "config", None)
+    return min(LIST_WORKERS, getattr(config, "max_pool_connections", None) or 10)
 
 
 @functools.lru_cache(maxsize=1)
