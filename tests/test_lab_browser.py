@@ -151,8 +151,10 @@ def open_sidebar(page):
 
 def assert_airflow_logged_in(popup, airflow_major: int) -> None:
     """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
+    # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
+    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
+                       timeout=60_000)
     popup.wait_for_load_state("domcontentloaded")
-    popup.wait_for_url(lambda url: "aws-console-sso" not in url and "/login" not in url, timeout=60_000)
     parts = urlsplit(popup.url)
     base = f"{parts.scheme}://{parts.netloc}"
     popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
@@ -179,17 +181,20 @@ def new_notebook(page) -> str:
 
 
 def run_cell(page, source: str) -> None:
-    """Put ``source`` in the active cell, run it, and wait until it has finished."""
-    page.evaluate("""async (source) => {
+    """Put ``source`` in the active cell, run it, and wait (bounded) until it has finished."""
+    index = page.evaluate("""(source) => {
         const app = window.jupyterapp;
-        const panel = app.shell.currentWidget;
-        panel.content.activeCell.model.sharedModel.setSource(source);
-        await app.commands.execute('notebook:run-cell-and-insert-below');
+        const notebook = app.shell.currentWidget.content;
+        const index = notebook.activeCellIndex;
+        notebook.activeCell.model.sharedModel.setSource(source);
+        void app.commands.execute('notebook:run-cell-and-insert-below');
+        return index;
     }""", source)
-    page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget;
-        return w.sessionContext.session.kernel.status === 'idle';
-    }""", timeout=120_000)
+    page.wait_for_function("""(index) => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        const cell = panel.content.widgets[index];
+        return cell && cell.model.executionCount !== null && panel.sessionContext.session.kernel.status === 'idle';
+    }""", arg=index, timeout=120_000)
 
 
 def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
@@ -250,7 +255,8 @@ def test_login_card_opens_airflow_and_saves_no_secret(page, lab, mwaa_emulator):
     popup.close()
     assert card.locator(".mwaa-card-error").inner_text() == ""
 
-    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    # context.save(): the save command would first ask to rename an untitled notebook.
+    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.context.save(); }")
     saved = lab.root / path
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and "mwaa_login" not in (saved.read_text() if saved.exists() else ""):
@@ -262,6 +268,16 @@ def test_login_card_opens_airflow_and_saves_no_secret(page, lab, mwaa_emulator):
     leaked = [s for s in secrets if s and s in text]
     assert not leaked, f"{len(leaked)} emulator secret(s) saved in the notebook"
     assert "WebToken" not in text and "aws-console-sso?login=true#" not in text
+
+    # Days later: the kernel is gone and the notebook is reopened; the saved card still opens Airflow.
+    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.shutdown(); }")
+    page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")
+    card = page.locator(".jp-OutputArea-output .mwaa-card")
+    card.wait_for(state="visible", timeout=60_000)
+    with page.expect_popup() as popup_info:
+        card.locator(".mwaa-open-ui").click()
+    assert_airflow_logged_in(popup_info.value, 3)
+    shot(page, "card-reopened")
 
 
 def test_hostile_card_data_is_text_and_runs_nothing(page, mwaa_emulator):
