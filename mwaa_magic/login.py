@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from . import errors
 from .addresses import webserver_base_url
 from .airflow import AirflowSession, LoginInfo
-from .control import ControlPlane, EnvironmentInfo, control_plane, console_sso_url, validate_environment_name
+from .control import ControlPlane, EnvironmentInfo, WebLogin, control_plane, console_sso_url, validate_environment_name
 from .secret import Secret
-from .transport import InvokeTransport, TokenTransport, http_client
+from .transport import AutoTransport, InvokeTransport, TokenTransport, http_client
 from .weblogin import log_in
 
 TRANSPORTS = ("token", "invoke", "auto")
@@ -23,7 +23,7 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
 
     ``transport``: "token" (web login token, the web server's REST API), "invoke" (InvokeRestApi only,
     no token kept), "auto" (InvokeRestApi, falling back to the token login when the caller lacks
-    airflow:InvokeRestApi). InvokeRestApi's limits: paths of at most 64 characters, 10 s per call, 6 MB
+    airflow:InvokeRestApi, and for single calls whose path is too long for it). InvokeRestApi's limits: paths of at most 64 characters, 10 s per call, 6 MB
     per response, a low call rate; each raises :class:`RestApiLimitExceeded` when hit.
     """
     validate_environment_name(environment)
@@ -33,45 +33,62 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
     details = _pool.submit(_environment_or_none, plane, environment)  # in parallel with the token call
     if transport in ("invoke", "auto"):
         try:
-            return _invoke_session(plane, environment, details.result(), webserver_urls)
+            return _invoke_session(plane, environment, details, webserver_urls, auto=transport == "auto")
         except errors.AccessDenied as exc:  # only the InvokeRestApi probe can be denied there
             if transport == "invoke":
                 raise errors.AccessDenied(f"{exc.message} Or log in with --transport token.") from None
             # auto: the caller lacks airflow:InvokeRestApi; log in with a web token instead (as MwaaHook does)
     try:
-        login = plane.create_web_login_token(environment)
+        login, web = _token_transport(plane, environment, details, webserver_urls)
     except errors.MwaaError as exc:
         raise _explain(exc, details.result()) from None
+    env = details.result()
+    info = LoginInfo(
+        environment=environment, region=plane.region, profile=plane.profile, hostname=login.hostname,
+        iam_identity=login.iam_identity, airflow_identity=login.airflow_identity,
+        airflow_version=env.airflow_version if env else f"{web.major}.x",
+        webserver_access_mode=env.webserver_access_mode if env else None, logged_in_at=time.time(),
+    )
+    return AirflowSession(info, web, plane, webserver_urls)
+
+
+def _token_transport(plane: ControlPlane, environment: str, details: Future, webserver_urls: str | None,
+                     major: int | None = None) -> tuple[WebLogin, TokenTransport]:
+    """CreateWebLoginToken, then the web server's login: a transport that logs in again when needed."""
+    login = plane.create_web_login_token(environment)
     env = details.result()
     if env is not None and not env.available:
         raise not_available(env)
     base_url = webserver_base_url(login.hostname, webserver_urls)
     http = http_client()
     try:
-        credential = log_in(http, base_url, Secret(login.token), env.airflow_major if env else None)
+        credential = log_in(http, base_url, Secret(login.token), env.airflow_major if env else major)
     finally:
         http.close()
     relogin = lambda: Secret(plane.create_web_login_token(environment).token)  # noqa: E731
-    info = LoginInfo(
-        environment=environment, region=plane.region, profile=plane.profile, hostname=login.hostname,
-        iam_identity=login.iam_identity, airflow_identity=login.airflow_identity,
-        airflow_version=env.airflow_version if env else f"{credential.major}.x",
-        webserver_access_mode=env.webserver_access_mode if env else None, logged_in_at=time.time(),
-    )
-    return AirflowSession(info, TokenTransport(base_url, credential, relogin), plane, webserver_urls)
+    return login, TokenTransport(base_url, credential, relogin)
 
 
-def _invoke_session(plane: ControlPlane, environment: str, env: EnvironmentInfo | None,
-                    webserver_urls: str | None = None) -> AirflowSession:
+def _invoke_session(plane: ControlPlane, environment: str, details: Future, webserver_urls: str | None = None,
+                    auto: bool = False) -> AirflowSession:
     """A session whose calls go through InvokeRestApi (no web token kept).
 
-    Probes ``GET /version`` once, so that a missing airflow:InvokeRestApi shows now (AccessDenied) and
-    the Airflow version is known even when GetEnvironment is denied.
+    Probes ``GET /version`` once (while GetEnvironment runs), so that a missing airflow:InvokeRestApi
+    shows now (AccessDenied) and the Airflow version is known even when GetEnvironment is denied.
+    With ``auto``, calls InvokeRestApi cannot take (paths over 64 characters) go through a web-token
+    login made on first need.
     """
-    if env is not None and not env.available:
-        raise not_available(env)
-    invoke = InvokeTransport(plane, environment, env.airflow_major if env else None)
-    version = invoke.probe()
+    invoke: InvokeTransport | AutoTransport = InvokeTransport(plane, environment)
+    try:
+        version = invoke.probe()
+    except errors.MwaaError:
+        env = details.result()
+        if env is not None and not env.available:
+            raise not_available(env) from None
+        raise
+    env = details.result()
+    if auto:
+        invoke = AutoTransport(invoke, lambda: _token_transport(plane, environment, details, webserver_urls, invoke.major)[1])
     hostname = (env.webserver_url or "").split("://")[-1].rstrip("/") if env else ""
     info = LoginInfo(
         environment=environment, region=plane.region, profile=plane.profile, hostname=hostname,

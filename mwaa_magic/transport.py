@@ -142,6 +142,40 @@ class InvokeTransport:
         pass
 
 
+class AutoTransport:
+    """InvokeRestApi, except for paths over its 64 characters: those go through a web-token login
+    (made on first need, then kept and renewed like a token session)."""
+
+    def __init__(self, invoke: InvokeTransport, token_factory: Callable[[], TokenTransport]) -> None:
+        self._invoke = invoke
+        self._factory = token_factory
+        self._web: TokenTransport | None = None
+        self._lock = threading.Lock()
+        self.major = invoke.major
+        self.base_url = invoke.base_url
+
+    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
+        if len(path) <= MAX_INVOKE_PATH:
+            return self._invoke.request(method, path, params, body, text)
+        return self._web_transport(method, path).request(method, path, params, body, text)
+
+    def _web_transport(self, method: str, path: str) -> TokenTransport:
+        with self._lock:
+            if self._web is None:
+                try:
+                    self._web = self._factory()
+                except errors.MwaaError as exc:
+                    raise errors.RestApiLimitExceeded(
+                        f"{method} {_cut(path)} is longer than InvokeRestApi's {MAX_INVOKE_PATH} characters and the "
+                        f"web-token login it needs failed: {exc.message}"
+                    ) from None
+            return self._web
+
+    def close(self) -> None:
+        if self._web is not None:
+            self._web.close()
+
+
 def _query(params: dict | None) -> dict | None:
     """Query values as the web server would get them: strings, booleans as ``true``/``false``."""
     def text(value: Any) -> str:

@@ -208,6 +208,22 @@ def test_auto_uses_invoke_when_allowed(aws):
     assert {d["dag_id"] for d in session.dags()} == DAGS
 
 
+@pytest.mark.parametrize("name", ENVS)
+def test_auto_sends_too_long_paths_through_a_web_login(aws, name):
+    token, invoke, auto = (connect(name, transport=t) for t in ("token", "invoke", "auto"))
+    run = auto.trigger("hello_world")  # Airflow's own run id: manual__<timestamp>, too long for InvokeRestApi
+    path = f"/dags/hello_world/dagRuns/{run['dag_run_id']}"
+    with pytest.raises(errors.RestApiLimitExceeded, match="at most 64 characters"):
+        invoke.dag_run("hello_world", run["dag_run_id"])
+    before = (calls(aws, "CreateWebLoginToken"), calls(aws, "InvokeRestApi"))
+    assert len(path) > 64 and auto.dag_run("hello_world", run["dag_run_id"])["dag_run_id"] == run["dag_run_id"]
+    auto.dag_run("hello_world", run["dag_run_id"])
+    assert (calls(aws, "CreateWebLoginToken"), calls(aws, "InvokeRestApi")) == (before[0] + 1, before[1])
+    assert auto.dag_run("hello_world", run["dag_run_id"]).keys() == token.dag_run("hello_world", run["dag_run_id"]).keys()
+    auto.dags()
+    assert calls(aws, "InvokeRestApi") > before[1] and calls(aws, "CreateWebLoginToken") == before[0] + 1
+
+
 def test_auto_falls_back_to_token_without_invoke_permission(aws):
     aws.become(3)  # dave: web access only, no airflow:InvokeRestApi nor airflow:GetEnvironment
     before = calls(aws, "CreateWebLoginToken")
