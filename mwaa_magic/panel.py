@@ -84,7 +84,7 @@ class EnvironmentPicker(w.VBox):
         self.login_button = w.Button(description="Log in", button_style="primary", icon="sign-in",
                                      disabled=True, tooltip="Pick an AVAILABLE environment first")
         self.open_link = w.HTML("")
-        self.help = w.HTML(f"<small style='color:var(--jp-ui-font-color2,#666)'>{HELP}</small>")
+        self.help = w.HTML(f"<div style='font-size:85%;line-height:1.35;color:var(--jp-ui-font-color2,#666)'>{HELP}</div>")
         self.output = w.Output()
 
         self.profile.observe(self._on_profile, names="value")
@@ -98,7 +98,7 @@ class EnvironmentPicker(w.VBox):
             w.HBox([self.variable, self.login_button, self.open_link], layout=w.Layout(align_items="center")),
             self.help, self.output,
         ], **kwargs)
-        self.add_class("mwaa-picker")
+        self.add_class("mwaa-env-picker")
         self.refresh()
 
     # --- listing ---------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ class EnvironmentPicker(w.VBox):
         if not region:
             self._finish(generation, [], "Pick a region: no default region is configured (AWS_DEFAULT_REGION or your profile).")
             return
-        self.busy.value = f"<span class='mwaa-busy'>&#8987; Loading environments in {_e(region)}&hellip;</span>"
+        self.busy.value = f"<span class='mwaa-picker-busy'>&#8987; Loading environments in {_e(region)}&hellip;</span>"
         self.refresh_button.disabled = True
         threading.Thread(target=self._list, args=(generation, profile, region), daemon=True,
                          name="mwaa-picker-list").start()
@@ -163,12 +163,12 @@ class EnvironmentPicker(w.VBox):
         for info in infos:
             button = w.Button(description=info.name, disabled=not _loginable(info),
                               tooltip=_tooltip(info), layout=w.Layout(width="auto", min_width="160px"))
-            button.add_class("mwaa-env")
+            button.add_class("mwaa-picker-env")
             button.on_click(lambda _, name=info.name: self._select(name))
             self.buttons[info.name] = button
             status = info.status or "unknown"
             color = STATUS_COLORS.get(status, "#ef6c00")
-            cells += [button, w.HTML(f"<span class='mwaa-status' style='color:{color}'>{_e(status)}</span>"),
+            cells += [button, w.HTML(f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>"),
                       w.HTML(_e(info.airflow_version or "?")), w.HTML(_e(info.webserver_access_mode or "?"))]
         self.table.children = cells
 
@@ -192,12 +192,13 @@ class EnvironmentPicker(w.VBox):
             return
         target = SimpleNamespace(environment=name, region=self.region.value, profile=self.profile.value or None)
         href = open_route(target, getattr(self._magics, "jupyter_base_url", None))
-        self.open_link.value = (f"<a class='mwaa-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer'>"
+        self.open_link.value = (f"<a class='mwaa-picker-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer' "
+                                f"style='color:var(--jp-content-link-color,#1976d2);text-decoration:underline'>"
                                 f"Open Airflow UI ({_e(name)}) &#8599;</a>")
 
     def _show_error(self, text: str | None) -> None:
         self.last_error = text
-        self.message.value = f"<span class='mwaa-error' style='color:#c62828'>{_e(text)}</span>" if text else ""
+        self.message.value = f"<span class='mwaa-picker-error' style='color:#c62828'>{_e(text)}</span>" if text else ""
 
     # --- log in -----------------------------------------------------------------------------------------
     def login(self) -> Any:
@@ -208,7 +209,7 @@ class EnvironmentPicker(w.VBox):
             return None
         self._show_error(None)
         self.login_button.disabled = True
-        self.busy.value = f"<span class='mwaa-busy'>&#8987; Logging in to {_e(name)}&hellip;</span>"
+        self.busy.value = f"<span class='mwaa-picker-busy'>&#8987; Logging in to {_e(name)}&hellip;</span>"
         self.output.clear_output()
         failure: BaseException | None = None
         with self.output:  # the card lands here; errors must not (Output would show their traceback)

@@ -138,7 +138,7 @@ def test_listing_denied_is_one_line_inline(ipython, mwaa_env, monkeypatch):
     picker = picker_for(ipython, "--region us-east-1")
     assert picker.environments == {}
     assert "airflow:ListEnvironments" in picker.last_error and "\n" not in picker.last_error
-    assert "mwaa-error" in picker.message.value and "Traceback" not in picker.message.value
+    assert "mwaa-picker-error" in picker.message.value and "Traceback" not in picker.message.value
 
 
 def test_login_denied_is_one_line_inline(ipython, mwaa_env, monkeypatch):
