@@ -41,6 +41,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def missing(reason: str) -> None:
+    """Skip, or fail where a browser run is required (CI sets MWAA_MAGIC_REQUIRE_BROWSER=1)."""
+    if os.environ.get("MWAA_MAGIC_REQUIRE_BROWSER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 class Lab:
     """A running ``jupyter lab``: its URL, token, root dir and output."""
 
@@ -51,11 +58,24 @@ class Lab:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def api(self, method: str, path: str) -> object:
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
     def stop(self) -> None:
+        """Shut the kernels down (they run in their own sessions), then end the server's process group."""
         if self.process.poll() is None:
+            try:
+                for kernel in self.api("GET", "kernels"):  # type: ignore[union-attr]
+                    self.api("DELETE", f"kernels/{kernel['id']}")
+            except OSError:
+                pass
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(20)
+                self.process.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
@@ -64,9 +84,9 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(mwaa_emulator, tmp_path_factory) -> Iterator[Lab]:
     if not (BUILT / "package.json").is_file():
-        pytest.skip("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install .)")
+        missing("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install -e .)")
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is missing: apt-get install -y chromium")
+        missing("Debian chromium is missing: apt-get install -y chromium")
     base = tmp_path_factory.mktemp("lab")
     root, config, labext = base / "root", base / "config", base / "labextensions"
     for folder in (root, config, labext):
@@ -303,3 +323,21 @@ def test_hostile_card_data_is_text_and_runs_nothing(page, mwaa_emulator):
     assert card.locator("img").count() == 0 and card.locator("script").count() == 0
     assert page.evaluate("() => window.__mwaaPwned === undefined")
     assert dialogs == []
+
+
+def test_open_ui_command_for_airflow2(page, mwaa_emulator):
+    needs_airflow(mwaa_emulator)
+    with page.expect_popup() as popup_info:
+        page.evaluate("() => { void window.jupyterapp.commands.execute('mwaa:open-ui', {environment: 'demo-airflow2'}); }")
+    popup = popup_info.value
+    assert_airflow_logged_in(popup, 2)
+    shot(popup, "command-airflow2-ui")
+
+
+def test_login_url_post_needs_xsrf_with_cookie_auth(page, lab):
+    """The browser holds Jupyter's login cookie; a POST without the XSRF header (a forged one) is refused."""
+    assert page.request.get(f"{lab.url}/mwaa/config").status == 200, "the cookie alone authenticates a GET"
+    response = page.request.post(f"{lab.url}/mwaa/login-url", data='{"environment": "demo-airflow3"}',
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 403
+    assert "aws-console-sso" not in response.text()
