@@ -27,9 +27,10 @@ USER_AGENT = "mwaa-magic/0.1"
 def validate_environment_name(name: str) -> str:
     """The name unchanged, or :class:`InvalidEnvironmentName` (no AWS call is made)."""
     if not isinstance(name, str) or not 1 <= len(name) <= 80 or not NAME_PATTERN.fullmatch(name):
-        shown = name if isinstance(name, str) and len(name) <= 40 else f"{str(name)[:37]}..."
+        shown = repr(name)
+        shown = shown if len(shown) <= 42 else f"{shown[:39]}..."
         raise errors.InvalidEnvironmentName(
-            f"{shown!r} is not an MWAA environment name: use 1-80 letters, digits, '-' or '_', starting with a letter."
+            f"{shown} is not an MWAA environment name: use 1-80 letters, digits, '-' or '_', starting with a letter."
         )
     return name
 
