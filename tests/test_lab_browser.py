@@ -237,6 +237,14 @@ def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
     commands = page.evaluate("() => ['mwaa:open-sidebar','mwaa:open-ui','mwaa:insert-login-cell']"
                              ".map(id => window.jupyterapp.commands.hasCommand(id))")
     assert commands == [True, True, True]
+    # Dark theme: the sidebar follows JupyterLab's CSS variables.
+    light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'}); }")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_function("light => getComputedStyle(document.getElementById('mwaa-sidebar')).backgroundColor !== light", arg=light)
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    shot(page, "sidebar-dark")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'}); }")
 
 
 def test_sidebar_open_airflow_ui_lands_logged_in(page, mwaa_emulator):
