@@ -76,6 +76,20 @@ def time_panel(runs: int) -> list[float]:
     return timings
 
 
+def time_listing_only(runs: int) -> list[float]:
+    """The control-plane part alone (what the panel's thread calls), without building widgets."""
+    from mwaa_magic import control
+    from mwaa_magic.panel import _workers
+
+    plane = control.control_plane(None, "us-east-1")
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        plane.list_environments(max_workers=_workers(plane))
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
 def time_sequential(runs: int) -> list[float]:
     """The naive way: ListEnvironments, then GetEnvironment one after the other."""
     from mwaa_magic import control
@@ -106,11 +120,13 @@ def main() -> None:
                     widen_pool(args.pool)
                 emulator.admin.set(control_latency=args.latency)
                 panel = statistics.median(time_panel(args.runs))
+                listing = statistics.median(time_listing_only(args.runs))
                 sequential = statistics.median(time_sequential(max(1, args.runs // 2)))
                 calls = emulator.admin.calls()
                 results[count] = (panel, sequential)
                 print(f"{count:>2} environment(s): panel fills in {panel * 1000:6.0f} ms (median of {args.runs}); "
-                      f"sequential GetEnvironment loop {sequential * 1000:6.0f} ms; calls so far {calls}")
+                      f"list_environments alone {listing * 1000:4.0f} ms; sequential GetEnvironment loop {sequential * 1000:6.0f} ms; "
+                      f"calls {calls}")
             finally:
                 emulator.stop()
     one, twenty = results[1][0], results[20][0]

@@ -77,8 +77,9 @@ class EnvironmentPicker(w.VBox):
                                        layout=w.Layout(width="100px"))
         self.busy = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
         self.message = w.HTML("")
-        self.table = w.GridBox([], layout=w.Layout(grid_template_columns="repeat(4, max-content)",
+        self.table = w.GridBox([], layout=w.Layout(grid_template_columns="repeat(2, max-content)",
                                                     grid_gap="2px 16px", align_items="center"))
+        self._button_layout = w.Layout(width="auto", min_width="160px")  # shared by the environment buttons
         default_variable = variable or getattr(magics, "variable", None) or "mwaa"
         self.variable = w.Text(value=default_variable, description="Variable", layout=w.Layout(width="220px"))
         self.login_button = w.Button(description="Log in", button_style="primary", icon="sign-in",
@@ -156,20 +157,21 @@ class EnvironmentPicker(w.VBox):
 
     # --- the table -------------------------------------------------------------------------------------
     def _fill(self, infos: list[control.EnvironmentInfo]) -> None:
+        """Two widgets a row (the environment's button, one HTML for the rest): a listing stays cheap."""
         self.buttons: dict[str, w.Button] = {}
         cells: list[w.Widget] = []
         if infos:
-            cells = [w.HTML(f"<b>{h}</b>") for h in ("Environment", "Status", "Airflow", "Web server access")]
+            cells = [w.HTML("<b>Environment</b>"), w.HTML(_details("<b>Status</b>", "<b>Airflow</b>", "<b>Web server access</b>"))]
         for info in infos:
-            button = w.Button(description=info.name, disabled=not _loginable(info),
-                              tooltip=_tooltip(info), layout=w.Layout(width="auto", min_width="160px"))
+            button = w.Button(description=info.name, disabled=not _loginable(info), tooltip=_tooltip(info),
+                              layout=self._button_layout)
             button.add_class("mwaa-picker-env")
             button.on_click(lambda _, name=info.name: self._select(name))
             self.buttons[info.name] = button
             status = info.status or "unknown"
             color = STATUS_COLORS.get(status, "#ef6c00")
-            cells += [button, w.HTML(f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>"),
-                      w.HTML(_e(info.airflow_version or "?")), w.HTML(_e(info.webserver_access_mode or "?"))]
+            cells += [button, w.HTML(_details(f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>",
+                                              _e(info.airflow_version or "?"), _e(info.webserver_access_mode or "?")))]
         self.table.children = cells
 
     def select(self, name: str) -> None:
@@ -257,6 +259,12 @@ def _magics(magics: Any) -> Any:
 def _loginable(info: control.EnvironmentInfo) -> bool:
     """AVAILABLE, or unknown because GetEnvironment was refused (the login then finds out)."""
     return info.status == "AVAILABLE" or (info.status is None and info.error is not None)
+
+
+def _details(status: str, version: str, access: str) -> str:
+    """Status, Airflow version and access mode in fixed-width columns (already escaped HTML)."""
+    cell = "<span style='display:inline-block;min-width:{}'>{}</span>"
+    return cell.format("9em", status) + cell.format("5em", version) + cell.format("10em", access)
 
 
 def _tooltip(info: control.EnvironmentInfo) -> str:
