@@ -279,12 +279,23 @@ def _clean(params: dict | None) -> dict | None:
 
 
 def _log_text(data: Any) -> str:
-    """Airflow 2 answers plain text; Airflow 3 may answer structured log lines."""
+    """Airflow 2 answers plain text; Airflow 3 answers structured log lines (with exception details)."""
     if isinstance(data, dict):
         data = data.get("content", data)
     if isinstance(data, list):
-        return "\n".join(line.get("event", str(line)) if isinstance(line, dict) else str(line) for line in data)
+        return "\n".join(_log_line(line) if isinstance(line, dict) else str(line) for line in data)
     return str(data)
+
+
+def _log_line(entry: dict) -> str:
+    """One Airflow 3 log entry as text: time, level, event, then the exception as a traceback would show it."""
+    head = " ".join(str(entry[k]) if k != "level" else str(entry[k]).upper() for k in ("timestamp", "level") if entry.get(k))
+    text = f"[{head}] {entry.get('event', '')}" if head else str(entry.get("event", ""))
+    for error in entry.get("error_detail") or []:
+        frames = "".join(f'\n  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}'
+                         for f in error.get("frames") or [])
+        text += f"\nTraceback (most recent call last):{frames}\n{error.get('exc_type')}: {error.get('exc_value')}"
+    return text
 
 
 def api_error(method: str, path: str, status: int, data: Any, user: str) -> errors.AirflowApiError:

@@ -119,7 +119,8 @@ class MwaaMagics(Magics):
     def _cmd_trigger(self, args) -> Any:
         conf = _json_arg(args.conf, "--conf")
         run = self._session(args).trigger(args.dag_id, conf=conf, wait=args.wait)
-        print(f"{run['dag_id']} {run['dag_run_id']}: {run.get('state')}")
+        if not args.wait:  # waiting already reported the final state
+            print(f"{run['dag_id']} {run['dag_run_id']}: {run.get('state')}")
         return run
 
     def _cmd_logs(self, args) -> Any:

@@ -129,6 +129,7 @@ def test_retry_a_failed_task(ipython, major):
     mwaa = ipython.user_ns["mwaa"]
     failed = mwaa.trigger("flaky_task", conf={"fail": True}, wait=True, timeout=120)
     assert failed["state"] == "failed"
+    assert "RuntimeError: flaky_task failed on purpose" in mwaa.task_logs("flaky_task", failed["dag_run_id"], "maybe_fail")
     cleared = mwaa.clear_tasks("flaky_task", failed["dag_run_id"])
     assert cleared
     again = mwaa.wait(mwaa.dag_run("flaky_task", failed["dag_run_id"]), timeout=120)
