@@ -1,44 +1,25 @@
 """JupyterLab + the mwaa-magic extension in headless Debian chromium (Python Playwright), against the emulator.
 
-A real ``jupyter lab`` runs as a subprocess (own process group) with the emulator's settings; the lab
-extension is taken from this checkout's build (``mwaa_magic/labextension``) and the server extension is
-enabled through a private config dir, so the test needs no ``pip install`` of the package. Screenshots go
-to ``test-output/screenshots/``.
+A real ``jupyter lab`` (``lab_helpers.start_lab``) runs as a subprocess with the emulator's settings, this
+checkout's build of the lab extension (``mwaa_magic/labextension``) and the server extension enabled through
+a private config dir, so no ``pip install`` of the package is needed. Screenshots: ``test-output/screenshots/``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-import uuid
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
+from lab_helpers import (BUILT_LABEXTENSION, CHROMIUM, Lab, launch_chromium, new_notebook, open_lab, save_notebook, shot,
+                         start_lab)
+
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-BUILT = REPO / "mwaa_magic" / "labextension"
-SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 HOSTILE = "<img src=x onerror=\"window.__mwaaPwned='img'\"><script>window.__mwaaPwned='script'</script>"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def missing(reason: str) -> None:
@@ -48,80 +29,13 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-class Lab:
-    """A running ``jupyter lab``: its URL, token, root dir and output."""
-
-    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen, log: Path) -> None:
-        self.root, self.port, self.token, self.process, self.log = root, port, token, process, log
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def api(self, method: str, path: str) -> object:
-        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def stop(self) -> None:
-        """Shut the kernels down (they run in their own sessions), then end the server's process group."""
-        if self.process.poll() is None:
-            try:
-                for kernel in self.api("GET", "kernels"):  # type: ignore[union-attr]
-                    self.api("DELETE", f"kernels/{kernel['id']}")
-            except OSError:
-                pass
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
 @pytest.fixture(scope="module")
 def lab(mwaa_emulator, tmp_path_factory) -> Iterator[Lab]:
-    if not (BUILT / "package.json").is_file():
+    if not (BUILT_LABEXTENSION / "package.json").is_file():
         missing("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install -e .)")
     if not Path(CHROMIUM).exists():
         missing("Debian chromium is missing: apt-get install -y chromium")
-    base = tmp_path_factory.mktemp("lab")
-    root, config, labext = base / "root", base / "config", base / "labextensions"
-    for folder in (root, config, labext):
-        folder.mkdir()
-    (labext / "mwaa-magic").symlink_to(BUILT)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
-    env = mwaa_emulator.client_env(base)
-    env.update({
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-    })
-    port, token = _free_port(), uuid.uuid4().hex
-    log = base / "jupyter-lab.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         f"--LabApp.extra_labextensions_path={labext}"],
-        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    running = Lab(root, port, token, process, log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{running.url}/api/status?token={token}", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            running.stop()
-            pytest.fail("jupyter lab did not start:\n" + log.read_text()[-4000:])
-        time.sleep(0.3)
+    running = start_lab(mwaa_emulator, tmp_path_factory.mktemp("lab"))
     yield running
     running.stop()
 
@@ -131,30 +45,17 @@ def browser(lab):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
 
 @pytest.fixture
 def page(browser, lab, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
-    page.wait_for_function("() => window.jupyterapp !== undefined")
-    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    page = open_lab(browser, lab)
     yield page
     shot(page, request.node.name + "-end")
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    except Exception:  # noqa: BLE001 - a screenshot must never hide the real failure
-        pass
+    page.context.close()
 
 
 def needs_airflow(emulator) -> None:
@@ -183,25 +84,12 @@ def assert_airflow_logged_in(popup, airflow_major: int) -> None:
     assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
 
 
-def new_notebook(page) -> str:
-    """Open a new Python notebook and wait for its kernel; returns its path."""
-    path = page.evaluate("""async () => {
-        const app = window.jupyterapp;
-        const panel = await app.commands.execute('notebook:create-new', {kernelName: 'python3'});
-        await panel.context.ready;
-        await panel.sessionContext.ready;
-        return panel.context.path;
-    }""")
-    page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget;
-        const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-        return kernel && kernel.status === 'idle';
-    }""", timeout=60_000)
-    return path
-
-
 def run_cell(page, source: str) -> None:
-    """Put ``source`` in the active cell, run it, and wait (bounded) until it has finished."""
+    """Put ``source`` in the active cell, run it, and wait (bounded) until it has finished.
+
+    Unlike ``lab_helpers.run_cell`` it does not await the run command inside ``page.evaluate`` (which has
+    no timeout): it waits for the cell's execution count with a Playwright timeout instead.
+    """
     index = page.evaluate("""(source) => {
         const app = window.jupyterapp;
         const notebook = app.shell.currentWidget.content;
@@ -283,13 +171,7 @@ def test_login_card_opens_airflow_and_saves_no_secret(page, lab, mwaa_emulator):
     popup.close()
     assert card.locator(".mwaa-card-error").inner_text() == ""
 
-    # context.save(): the save command would first ask to rename an untitled notebook.
-    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.context.save(); }")
-    saved = lab.root / path
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and "mwaa_login" not in (saved.read_text() if saved.exists() else ""):
-        time.sleep(0.2)
-    text = saved.read_text()
+    text = save_notebook(page, lab, path, must_contain="mwaa_login")
     assert "application/vnd.mwaa.login+json" in text
     secrets = mwaa_emulator.admin.secrets()
     assert secrets, "the emulator handed out tokens"
