@@ -26,7 +26,7 @@ def unload_ipython_extension(ipython) -> None:
 
 def panel(**kwargs):
     """The environment picker (ipywidgets): choose profile, region and environment, then log in."""
-    from .panel import EnvironmentPicker
+    from .picker import EnvironmentPicker
 
     return EnvironmentPicker(**kwargs)
 

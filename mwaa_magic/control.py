@@ -115,6 +115,7 @@ class ControlPlane:
                 "No AWS region: pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile."
             )
         config = botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "max_attempts": 3},
+                                        max_pool_connections=25,  # the picker describes environments concurrently
                                         connect_timeout=5, read_timeout=30)
         with _lock:  # client creation is not thread-safe in botocore
             self._client = self._session.client("mwaa", region_name=self.region, config=config)

@@ -54,7 +54,7 @@ class MwaaMagics(Magics):
         args = self._parse(self.mwaa_login, line)
         with self._debugging(args.debug):
             if not args.environment:
-                from .panel import EnvironmentPicker
+                from .picker import EnvironmentPicker
 
                 return EnvironmentPicker(profile=args.profile or self.profile, region=args.region or self.region,
                                          variable=args.alias or self.variable, magics=self)

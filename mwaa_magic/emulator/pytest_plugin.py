@@ -55,6 +55,7 @@ class RunningEmulator:
         """A full process environment for a kernel or server that must talk to this emulator."""
         env = {k: v for k, v in os.environ.items() if k not in CLEARED_SETTINGS}
         env.update(self.env)
+        env["AWS_EC2_METADATA_DISABLED"] = "true"  # never ask the instance-metadata address for credentials
         empty = str((tmp_home or Path(os.devnull)))
         env.setdefault("AWS_CONFIG_FILE", os.path.join(empty, "config") if tmp_home else os.devnull)
         env.setdefault("AWS_SHARED_CREDENTIALS_FILE", os.path.join(empty, "credentials") if tmp_home else os.devnull)
@@ -121,6 +122,7 @@ def mwaa_env(mwaa_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask the instance-metadata address
     for name, value in mwaa_emulator.env.items():
         monkeypatch.setenv(name, value)
     yield mwaa_emulator

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
-import sys
 import threading
-import types
 from types import SimpleNamespace
 from typing import Any
 
@@ -282,14 +280,3 @@ def _profile_options(profile: str | None) -> list[tuple[str, str]]:
         if extra and extra not in profiles:
             profiles.append(extra)
     return [(DEFAULT_CREDENTIALS, "")] + [(p, p) for p in profiles]
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``mwaa_magic.panel`` replaces the package's ``panel()`` function with this module;
-    making the module callable keeps ``mwaa_magic.panel(...)`` working either way."""
-
-    def __call__(self, **kwargs: Any) -> EnvironmentPicker:
-        return EnvironmentPicker(**kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
