@@ -1,6 +1,7 @@
-"""Shared fixtures: the local MWAA emulator (real Airflow) from mwaa_magic's own pytest plugin."""
+"""Shared fixtures: the local MWAA emulator (real Airflow) from mwaa_magic's own pytest plugin, an IPython
+shell pointed at it, and for browser tests (``lab_helpers``) a real JupyterLab in headless Debian chromium."""
 
-pytest_plugins = ["mwaa_magic.emulator.pytest_plugin"]
+pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers"]
 
 import pytest
 
@@ -22,3 +23,4 @@ def ipython(mwaa_env):
         shell.user_ns.pop(alias, None)
     shell.run_line_magic("config", "MwaaMagics.debug = False")
     control.clear_cache()
+

@@ -2,31 +2,71 @@
 
 ``start_lab`` runs JupyterLab in its own process group with the emulator's settings, this checkout on
 PYTHONPATH, the server extension enabled through a private config dir, the built lab extension when there
-is one, and optional user settings. Playwright helpers open notebooks and run cells through
-``window.jupyterapp`` (``--LabApp.expose_app_in_browser``). Never ``playwright install``: Debian chromium.
+is one, and optional user settings. ``chromium()`` launches headless Debian chromium through Python
+Playwright (never ``playwright install``); without it, browser tests skip, or fail where CI sets
+``MWAA_MAGIC_REQUIRE_BROWSER=1``. Playwright helpers open notebooks and run cells through
+``window.jupyterapp`` (``--LabApp.expose_app_in_browser``), always waiting with a Playwright timeout.
+It is also a pytest plugin (``conftest.py``) with the fixtures ``browser``, ``lab`` (a test module overrides
+``lab_settings`` to give it user settings) and ``page``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, NoReturn
+
+import pytest
+
+from mwaa_magic.emulator.pytest_plugin import stop_process_group
 
 REPO = Path(__file__).resolve().parents[1]
 BUILT_LABEXTENSION = REPO / "mwaa_magic" / "labextension"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; else `chromium` on PATH
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+
+
+def missing(reason: str) -> NoReturn:
+    """Skip, or fail where a browser run is required (CI sets MWAA_MAGIC_REQUIRE_BROWSER=1)."""
+    if os.environ.get("MWAA_MAGIC_REQUIRE_BROWSER"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def chromium_executable() -> str:
+    """Debian chromium's path; skips (or fails, see ``missing``) when there is none."""
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not executable:
+        missing(f"Debian chromium is missing ({CHROMIUM}, or chromium on PATH): apt-get install -y chromium")
+    return executable
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian chromium through Python Playwright, closed afterwards."""
+    executable = chromium_executable()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Python Playwright is missing: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -47,13 +87,7 @@ class Lab:
 
     def stop(self) -> None:
         """End the whole process group (server and kernels)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process, 20)
 
 
 def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60) -> Lab:
@@ -76,7 +110,6 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
         "JUPYTERLAB_SETTINGS_DIR": str(user_settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        "AWS_EC2_METADATA_DISABLED": "true",
     })
     port, token = free_port(), uuid.uuid4().hex
     log = base / "jupyter-lab.log"
@@ -99,10 +132,6 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
             lab.stop()
             raise RuntimeError("jupyter lab did not start:\n" + log.read_text()[-4000:])
         time.sleep(0.3)
-
-
-def launch_chromium(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def open_lab(browser: Any, lab: Lab) -> Any:
@@ -145,17 +174,27 @@ def new_notebook(page: Any) -> str:
 
 
 def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:
-    """Put ``source`` in the active cell, run it, and wait until the kernel is idle again."""
-    page.evaluate("""async (source) => {
+    """Put ``source`` in the active cell, run it, and wait (bounded) until it has finished.
+
+    The run command is not awaited inside ``page.evaluate`` (which has no timeout): Playwright waits, with
+    a timeout, for the cell's new execution count (set once its outputs are in) and an idle kernel.
+    """
+    index, before = page.evaluate("""(source) => {
         const app = window.jupyterapp;
-        const panel = app.shell.currentWidget;
-        panel.content.activeCell.model.sharedModel.setSource(source);
-        await app.commands.execute('notebook:run-cell-and-insert-below');
+        const notebook = app.shell.currentWidget.content;
+        const index = notebook.activeCellIndex;
+        const before = notebook.activeCell.model.executionCount;
+        notebook.activeCell.model.sharedModel.setSource(source);
+        void app.commands.execute('notebook:run-cell-and-insert-below');
+        return [index, before];
     }""", source)
-    page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget;
-        return w.sessionContext.session.kernel.status === 'idle';
-    }""", timeout=timeout_ms)
+    page.wait_for_function("""([index, before]) => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        const cell = panel.content.widgets[index];
+        const count = cell && cell.model.executionCount;
+        return count !== null && count !== undefined && count !== before
+            && panel.sessionContext.session.kernel.status === 'idle';
+    }""", arg=[index, before], timeout=timeout_ms)
 
 
 def save_notebook(page: Any, lab: Lab, path: str, must_contain: str, timeout: float = 20) -> str:
@@ -170,3 +209,33 @@ def save_notebook(page: Any, lab: Lab, path: str, must_contain: str, timeout: fl
             return text
         time.sleep(0.2)
     return saved.read_text() if saved.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium for a test module; skips without it (fails when MWAA_MAGIC_REQUIRE_BROWSER=1)."""
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def lab_settings() -> dict[str, dict]:
+    """JupyterLab user settings for ``lab`` (plugin id -> values); a test module overrides this to change them."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def lab(browser, mwaa_emulator, lab_settings, tmp_path_factory, request) -> Iterator[Lab]:
+    """A ``jupyter lab`` for a test module, pointed at the emulator (started only once chromium is there)."""
+    running = start_lab(mwaa_emulator, tmp_path_factory.mktemp(request.module.__name__ + "-lab"), settings=lab_settings)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    """A fresh browser context on ``/lab?reset``; a screenshot NAME-end.png of how the test left it."""
+    page = open_lab(browser, lab)
+    yield page
+    shot(page, request.node.name + "-end")
+    page.context.close()

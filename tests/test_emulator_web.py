@@ -9,13 +9,12 @@ import boto3
 import httpx
 import pytest
 
+from lab_helpers import chromium
+
 V3, V2 = "demo-airflow3", "demo-airflow2"
 LOGIN = {V3: "/pluginsv2/aws_mwaa/login", V2: "/aws_mwaa/login"}
 COOKIE = {V3: "_token", V2: "session"}
 API = {V3: "/api/v2", V2: "/api/v1"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 
 
 def web_url(emulator, name: str) -> str:
@@ -143,25 +142,20 @@ def test_airflow_client_with_session(mwaa_env):
     pytest.param(V2, "/aws_mwaa/aws-console-sso", marks=pytest.mark.airflow2),
 ])
 def test_console_sso_page_logs_the_browser_in(mwaa_env, name, sso):
-    playwright_api = pytest.importorskip("playwright.sync_api")
     base = web_url(mwaa_env, name)
     url = f"{base}{sso}?login=true#{web_token(mwaa_env.env, name)}"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            page.wait_for_url(lambda u: "aws_mwaa" not in u, timeout=30_000)
-            assert "#" not in page.url
-            if name == V3:  # Airflow 3 lands on its dashboard; its DAG list needs the JWT it kept
-                page.get_by_text("Welcome").first.wait_for(timeout=30_000)
-                page.goto(base + "/dags")
-                page.get_by_text("3 Dags").first.wait_for(timeout=30_000)
-            else:  # Airflow 2 lands on /home, the DAG list
-                page.get_by_text("DAGs").first.wait_for(timeout=30_000)
-            page.get_by_text("hello_world").first.wait_for(timeout=30_000)
-            # without a token, the SSO page says how to log in instead of looping
-            page.goto(f"{base}{sso}?login=true")
-            page.get_by_text("Amazon MWAA console").wait_for(timeout=10_000)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_url(lambda u: "aws_mwaa" not in u, timeout=30_000)
+        assert "#" not in page.url
+        if name == V3:  # Airflow 3 lands on its dashboard; its DAG list needs the JWT it kept
+            page.get_by_text("Welcome").first.wait_for(timeout=30_000)
+            page.goto(base + "/dags")
+            page.get_by_text("3 Dags").first.wait_for(timeout=30_000)
+        else:  # Airflow 2 lands on /home, the DAG list
+            page.get_by_text("DAGs").first.wait_for(timeout=30_000)
+        page.get_by_text("hello_world").first.wait_for(timeout=30_000)
+        # without a token, the SSO page says how to log in instead of looping
+        page.goto(f"{base}{sso}?login=true")
+        page.get_by_text("Amazon MWAA console").wait_for(timeout=10_000)

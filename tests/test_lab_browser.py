@@ -1,61 +1,28 @@
 """JupyterLab + the mwaa-magic extension in headless Debian chromium (Python Playwright), against the emulator.
 
-A real ``jupyter lab`` (``lab_helpers.start_lab``) runs as a subprocess with the emulator's settings, this
-checkout's build of the lab extension (``mwaa_magic/labextension``) and the server extension enabled through
-a private config dir, so no ``pip install`` of the package is needed. Screenshots: ``test-output/screenshots/``.
+A real ``jupyter lab`` (the ``lab`` fixture of ``lab_helpers``) runs as a subprocess with the emulator's
+settings, this checkout's build of the lab extension (``mwaa_magic/labextension``) and the server extension
+enabled through a private config dir, so no ``pip install`` of the package is needed. Screenshots: ``test-output/screenshots/``.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from lab_helpers import (BUILT_LABEXTENSION, CHROMIUM, Lab, launch_chromium, new_notebook, open_lab, save_notebook, shot,
-                         start_lab)
+from lab_helpers import BUILT_LABEXTENSION, missing, new_notebook, run_cell, save_notebook, shot
 
 pytestmark = pytest.mark.browser
 
 HOSTILE = "<img src=x onerror=\"window.__mwaaPwned='img'\"><script>window.__mwaaPwned='script'</script>"
 
 
-def missing(reason: str) -> None:
-    """Skip, or fail where a browser run is required (CI sets MWAA_MAGIC_REQUIRE_BROWSER=1)."""
-    if os.environ.get("MWAA_MAGIC_REQUIRE_BROWSER"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def lab(mwaa_emulator, tmp_path_factory) -> Iterator[Lab]:
+@pytest.fixture(scope="module", autouse=True)
+def built_extension() -> None:
+    """These tests drive the lab extension: skip without its build (fail when MWAA_MAGIC_REQUIRE_BROWSER=1)."""
     if not (BUILT_LABEXTENSION / "package.json").is_file():
         missing("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install -e .)")
-    if not Path(CHROMIUM).exists():
-        missing("Debian chromium is missing: apt-get install -y chromium")
-    running = start_lab(mwaa_emulator, tmp_path_factory.mktemp("lab"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, lab, request):
-    page = open_lab(browser, lab)
-    yield page
-    shot(page, request.node.name + "-end")
-    page.context.close()
 
 
 def needs_airflow(emulator) -> None:
@@ -82,27 +49,6 @@ def assert_airflow_logged_in(popup, airflow_major: int) -> None:
     popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
     assert "/login" not in popup.url
     assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
-
-
-def run_cell(page, source: str) -> None:
-    """Put ``source`` in the active cell, run it, and wait (bounded) until it has finished.
-
-    Unlike ``lab_helpers.run_cell`` it does not await the run command inside ``page.evaluate`` (which has
-    no timeout): it waits for the cell's execution count with a Playwright timeout instead.
-    """
-    index = page.evaluate("""(source) => {
-        const app = window.jupyterapp;
-        const notebook = app.shell.currentWidget.content;
-        const index = notebook.activeCellIndex;
-        notebook.activeCell.model.sharedModel.setSource(source);
-        void app.commands.execute('notebook:run-cell-and-insert-below');
-        return index;
-    }""", source)
-    page.wait_for_function("""(index) => {
-        const panel = window.jupyterapp.shell.currentWidget;
-        const cell = panel.content.widgets[index];
-        return cell && cell.model.executionCount !== null && panel.sessionContext.session.kernel.status === 'idle';
-    }""", arg=index, timeout=120_000)
 
 
 def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):

@@ -6,12 +6,10 @@ Screenshot: test-output/screenshots/panel.png (and panel-airflow-ui.png when the
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from lab_helpers import CHROMIUM, Lab, launch_chromium, new_notebook, open_lab, run_cell, save_notebook, shot, start_lab
+from lab_helpers import new_notebook, run_cell, save_notebook, shot
 
 pytestmark = pytest.mark.browser
 
@@ -20,24 +18,9 @@ SAVE_WIDGET_STATE = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState":
 
 
 @pytest.fixture(scope="module")
-def lab(mwaa_emulator, tmp_path_factory) -> Iterator[Lab]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is missing: apt-get install -y chromium")
-    running = start_lab(mwaa_emulator, tmp_path_factory.mktemp("panel-lab"), settings=SAVE_WIDGET_STATE)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def page(lab, request):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = open_lab(browser, lab)
-        yield page
-        shot(page, request.node.name + "-end")
-        browser.close()
+def lab_settings() -> dict[str, dict]:
+    """The ``lab`` fixture (lab_helpers) of this module runs with these user settings."""
+    return SAVE_WIDGET_STATE
 
 
 def test_picker_lists_logs_in_and_links(page, lab, mwaa_emulator):

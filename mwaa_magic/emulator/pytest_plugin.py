@@ -25,6 +25,18 @@ CLEARED_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "
                     "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
 
 
+def stop_process_group(process: subprocess.Popen, grace: float) -> None:
+    """End a process started with ``start_new_session=True`` and all its children: SIGTERM to its
+    process group, SIGKILL if it is still running after ``grace`` seconds."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @dataclass
 class RunningEmulator:
     """A running emulator process: its client settings, admin API and state."""
@@ -62,13 +74,7 @@ class RunningEmulator:
         return env
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process, 30)
 
 
 def start_emulator(config: str | None = None, with_airflow: bool = True, timeout: float = 600) -> RunningEmulator:
