@@ -256,7 +256,8 @@ class AirflowBackend:
     async def run_cli(self, argv: list[str], timeout: float = 60.0) -> tuple[int, bytes, bytes]:
         """Run ``airflow <argv>`` in the venv with this backend's environment (no shell)."""
         proc = await asyncio.create_subprocess_exec(
-            str(self.venv / "bin" / "airflow"), *argv, env=self._env, cwd=self.workdir,
+            str(self.venv / "bin" / "airflow"), *argv, cwd=self.workdir,
+            env={**self._env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"},  # command output only, as MWAA gives it
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             start_new_session=True)
         try:
