@@ -63,7 +63,7 @@ def widen_pool(size: int) -> None:
 
 
 def time_panel(runs: int) -> list[float]:
-    from mwaa_magic.panel import EnvironmentPicker
+    from mwaa_magic.picker import EnvironmentPicker
 
     picker = EnvironmentPicker(region="us-east-1")
     assert picker.wait(60) and picker.last_error is None, picker.last_error

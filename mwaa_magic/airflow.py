@@ -12,7 +12,7 @@ from . import errors
 from .transport import Transport
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
-PAGE_WORKERS = 16
+PAGE_WORKERS = 4  # measured: more concurrent pages only load a busy web server (bench/list_runs.py)
 FINISHED = ("success", "failed")
 
 

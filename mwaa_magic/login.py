@@ -55,18 +55,19 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
 def _token_transport(plane: ControlPlane, environment: str, details: Future, webserver_urls: str | None,
                      major: int | None = None) -> tuple[WebLogin, TokenTransport]:
     """CreateWebLoginToken, then the web server's login: a transport that logs in again when needed."""
-    login = plane.create_web_login_token(environment)
-    env = details.result()
-    if env is not None and not env.available:
-        raise not_available(env)
-    base_url = webserver_base_url(login.hostname, webserver_urls)
-    http = http_client()
+    http = _pool.submit(http_client)  # imports httpx while the token call is on the wire
     try:
-        credential = log_in(http, base_url, Secret(login.token), env.airflow_major if env else major)
-    finally:
-        http.close()
+        login = plane.create_web_login_token(environment)
+        env = details.result()
+        if env is not None and not env.available:
+            raise not_available(env)
+        base_url = webserver_base_url(login.hostname, webserver_urls)
+        credential = log_in(http.result(), base_url, Secret(login.token), env.airflow_major if env else major)
+    except BaseException:
+        http.add_done_callback(lambda done: done.exception() or done.result().close())
+        raise
     relogin = lambda: Secret(plane.create_web_login_token(environment).token)  # noqa: E731
-    return login, TokenTransport(base_url, credential, relogin)
+    return login, TokenTransport(base_url, credential, relogin, http.result())
 
 
 def _invoke_session(plane: ControlPlane, environment: str, details: Future, webserver_urls: str | None = None,

@@ -29,7 +29,7 @@ def http_client():
 class TokenTransport:
     """Calls the web server's REST API with the login credential; logs in again, once, when it expires."""
 
-    def __init__(self, base_url: str, credential: Credential, relogin: Callable[[], Secret]) -> None:
+    def __init__(self, base_url: str, credential: Credential, relogin: Callable[[], Secret], http=None) -> None:
         self.base_url = base_url
         self.major = credential.major
         self._credential = credential
@@ -37,7 +37,7 @@ class TokenTransport:
         self._lock = threading.Lock()
         self._generation = 0
         self.logins = 1
-        self._http = http_client()
+        self._http = http or http_client()  # the login's client: its connection is reused
 
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
         generation = self._generation
