@@ -9,6 +9,7 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { errorLine, openAirflowUI } from './api';
+import { el } from './dom';
 
 export const MIME_TYPE = 'application/vnd.mwaa.login+json';
 
@@ -26,19 +27,6 @@ export interface ILoginCard {
 
 function text(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  content = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (content) {
-    node.textContent = content;
-  }
-  return node;
 }
 
 /** Build the card's DOM (exported for the sidebar's look-alike rows). */

@@ -14,24 +14,12 @@ import {
   loginLine,
   openAirflowUI
 } from './api';
+import { el } from './dom';
 
 /** What the sidebar needs from the application. */
 export interface ISidebarOptions {
   /** Insert a code cell with this source into the active notebook; returns an error line or null. */
   insertCell: (source: string) => string | null;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  content = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (content) {
-    node.textContent = content;
-  }
-  return node;
 }
 
 function statusClass(status: string): string {
