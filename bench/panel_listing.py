@@ -79,7 +79,7 @@ def time_panel(runs: int) -> list[float]:
 def time_listing_only(runs: int) -> list[float]:
     """The control-plane part alone (what the panel's thread calls), without building widgets."""
     from mwaa_magic import control
-    from mwaa_magic.panel import _workers
+    from mwaa_magic.picker import _workers
 
     plane = control.control_plane(None, "us-east-1")
     timings = []
