@@ -266,3 +266,14 @@ def test_relogin_once_under_concurrency(ipython, mwaa_env, major):
         t.join()
     assert not failures and len(set(results)) == 1
     assert mwaa_env.admin.calls()["CreateWebLoginToken"] - before == 1
+
+
+def test_api_client_uses_the_session(ipython):
+    import airflow_client.client as client
+
+    assert run(ipython, "%mwaa_login demo-airflow3")[0].success
+    with ipython.user_ns["mwaa"].api_client() as api:
+        dags = client.DAGApi(api).get_dags()
+    assert {"hello_world", "daily_sales_etl"} <= {d.dag_id for d in dags.dags}
+    assert run(ipython, "%mwaa_login demo-airflow2 --as old")[0].success
+    assert_one_line_failure(*run(ipython, "old.api_client()"), "apache-airflow-client<3")

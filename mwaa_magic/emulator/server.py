@@ -119,6 +119,7 @@ class Emulator:
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
+            "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 
     # --- hooks used by the control plane and the admin API --------------------------------------
