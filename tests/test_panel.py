@@ -77,10 +77,9 @@ def test_region_change_relists(ipython):
 def test_listing_runs_in_background_and_stale_results_are_dropped(ipython, mwaa_env):
     picker_for(ipython, "--region us-east-1")  # warm: botocore's region data loads once per kernel
     mwaa_env.admin.set(control_latency=0.5)
-    started = time.monotonic()
     picker = ipython.run_line_magic("mwaa_login", "--region us-east-1")
-    assert time.monotonic() - started < 0.5, "the kernel must not wait for the listing"
-    assert picker.loading and "Loading environments in us-east-1" in picker.busy.value
+    assert picker.loading, "the magic returned while the listing still runs: the kernel does not wait for it"
+    assert "Loading environments in us-east-1" in picker.busy.value
     assert picker.refresh_button.disabled
     picker.region.value = "eu-west-1"  # while us-east-1 is still loading
     assert picker.wait(30)
