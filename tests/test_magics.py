@@ -277,3 +277,28 @@ def test_api_client_uses_the_session(ipython):
     assert {"hello_world", "daily_sales_etl"} <= {d.dag_id for d in dags.dags}
     assert run(ipython, "%mwaa_login demo-airflow2 --as old")[0].success
     assert_one_line_failure(*run(ipython, "old.api_client()"), "apache-airflow-client<3")
+
+
+def test_ctrl_c_stops_waiting_not_the_run(ipython):
+    """Ctrl-C (KeyboardInterrupt) while waiting returns the run as it was; the run goes on."""
+    from mwaa_magic.airflow import Progress
+
+    assert run(ipython, "%mwaa_login demo-airflow3")[0].success
+    mwaa = ipython.user_ns["mwaa"]
+    shown: list[str] = []
+
+    class InterruptedProgress(Progress):
+        def update(self, text: str) -> None:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the kernel while wait() polls
+
+        def close(self, text: str) -> None:
+            shown.append(text)
+
+    mwaa.progress_factory = InterruptedProgress
+    started = mwaa.trigger("daily_sales_etl", conf={"region": "apac"})
+    returned = mwaa.wait(started)
+    assert returned["dag_run_id"] == started["dag_run_id"] and returned["state"] not in ("success", "failed")
+    assert shown and "stopped waiting" in shown[0] and "mwaa.wait(run)" in shown[0]
+    mwaa.progress_factory = Progress
+    finished = mwaa.wait(returned, timeout=120)
+    assert finished["state"] == "success"
