@@ -158,7 +158,7 @@ class MwaaMagics(Magics):
 
     def _cmd_logout(self, args) -> None:
         alias = sessions.remove(args.name)
-        if self.shell.user_ns.get(alias) is not None and alias in self.shell.user_ns:
+        if self.shell.user_ns.get(alias) is not None:
             del self.shell.user_ns[alias]
         print(f"Logged out of {alias}.")
 
@@ -203,13 +203,13 @@ class MwaaMagics(Magics):
         return NotebookProgress
 
     def _debugging(self, flag: bool):
-        return _Debug(self, flag)
+        return _Debug(flag)
 
 
 class _Debug:
     """``--debug`` for one call: the error it raises shows its full traceback."""
 
-    def __init__(self, magics: MwaaMagics, flag: bool) -> None:
+    def __init__(self, flag: bool) -> None:
         self.flag = flag
 
     def __enter__(self) -> None:
