@@ -9,7 +9,6 @@ server extension's ``/mwaa/open`` route, which mints a fresh token when clicked.
 from __future__ import annotations
 
 import functools
-import html
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from . import control, errors
-from .display import open_route
+from .display import _e, open_route
 
 # GetEnvironment calls in flight at once: a ListEnvironments page (25 names) in one wave, but never more
 # than the client's connection pool (botocore's default max_pool_connections is 10): more threads would
@@ -30,10 +29,6 @@ HELP = ("Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound
         "(like <code>%mwaa_login NAME</code>). The <b>Open Airflow UI</b> link holds no token: the Jupyter "
         "server mints a fresh 60-second login token at the moment you click it, so nothing secret is saved "
         "with the notebook. Outside Jupyter Server (VS Code, Colab) run <code>%mwaa ui</code> instead.")
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _one_line(exc: BaseException) -> str:
