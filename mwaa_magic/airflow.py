@@ -305,7 +305,7 @@ def api_error(method: str, path: str, status: int, data: Any, user: str) -> erro
         detail = data.get("detail") or data.get("title") or data.get("message") or ""
         if isinstance(detail, list):  # FastAPI validation errors
             detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
-    detail = str(detail).strip().splitlines()[0][:200] if str(detail).strip() else ""
+    detail = errors.first_line(str(detail), 200)
     where = f"{method} {path}"
     if status == 401:
         text = f"Airflow says the session is not authenticated ({where}): log in again with %mwaa_login."

@@ -153,8 +153,7 @@ def _message(response: Any) -> str:
         text = (data.get("message") or data.get("detail") or data.get("error") or "") if isinstance(data, dict) else data
     except ValueError:
         text = "" if "html" in response.headers.get("content-type", "") else response.text
-    text = str(text).strip()
-    return text.splitlines()[0][:200].rstrip(".") if text else ""
+    return errors.first_line(str(text), 200).rstrip(".")
 
 
 def _decode(value: Any) -> str:

@@ -235,7 +235,7 @@ class ControlPlane:
         if code == "ResourceNotFoundException":
             return errors.EnvironmentNotFound(self._not_found_message(name))
         if code == "ValidationException" and "not available" in message:
-            return errors.EnvironmentNotAvailable(f"{_first_line(message)} Wait until it is AVAILABLE, then log in again.")
+            return errors.EnvironmentNotAvailable(f"{errors.first_line(message, 300)} Wait until it is AVAILABLE, then log in again.")
         if code in ("ExpiredTokenException", "ExpiredToken", "RequestExpired"):
             return errors.ExpiredCredentials(
                 f"Your AWS credentials have expired: refresh them (e.g. `aws sso login{self._profile_flag()}`) and try again."
@@ -248,7 +248,7 @@ class ControlPlane:
             return errors.ServiceError(f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again.")
         if code == "InternalServerException":
             return errors.ServiceError(f"MWAA had an internal error on {operation} after retries: try again in a minute.")
-        return errors.ServiceError(f"MWAA refused {operation} ({code}): {_first_line(message)}")
+        return errors.ServiceError(f"MWAA refused {operation} ({code}): {errors.first_line(message, 300)}")
 
     def _not_found_message(self, name: str | None) -> str:
         try:
@@ -283,10 +283,6 @@ def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | N
     if status == 413 or "6 mb" in text or "too large" in text or "payload size" in text:
         return f"The answer to {where} is over InvokeRestApi's 6 MB limit: ask for less (a smaller limit), {hint}"
     return None
-
-
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0][:300] if (text or "").strip() else ""
 
 
 _lock = threading.RLock()

@@ -9,6 +9,12 @@ import traceback
 show_full_tracebacks = False
 
 
+def first_line(text: str | None, limit: int) -> str:
+    """The first non-blank line of ``text``, cut to ``limit`` characters ("" when there is none)."""
+    lines = (text or "").strip().splitlines()
+    return lines[0][:limit] if lines else ""
+
+
 class MwaaError(Exception):
     """Base class: ``str(error)`` is a short, actionable, secret-free message."""
 

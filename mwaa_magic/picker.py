@@ -39,8 +39,7 @@ def _one_line(exc: BaseException) -> str:
         text = str(exc)
     else:
         text = f"Unexpected error ({type(exc).__name__}): {exc}"
-    lines = text.strip().splitlines()
-    return lines[0][:400] if lines else type(exc).__name__
+    return errors.first_line(text, 400) or type(exc).__name__
 
 
 class EnvironmentPicker(w.VBox):
