@@ -165,6 +165,20 @@ class ControlPlane:
             return status, exc.response.get("RestApiResponse")
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
 
+    def console_url(self, name: str, airflow_major: int | None = None, webserver_urls: str | None = None) -> str:
+        """Mint a web login token now and build the console-SSO link (valid about 60 s).
+
+        Without ``airflow_major`` it is read from GetEnvironment; when that is denied, the plain path
+        (which works on every version) is used.
+        """
+        login = self.create_web_login_token(name)
+        if airflow_major is None:
+            try:
+                airflow_major = self.get_environment(name).airflow_major
+            except errors.MwaaError:
+                pass
+        return console_sso_url(login, airflow_major, webserver_urls)
+
     # --- environment calls -----------------------------------------------------------------------
     def get_environment(self, name: str, cached: bool = True) -> EnvironmentInfo:
         validate_environment_name(name)

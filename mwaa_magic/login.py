@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from . import errors
 from .addresses import webserver_base_url
 from .airflow import AirflowSession, LoginInfo
-from .control import ControlPlane, EnvironmentInfo, WebLogin, control_plane, console_sso_url, validate_environment_name
+from .control import ControlPlane, EnvironmentInfo, WebLogin, control_plane, validate_environment_name
 from .secret import Secret
 from .transport import AutoTransport, InvokeTransport, TokenTransport, http_client
 from .weblogin import log_in
@@ -123,6 +123,4 @@ def not_available(env: EnvironmentInfo) -> errors.EnvironmentNotAvailable:
 def fresh_console_url(session: AirflowSession) -> str:
     """A new authenticated console-SSO link for the session's environment (valid about 60 s)."""
     info = session.info
-    plane = control_plane(info.profile, info.region)
-    login = plane.create_web_login_token(info.environment)
-    return console_sso_url(login, session.major, session._webserver_urls)
+    return control_plane(info.profile, info.region).console_url(info.environment, session.major, session._webserver_urls)

@@ -73,13 +73,7 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
 
 def _fresh_login_url(environment: str, region: str | None, profile: str | None) -> str:
     """Mint a web login token now and build the console-SSO link (blocking: run off the IOLoop)."""
-    plane = control.control_plane(profile, region)
-    login = plane.create_web_login_token(environment)
-    try:
-        major = plane.get_environment(environment).airflow_major
-    except errors.MwaaError:  # may lack airflow:GetEnvironment: the plain path works on every version
-        major = None
-    return control.console_sso_url(login, major)
+    return control.control_plane(profile, region).console_url(environment)
 
 
 class MwaaHandler(APIHandler):
