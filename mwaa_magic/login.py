@@ -41,7 +41,7 @@ def connect(environment: str, region: str | None = None, profile: str | None = N
     try:
         login, web = _token_transport(plane, environment, details, webserver_urls)
     except errors.MwaaError as exc:
-        raise _explain(exc, details.result()) from None
+        raise not_available(details.result()) or exc from None
     env = details.result()
     info = LoginInfo(
         environment=environment, region=plane.region, profile=plane.profile, hostname=login.hostname,
@@ -59,8 +59,9 @@ def _token_transport(plane: ControlPlane, environment: str, details: Future, web
     try:
         login = plane.create_web_login_token(environment)
         env = details.result()
-        if env is not None and not env.available:
-            raise not_available(env)
+        unavailable = not_available(env)
+        if unavailable:
+            raise unavailable
         base_url = webserver_base_url(login.hostname, webserver_urls)
         credential = log_in(http.result(), base_url, Secret(login.token), env.airflow_major if env else major)
     except BaseException:
@@ -83,9 +84,9 @@ def _invoke_session(plane: ControlPlane, environment: str, details: Future, webs
     try:
         version = invoke.probe()
     except errors.MwaaError:
-        env = details.result()
-        if env is not None and not env.available:
-            raise not_available(env) from None
+        unavailable = not_available(details.result())
+        if unavailable:
+            raise unavailable from None
         raise
     env = details.result()
     if auto:
@@ -107,13 +108,10 @@ def _environment_or_none(plane: ControlPlane, environment: str) -> EnvironmentIn
         return None
 
 
-def _explain(exc: errors.MwaaError, env: EnvironmentInfo | None) -> errors.MwaaError:
-    if env is not None and not env.available:
-        return not_available(env)
-    return exc
-
-
-def not_available(env: EnvironmentInfo) -> errors.EnvironmentNotAvailable:
+def not_available(env: EnvironmentInfo | None) -> errors.EnvironmentNotAvailable | None:
+    """The error for an environment known not to be AVAILABLE (it has no web server), else None."""
+    if env is None or env.available:
+        return None
     return errors.EnvironmentNotAvailable(
         f"Environment {env.name} is {env.status}, not AVAILABLE: it has no web server now. "
         "Wait until it is AVAILABLE (check the MWAA console), then log in again."
