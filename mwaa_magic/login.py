@@ -121,4 +121,5 @@ def not_available(env: EnvironmentInfo | None) -> errors.EnvironmentNotAvailable
 def fresh_console_url(session: AirflowSession) -> str:
     """A new authenticated console-SSO link for the session's environment (valid about 60 s)."""
     info = session.info
-    return control_plane(info.profile, info.region).console_url(info.environment, session.major, session._webserver_urls)
+    plane = session._plane or control_plane(info.profile, info.region)  # the client that logged in: no second one
+    return plane.console_url(info.environment, session.major, session._webserver_urls)
