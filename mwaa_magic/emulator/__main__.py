@@ -12,14 +12,11 @@ import time
 from pathlib import Path
 
 from .config import EmulatorConfig
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("MWAA_EMULATOR_CACHE") or Path.home() / ".cache" / "mwaa-magic")
+from .install import cache_root
 
 
 def state_file() -> Path:
-    return cache_dir() / "emulator.json"
+    return cache_root() / "emulator.json"
 
 
 def load_config(path: str | None, port: int | None) -> EmulatorConfig:
@@ -36,7 +33,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     from .install import install
 
     versions = args.versions or load_config(args.config, None).backend_versions()
-    install(versions, cache_dir())
+    install(versions, cache_root())
     return 0
 
 
@@ -45,14 +42,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not args.no_airflow:
         from .install import install
 
-        install(config.backend_versions(), cache_dir())
+        install(config.backend_versions(), cache_root())
     return asyncio.run(_serve(config, args))
 
 
 async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
     from .server import Emulator
 
-    emulator = Emulator(config, cache_dir=cache_dir(), with_airflow=not args.no_airflow)
+    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -98,9 +95,9 @@ def cmd_env(args: argparse.Namespace) -> int:
     if state is None:
         print("No emulator is running: start one with `python -m mwaa_magic.emulator up`.", file=sys.stderr)
         return 1
-    import shlex
+    from .server import export_lines
 
-    print("\n".join(f"export {k}={shlex.quote(v)}" for k, v in state["settings"].items()))
+    print(export_lines(state["settings"]))
     return 0
 
 

@@ -11,13 +11,13 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from ..addresses import WEBSERVER_URLS_VARIABLE
 from .admin import AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig
 from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
 from .tokens import TokenSigner
 
-WEBSERVER_URLS_VARIABLE = "MWAA_MAGIC_WEBSERVER_URLS"
 
 
 class Emulator:
@@ -99,7 +99,7 @@ class Emulator:
         return settings
 
     def export_lines(self) -> str:
-        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.settings().items())
+        return export_lines(self.settings())
 
     def describe(self) -> dict:
         return {
@@ -138,3 +138,8 @@ class Emulator:
         if env is None or env.backend_version not in self.backends:
             raise tornado.web.HTTPError(404, f"no running environment {environment}")
         await self.backends[env.backend_version].seed_dag_runs(dag_id, count)
+
+
+def export_lines(settings: dict[str, str]) -> str:
+    """Shell ``export NAME=value`` lines (quoted), as ``up`` and ``env`` print them."""
+    return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in settings.items())
