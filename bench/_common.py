@@ -28,16 +28,10 @@ def emulator(with_airflow: bool = True):
     try:
         print(f"emulator ready in {time.perf_counter() - started:.1f} s", flush=True)
         os.environ.clear()
-        os.environ.update(client_env(running))
+        os.environ.update(running.client_env())
         yield running
     finally:
         running.stop()
-
-
-def client_env(running: RunningEmulator) -> dict[str, str]:
-    env = running.client_env()
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    return env
 
 
 def bytecode_env(env: dict | None = None) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from _common import client_env, emulator, rss_mb, verdict
+from _common import emulator, rss_mb, verdict
 
 ENV = "demo-airflow3"
 
@@ -31,7 +31,7 @@ def main() -> None:
     from jupyter_client.manager import start_new_kernel
 
     with emulator() as running:
-        manager, client = start_new_kernel(kernel_name="python3", env=client_env(running))
+        manager, client = start_new_kernel(kernel_name="python3", env=running.client_env())
         try:
             pid = manager.provisioner.process.pid if manager.provisioner else manager.kernel.pid
             start = settled_rss(pid, client)

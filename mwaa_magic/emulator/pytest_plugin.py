@@ -8,6 +8,7 @@ Options: ``--mwaa-emulator-config FILE`` (or ini ``mwaa_emulator_config``), ``--
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -68,9 +69,8 @@ class RunningEmulator:
         env = {k: v for k, v in os.environ.items() if k not in CLEARED_SETTINGS}
         env.update(self.env)
         env["AWS_EC2_METADATA_DISABLED"] = "true"  # never ask the instance-metadata address for credentials
-        empty = str((tmp_home or Path(os.devnull)))
-        env.setdefault("AWS_CONFIG_FILE", os.path.join(empty, "config") if tmp_home else os.devnull)
-        env.setdefault("AWS_SHARED_CREDENTIALS_FILE", os.path.join(empty, "credentials") if tmp_home else os.devnull)
+        for name, file in (("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "credentials")):
+            env[name] = str(Path(tmp_home) / file) if tmp_home else os.devnull  # no user AWS config
         return env
 
     def stop(self) -> None:
@@ -91,8 +91,8 @@ def start_emulator(config: str | None = None, with_airflow: bool = True, timeout
     for line in process.stdout:
         running.output.append(line)
         if line.startswith("export "):
-            name, _, value = line[len("export "):].strip().partition("=")
-            running.env[name] = value.strip("'")
+            name, _, value = shlex.split(line)[1].partition("=")  # the inverse of up's shlex.quote
+            running.env[name] = value
         if line.startswith("# ready"):
             break
         if time.monotonic() > deadline:
