@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from . import errors
 from .transport import Transport
+from .weblogin import API_ROOTS
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
 PAGE_WORKERS = 4  # measured: more concurrent pages only load a busy web server (bench/list_runs.py)
@@ -73,7 +74,7 @@ class AirflowSession:
 
     @property
     def api_root(self) -> str:
-        return "/api/v2" if self.major >= 3 else "/api/v1"
+        return API_ROOTS[3 if self.major >= 3 else 2]
 
     @property
     def expires_at(self) -> float:
