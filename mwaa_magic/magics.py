@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
@@ -202,22 +203,15 @@ class MwaaMagics(Magics):
 
         return NotebookProgress
 
-    def _debugging(self, flag: bool):
-        return _Debug(flag)
-
-
-class _Debug:
-    """``--debug`` for one call: the error it raises shows its full traceback."""
-
-    def __init__(self, flag: bool) -> None:
-        self.flag = flag
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, etype, value, tb) -> None:
-        if self.flag and isinstance(value, errors.MwaaError):
-            value.full_traceback = True
+    @staticmethod
+    @contextmanager
+    def _debugging(flag: bool) -> Iterator[None]:
+        """``--debug`` for one call: the error it raises shows its full traceback."""
+        try:
+            yield
+        except errors.MwaaError as exc:
+            exc.full_traceback = flag
+            raise
 
 
 def _identifier(name: str) -> str:
