@@ -27,7 +27,7 @@ shell.run_line_magic("load_ext", "mwaa_magic")
 started = time.perf_counter()
 shell.run_line_magic("mwaa_login", "{ENV}")
 elapsed = time.perf_counter() - started
-assert shell.user_ns["mwaa"].environment == "{ENV}"
+assert shell.user_ns["mwaa"].environment.name == "{ENV}"
 print(elapsed)
 """
 SCRIPT = f"""

@@ -46,16 +46,15 @@ def use(emulator: RunningEmulator) -> None:
     """Point boto3 (this process) at the emulator and nowhere else."""
     os.environ.update(emulator.client_env())
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    from mwaa_magic import control
+    from mwaa_magic.core import control_plane as control
 
-    control.clear_cache()
 
 
 def widen_pool(size: int) -> None:
     """Bench-only: give the cached us-east-1 client a connection pool of ``size`` (botocore's default is 10)."""
     import botocore.config
 
-    from mwaa_magic import control
+    from mwaa_magic.core import control_plane as control
 
     plane = control.control_plane(None, "us-east-1")
     config = plane._client.meta.config.merge(botocore.config.Config(max_pool_connections=size))
@@ -63,7 +62,7 @@ def widen_pool(size: int) -> None:
 
 
 def time_panel(runs: int) -> list[float]:
-    from mwaa_magic.picker import EnvironmentPicker
+    from mwaa_magic.kernel.picker import EnvironmentPicker
 
     picker = EnvironmentPicker(region="us-east-1")
     assert picker.wait(60) and picker.last_error is None, picker.last_error
@@ -78,21 +77,21 @@ def time_panel(runs: int) -> list[float]:
 
 def time_listing_only(runs: int) -> list[float]:
     """The control-plane part alone (what the panel's thread calls), without building widgets."""
-    from mwaa_magic import control
-    from mwaa_magic.picker import _workers
+    from mwaa_magic.core import control_plane as control
+    from mwaa_magic.kernel.picker import LIST_WORKERS
 
     plane = control.control_plane(None, "us-east-1")
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        plane.list_environments(max_workers=_workers(plane))
+        plane.list_environments(max_workers=LIST_WORKERS)
         timings.append(time.perf_counter() - started)
     return timings
 
 
 def time_sequential(runs: int) -> list[float]:
     """The naive way: ListEnvironments, then GetEnvironment one after the other."""
-    from mwaa_magic import control
+    from mwaa_magic.core import control_plane as control
 
     plane = control.control_plane(None, "us-east-1")
     timings = []

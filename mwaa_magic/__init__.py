@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython) -> None:
     """``%load_ext mwaa_magic``: register ``%mwaa_login``, ``%mwaa`` and ``%%mwaa_cli``."""
-    from .magics import MwaaMagics
+    from .kernel.magics import MwaaMagics
 
     magics = MwaaMagics(shell=ipython)
     ipython.register_magics(magics)
@@ -19,14 +19,14 @@ def load_ipython_extension(ipython) -> None:
 
 
 def unload_ipython_extension(ipython) -> None:
-    from .magics import MwaaMagics
+    from .kernel.magics import MwaaMagics
 
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, MwaaMagics)]
 
 
 def panel(**kwargs):
     """The environment picker (ipywidgets): choose profile, region and environment, then log in."""
-    from .picker import EnvironmentPicker
+    from .kernel.picker import EnvironmentPicker
 
     return EnvironmentPicker(**kwargs)
 

@@ -11,10 +11,9 @@ def ipython(mwaa_env):
     """A real IPython InteractiveShell with mwaa_magic loaded, pointed at the emulator."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from mwaa_magic import control
-    from mwaa_magic.registry import sessions
+    from mwaa_magic.core import control_plane as control
+    from mwaa_magic.kernel.registry import sessions
 
-    control.clear_cache()
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "mwaa_magic")
     yield shell
@@ -22,5 +21,4 @@ def ipython(mwaa_env):
         sessions.remove(alias)
         shell.user_ns.pop(alias, None)
     shell.run_line_magic("config", "MwaaMagics.debug = False")
-    control.clear_cache()
 

@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-from mwaa_magic import cli, control, errors
+from mwaa_magic.core import cli, errors
+from mwaa_magic.core import control_plane as control
 from mwaa_magic.login import connect
-from mwaa_magic.registry import sessions
+from mwaa_magic.kernel.registry import sessions
 
 V3, V2 = "demo-airflow3", "demo-airflow2"
 ENVS = [V3, pytest.param(V2, marks=pytest.mark.airflow2)]
@@ -19,7 +20,6 @@ DAGS = {"daily_sales_etl", "flaky_task", "hello_world"}
 @pytest.fixture
 def aws(mwaa_env, monkeypatch):
     """The emulator as alice; ``aws.become(i)`` switches to another configured identity."""
-    control.clear_cache()
 
     class Aws:
         admin = mwaa_env.admin
@@ -28,10 +28,8 @@ def aws(mwaa_env, monkeypatch):
         def become(index: int) -> None:
             for name, value in mwaa_env.identity_env(index).items():
                 monkeypatch.setenv(name, value)
-            control.clear_cache()
 
     yield Aws
-    control.clear_cache()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from mwaa_magic.display import LOGIN_MIME
+from mwaa_magic.kernel.display import LOGIN_MIME
 
 
 @pytest.fixture

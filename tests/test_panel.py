@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from mwaa_magic import control
-from mwaa_magic.registry import sessions
+from mwaa_magic.core import control_plane as control
+from mwaa_magic.kernel.registry import sessions
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -109,7 +109,7 @@ def test_log_in_binds_variable_registry_and_shows_the_card(ipython, mwaa_env):
     assert picker.last_error is None, picker.last_error
     session = ipython.user_ns["from_panel"]
     assert sessions.current == "from_panel" and sessions.get() is session
-    assert session.environment == "demo-airflow3" and session.major == 3
+    assert session.environment.name == "demo-airflow3" and session.major == 3
     assert picker.session is session
     assert any(d["dag_id"] == "hello_world" for d in session.dags())
     state = all_widget_state()
@@ -133,7 +133,6 @@ def test_panel_function_finds_the_loaded_magics(ipython, mwaa_env):
 def test_listing_denied_is_one_line_inline(ipython, mwaa_env, monkeypatch):
     for name, value in mwaa_env.identity_env(3).items():  # dave: no airflow:ListEnvironments
         monkeypatch.setenv(name, value)
-    control.clear_cache()
     picker = picker_for(ipython, "--region us-east-1")
     assert picker.environments == {}
     assert "airflow:ListEnvironments" in picker.last_error and "\n" not in picker.last_error
@@ -143,7 +142,6 @@ def test_listing_denied_is_one_line_inline(ipython, mwaa_env, monkeypatch):
 def test_login_denied_is_one_line_inline(ipython, mwaa_env, monkeypatch):
     for name, value in mwaa_env.identity_env(2).items():  # carol: no Airflow role anywhere
         monkeypatch.setenv(name, value)
-    control.clear_cache()
     picker = picker_for(ipython, "--region us-east-1")
     picker.select("demo-airflow3")
     assert picker.login() is None
@@ -157,7 +155,6 @@ def test_no_credentials_and_unknown_profile_are_inline(ipython, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask an instance-metadata address
-    control.clear_cache()
     picker = picker_for(ipython, "--region us-east-1")
     assert picker.last_error.startswith("No AWS credentials found")
     picker = picker_for(ipython, "--region us-east-1 --profile nope")

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mwaa_magic import control
-from mwaa_magic.addresses import parse_webserver_urls
+from mwaa_magic.core import control_plane as control
+from mwaa_magic.core.addresses import parse_webserver_urls
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -29,9 +29,7 @@ def jp_server_config():
 @pytest.fixture
 def emulator(mwaa_env, monkeypatch):
     """The emulator's settings applied to this process (the server runs in it), with no cached clients."""
-    control.clear_cache()
     yield mwaa_env
-    control.clear_cache()
 
 
 async def fetch_json(jp_fetch, path: str, **kwargs) -> tuple[int, dict]:
@@ -127,7 +125,6 @@ async def test_login_url_errors(jp_fetch, emulator, monkeypatch):
     # An identity with no Airflow role anywhere: AccessDenied, telling which permission is missing.
     for name, value in emulator.identity_env(2).items():
         monkeypatch.setenv(name, value)
-    control.clear_cache()
     status, body = await post(json.dumps({"environment": "demo-airflow3"}))
     assert_error(status, body, 403, "AccessDenied")
     assert "airflow:CreateWebLoginToken" in body["message"]

@@ -11,7 +11,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from ..addresses import WEBSERVER_URLS_VARIABLE
+from ..core.addresses import WEBSERVER_URLS_VARIABLE
 from .admin import AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig
 from .control_plane import ControlState, make_control_app

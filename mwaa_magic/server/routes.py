@@ -16,10 +16,12 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
 
-from .. import control, errors
+from ..core import control_plane as control
+from ..core import errors
+from ..core.environment import Environment
 
 T = TypeVar("T")
-REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+REGION_PATTERN = control.REGION_PATTERN
 PROFILE_PATTERN = re.compile(r"[\w+=,.@\-]{1,128}")
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mwaa-route")
 
@@ -73,7 +75,7 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
 
 def _fresh_login_url(environment: str, region: str | None, profile: str | None) -> str:
     """Mint a web login token now and build the console-SSO link (blocking: run off the IOLoop)."""
-    return control.control_plane(profile, region).console_url(environment)
+    return Environment(environment, region, profile).console_url()
 
 
 class MwaaHandler(APIHandler):
@@ -160,7 +162,7 @@ class EnvironmentHandler(MwaaHandler):
             environment, region, profile = _target(name, self.query("region"), self.query("profile"))
 
             def read() -> dict[str, Any]:
-                info = control.control_plane(profile, region).get_environment(environment, cached=False)
+                info = control.control_plane(profile, region).get_environment(environment)
                 return info.to_json() | {"arn": info.arn}
 
             self.reply(await self.blocking(read))

@@ -13,7 +13,8 @@ import uuid
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from .airflow import LoginInfo, Progress
+from ..core.session import LoginInfo, Progress
+from ..core.text import shorten
 
 LOGIN_MIME = "application/vnd.mwaa.login+json"
 TOKEN_LIFETIME = 60.0
@@ -24,17 +25,28 @@ def served_by_jupyter() -> bool:
     return bool(os.environ.get("JPY_SESSION_NAME"))
 
 
-def open_route(info: LoginInfo, base_url: str | None = None) -> str:
+def open_route(environment: str, region: str, profile: str | None, base_url: str | None = None) -> str:
     """The server extension's token-free link that mints a token when clicked."""
     base = base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
-    query = {"environment": info.environment, "region": info.region}
-    if info.profile:
-        query["profile"] = info.profile
+    query = {"environment": environment, "region": region}
+    if profile:
+        query["profile"] = profile
     return f"{base.rstrip('/')}/mwaa/open?{urlencode(query)}"
 
 
-def _e(value: Any) -> str:
+def escape(value: Any) -> str:
+    """``value`` as text safe in HTML (attributes included)."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+_e = escape
+
+
+class Text(str):
+    """A string that shows as itself (log text, CLI output)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
@@ -44,8 +56,9 @@ CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;p
 class LoginCard:
     """What %mwaa_login shows: who is logged in where, and a link that opens the Airflow UI."""
 
-    def __init__(self, info: LoginInfo, alias: str, jupyter_base_url: str | None = None) -> None:
+    def __init__(self, info: LoginInfo, alias: str, jupyter_base_url: str | None = None, served: bool | None = None) -> None:
         self.info, self.alias, self.jupyter_base_url = info, alias, jupyter_base_url
+        self.served = served_by_jupyter() if served is None else served
 
     def rows(self) -> list[tuple[str, str]]:
         i = self.info
@@ -60,8 +73,15 @@ class LoginCard:
         text = "\n".join(f"{k:>17}: {v}" for k, v in self.rows())
         text += f"\nOpen the Airflow UI logged in: %mwaa ui   REST calls: {self.alias}.dags(), %mwaa dags"
         body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in self.rows())
-        link = (f"<a href='{_e(open_route(self.info, self.jupyter_base_url))}' target='_blank' rel='noopener noreferrer'>"
-                f"Open Airflow UI ({_e(self.info.hostname)})</a>") if self.info.hostname else ""
+        i = self.info
+        if not i.hostname:
+            link = ""
+        elif self.served:
+            link = (f"<a href='{_e(open_route(i.environment, i.region, i.profile, self.jupyter_base_url))}' "
+                    f"target='_blank' rel='noopener noreferrer'>Open Airflow UI ({_e(i.hostname)})</a>")
+        else:  # VS Code, Colab, jupyter console: no Jupyter server routes to mint a link at click time
+            link = (f"<span class='mwaa-no-server'>Run <code>%mwaa ui</code> for a login link to {_e(i.hostname)} "
+                    "(valid 60 s)</span>")
         card = (f"<div class='mwaa-login-card' style='{CARD_STYLE}'><b>MWAA: logged in</b>"
                 f"<table>{body}</table>{link}</div>")
         return {"text/plain": text, "text/html": card, LOGIN_MIME: self.info.to_json()}
@@ -71,7 +91,7 @@ class TokenLink:
     """A console-SSO link holding a live token; its display is replaced when the token expires."""
 
     def __init__(self, url: str, environment: str, lifetime: float = TOKEN_LIFETIME) -> None:
-        self._url, self.environment, self.lifetime = url, environment, lifetime
+        self.url, self.environment, self.lifetime = url, environment, lifetime
         self.display_id = uuid.uuid4().hex
 
     def __repr__(self) -> str:
@@ -80,7 +100,7 @@ class TokenLink:
     def live_bundle(self) -> dict[str, str]:
         return {
             "text/plain": repr(self),
-            "text/html": (f"<a href='{_e(self._url)}' target='_blank' rel='noopener noreferrer'>Open Airflow UI "
+            "text/html": (f"<a href='{_e(self.url)}' target='_blank' rel='noopener noreferrer'>Open Airflow UI "
                           f"({_e(self.environment)}) logged in</a> <small>(link valid {self.lifetime:.0f} s)</small>"),
         }
 
@@ -122,12 +142,9 @@ class Rows(list):
 
 
 def _short(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, (list, tuple)):
         value = ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(value)
 
 
 class NotebookProgress(Progress):

@@ -14,12 +14,14 @@ import binascii
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import errors
-from .addresses import webserver_base_url
-from .secret import Secret
+from .text import first_line, shorten
 from .weblogin import unreachable
+
+if TYPE_CHECKING:
+    from .environment import CliAccess, Environment
 
 CLI_PATH = "/aws_mwaa/cli"
 TOKEN_REUSE = 50.0  # seconds: CliToken lives 60 s; leave room for a slow command start
@@ -58,36 +60,31 @@ class CliResult:
 class _Token:
     """A CLI token for one batch; replaced when it gets old."""
 
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self.value: Secret | None = None
-        self.base_url = ""
+    def __init__(self, environment: Environment) -> None:
+        self._environment = environment
+        self.access: CliAccess | None = None
         self.minted_at = 0.0
 
-    def fresh(self, force: bool = False) -> None:
-        if force or self.value is None or time.monotonic() - self.minted_at > TOKEN_REUSE:
-            plane, info = self._session._plane, self._session.info
-            if plane is None:
-                raise errors.CliCommandFailed("This session has no MWAA control plane: log in with %mwaa_login first.")
-            login = plane.create_cli_token(info.environment)
-            self.value, self.minted_at = Secret(login.token), time.monotonic()
-            self.base_url = webserver_base_url(login.hostname, self._session._webserver_urls)
+    def fresh(self, force: bool = False) -> CliAccess:
+        if force or self.access is None or time.monotonic() - self.minted_at > TOKEN_REUSE:
+            self.access, self.minted_at = self._environment.cli_token(), time.monotonic()
+        return self.access
 
 
-def run_cli(session: Any, command: str, echo: bool = True) -> CliResult:
-    """Run one Airflow CLI command (``dags list``) on the session's environment; raise CliCommandFailed."""
-    return run_cli_batch(session, [command], echo=echo)[0]
+def run_cli(environment: Environment, command: str, echo: bool = True) -> CliResult:
+    """Run one Airflow CLI command (``dags list``) on ``environment``; raise CliCommandFailed."""
+    return run_cli_batch(environment, [command], echo=echo)[0]
 
 
-def run_cli_batch(session: Any, commands: Iterable[str], echo: bool = True) -> list[CliResult]:
+def run_cli_batch(environment: Environment, commands: Iterable[str], echo: bool = True) -> list[CliResult]:
     """Run commands in order with one CLI token (renewed when old); stop at the first that fails."""
     commands = [_normalize(c) for c in commands]
     if not commands:
         raise errors.CliCommandFailed("No CLI command given: e.g. %mwaa cli dags list.")
-    token, results = _Token(session), []
+    token, results = _Token(environment), []
     import httpx
 
-    with httpx.Client(timeout=httpx.Timeout(CLI_TIMEOUT, connect=10.0)) as http:
+    with httpx.Client(timeout=httpx.Timeout(CLI_TIMEOUT, connect=environment.plane.timeouts.connect)) as http:
         for command in commands:
             if echo and len(commands) > 1:
                 print(f"$ airflow {command}", flush=True)
@@ -100,11 +97,10 @@ def run_cli_batch(session: Any, commands: Iterable[str], echo: bool = True) -> l
 
 
 def _run_one(http: Any, token: _Token, command: str) -> CliResult:
-    token.fresh()
-    response = _post(http, token, command)
+    response = _post(http, token.fresh(), command)
     if response.status_code in (401, 403) and time.monotonic() - token.minted_at > 1.0:
-        token.fresh(force=True)  # the token may have expired while an earlier command ran
-        response = _post(http, token, command)
+        # the token may have expired while an earlier command ran
+        response = _post(http, token.fresh(force=True), command)
     if response.status_code != 200:
         raise _failure(command, response.status_code, _message(response))
     try:
@@ -113,28 +109,31 @@ def _run_one(http: Any, token: _Token, command: str) -> CliResult:
                          data.get("exit_code"))
     except (ValueError, AttributeError, binascii.Error):
         raise errors.CliCommandFailed(
-            f"The web server's answer to 'airflow {_short(command)}' is not MWAA CLI output: "
+            f"The web server's answer to 'airflow {shorten(command)}' is not MWAA CLI output: "
             "check the web-server address setting (MWAA_MAGIC_WEBSERVER_URLS)."
         ) from None
 
 
-def _post(http: Any, token: _Token, command: str) -> Any:
+def _post(http: Any, access: CliAccess, command: str) -> Any:
     import httpx
 
-    headers = {"Authorization": f"Bearer {token.value.reveal()}", "Content-Type": "text/plain"}
+    def authorize(request: Any) -> Any:  # the token is added here: no frame of ours holds it in a local
+        request.headers["Authorization"] = f"Bearer {access.token.reveal()}"
+        return request
+
     try:
-        return http.post(token.base_url + CLI_PATH, content=command.encode("utf-8"), headers=headers,
-                         follow_redirects=False)
+        return http.post(access.base_url + CLI_PATH, content=command.encode("utf-8"),
+                         headers={"Content-Type": "text/plain"}, auth=authorize, follow_redirects=False)
     except httpx.TimeoutException:
         raise errors.CliCommandFailed(
-            f"'airflow {_short(command)}' did not answer within {CLI_TIMEOUT:.0f} s; it may still run on the environment."
+            f"'airflow {shorten(command)}' did not answer within {CLI_TIMEOUT:.0f} s; it may still run on the environment."
         ) from None
     except httpx.TransportError as exc:
-        raise unreachable(token.base_url, exc) from None
+        raise unreachable(access.base_url, exc) from None
 
 
 def _failure(command: str, status: int, message: str) -> errors.CliCommandFailed:
-    shown, why = _short(command), f": {message}" if message else ""
+    shown, why = shorten(command), f": {message}" if message else ""
     if status == 400:
         text = f"MWAA refused 'airflow {shown}' (400){why}. MWAA runs only some Airflow CLI commands: see its CLI reference."
     elif status in (401, 403):
@@ -153,7 +152,7 @@ def _message(response: Any) -> str:
         text = (data.get("message") or data.get("detail") or data.get("error") or "") if isinstance(data, dict) else data
     except ValueError:
         text = "" if "html" in response.headers.get("content-type", "") else response.text
-    return errors.first_line(str(text), 200).rstrip(".")
+    return first_line(str(text), 200).rstrip(".")
 
 
 def _decode(value: Any) -> str:
@@ -164,10 +163,6 @@ def _normalize(command: str) -> str:
     """The command as given, without surrounding blanks or a leading ``airflow``."""
     command = str(command).strip()
     return command[len("airflow "):].lstrip() if command.startswith("airflow ") else command
-
-
-def _short(command: str) -> str:
-    return command if len(command) <= 60 else command[:57] + "..."
 
 
 def _write(result: CliResult) -> None:

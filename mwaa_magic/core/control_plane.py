@@ -1,4 +1,4 @@
-"""The MWAA control plane: cached boto3 clients, name checks, token and environment calls.
+"""The MWAA control plane: one boto3 client per (profile, region, AWS settings), name checks, and the calls.
 
 boto3 is imported on first use, never at import time. Every AWS failure leaves as one of our errors.
 """
@@ -8,40 +8,68 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import errors
-from .addresses import webserver_base_url
+from . import errors, redaction
+from .settings import Timeouts
+from .text import first_line, shorten
 
 NAME_PATTERN = re.compile(r"[a-zA-Z][0-9a-zA-Z\-_]*")
-HOSTNAME_PATTERN = re.compile(
-    r"(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9])"
-)
-IAM_ROLE_ARN = "arn:aws:airflow:{region}:{account}:role/{name}/{{Admin|Op|User|Viewer}}"
+HOSTNAME_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?")
+ROLE_ARN = "arn:aws:airflow:{region}:{account}:role/{name}/{{Admin|Op|User|Viewer}}"
 ENVIRONMENT_ARN = "arn:aws:airflow:{region}:{account}:environment/{name}"
+_RESOURCE_IN_MESSAGE = re.compile(r"on resource:\s*(arn:aws[\w-]*:airflow:[\w-]+:\d{12}:[\w/\-{}|*.]+)")
+_ACCOUNT_IN_MESSAGE = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 USER_AGENT = "mwaa-magic/0.1"
+TOKEN_OPERATIONS = ("CreateWebLoginToken", "CreateCliToken", "InvokeRestApi")
+POOL_CONNECTIONS = 25  # the picker describes a ListEnvironments page (25 names) at once
+LISTING_REUSE = 5.0  # seconds a ListEnvironments answer explains a not-found error (one call, not two)
 
 
-def validate_environment_name(name: str) -> str:
+def validate_environment_name(name: object) -> str:
     """The name unchanged, or :class:`InvalidEnvironmentName` (no AWS call is made)."""
     if not isinstance(name, str) or not 1 <= len(name) <= 80 or not NAME_PATTERN.fullmatch(name):
-        shown = repr(name)
-        shown = shown if len(shown) <= 42 else f"{shown[:39]}..."
         raise errors.InvalidEnvironmentName(
-            f"{shown} is not an MWAA environment name: use 1-80 letters, digits, '-' or '_', starting with a letter."
+            f"{shorten(repr(name), 42)} is not an MWAA environment name: use 1-80 letters, digits, '-' or '_', "
+            "starting with a letter."
         )
     return name
 
 
-def validate_hostname(hostname: str) -> str:
-    """The hostname unchanged if it matches MWAA's pattern (≤255 chars), else :class:`InvalidHostname`."""
-    if not isinstance(hostname, str) or not 1 <= len(hostname) <= 255 or not HOSTNAME_PATTERN.fullmatch(hostname):
+REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def validate_region(region: object) -> str:
+    """The region unchanged if it looks like an AWS region (``us-east-1``), else :class:`NoRegion`."""
+    if not isinstance(region, str) or not REGION_PATTERN.fullmatch(region):
+        raise errors.NoRegion(f"{shorten(repr(region), 40)} is not an AWS region name (like us-east-1): fix --region.")
+    return region
+
+
+def is_hostname(text: object) -> bool:
+    """True for an MWAA web-server hostname: dot-separated labels of letters, digits and '-', ≤63 each, ≤255 in all."""
+    return (isinstance(text, str) and 1 <= len(text) <= 255
+            and all(HOSTNAME_LABEL.fullmatch(label) for label in text.split(".")))
+
+
+def validate_hostname(hostname: object, source: str = "MWAA") -> str:
+    """The hostname unchanged if valid, else :class:`InvalidHostname` (the bad value is never shown)."""
+    if not is_hostname(hostname):
         raise errors.InvalidHostname(
-            "MWAA returned a web server hostname that is not a valid hostname; refusing to use it."
+            f"{source} gave a web server hostname that is not a valid hostname; refusing to use it."
         )
-    return hostname
+    return hostname  # type: ignore[return-value]
+
+
+def hostname_of_url(url: str | None) -> str:
+    """The validated hostname of GetEnvironment's ``WebserverUrl`` (which may lack ``https://``), or ""."""
+    if not url:
+        return ""
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return validate_hostname(host, "GetEnvironment's WebserverUrl")
 
 
 @dataclass(frozen=True)
@@ -77,10 +105,7 @@ class EnvironmentInfo:
     arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the details are missing
-
-    @property
-    def airflow_major(self) -> int | None:
-        return int(self.airflow_version.split(".")[0]) if self.airflow_version else None
+    last_update_error: str | None = None
 
     @property
     def available(self) -> bool:
@@ -94,19 +119,34 @@ class EnvironmentInfo:
         }
 
 
+def _environment_info(env: dict[str, Any], name: str, region: str) -> EnvironmentInfo:
+    """GetEnvironment's ``Environment`` as EnvironmentInfo, its web-server address validated."""
+    url = env.get("WebserverUrl")
+    hostname = hostname_of_url(url) if url else ""
+    update_error = (env.get("LastUpdate") or {}).get("Error") or {}
+    return EnvironmentInfo(
+        name=env.get("Name", name), region=region, status=env.get("Status"),
+        airflow_version=env.get("AirflowVersion"), webserver_url=f"https://{hostname}" if hostname else None,
+        webserver_access_mode=env.get("WebserverAccessMode"), arn=env.get("Arn"), tags=env.get("Tags") or {},
+        last_update_error=first_line(update_error.get("ErrorMessage"), 200) or None,
+    )
+
+
 class ControlPlane:
     """One boto3 ``mwaa`` client for a (profile, region), and the calls we make with it."""
 
-    def __init__(self, profile: str | None = None, region: str | None = None) -> None:
+    def __init__(self, profile: str | None = None, region: str | None = None, timeouts: Timeouts | None = None) -> None:
         import boto3
         import botocore.config
         import botocore.exceptions
 
+        redaction.install()
         try:
             self._session = boto3.Session(profile_name=profile or None)
         except botocore.exceptions.ProfileNotFound:
             raise errors.ProfileNotFound(
-                f"AWS profile {profile!r} is not in your AWS config; pick one of: {', '.join(available_profiles()) or 'none configured'}."
+                f"AWS profile {shorten(repr(profile), 60)} is not in your AWS config; pick one of: "
+                f"{', '.join(available_profiles()) or 'none configured'}."
             ) from None
         self.profile = profile or None
         self.region = region or self._session.region_name or os.environ.get("AWS_REGION") or ""
@@ -114,12 +154,25 @@ class ControlPlane:
             raise errors.NoRegion(
                 "No AWS region: pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile."
             )
-        config = botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "max_attempts": 3},
-                                        max_pool_connections=25,  # the picker describes environments concurrently
-                                        connect_timeout=5, read_timeout=30)
-        with _lock:  # client creation is not thread-safe in botocore
-            self._client = self._session.client("mwaa", region_name=self.region, config=config)
-        self._environments: dict[str, EnvironmentInfo] = {}
+        self.timeouts = timeouts or Timeouts.from_environment()
+        t = self.timeouts
+
+        def config(read: float, attempts: int) -> Any:
+            return botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "max_attempts": attempts},
+                                          max_pool_connections=POOL_CONNECTIONS,
+                                          connect_timeout=t.connect, read_timeout=read)
+
+        try:
+            with _lock:  # client creation is not thread-safe in botocore
+                self._client = self._session.client("mwaa", region_name=self.region, config=config(t.read, 3))
+                # InvokeRestApi: MWAA gives Airflow 10 s; never retried by botocore (a POST must not run twice).
+                self._invoke_client = self._session.client("mwaa", region_name=self.region, config=config(t.read + 12, 1))
+        except botocore.exceptions.InvalidRegionError:
+            raise errors.NoRegion(
+                f"{shorten(repr(self.region), 40)} is not an AWS region name (like us-east-1): fix --region or AWS_DEFAULT_REGION."
+            ) from None
+        self._listing: tuple[float, list[str] | None] = (0.0, None)
+        self._listing_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ControlPlane(profile={self.profile!r}, region={self.region!r})"
@@ -128,15 +181,18 @@ class ControlPlane:
     def create_web_login_token(self, name: str) -> WebLogin:
         validate_environment_name(name)
         answer = self._call("CreateWebLoginToken", name, self._client.create_web_login_token, Name=name)
+        token = answer["WebToken"]
+        redaction.remember(token)
         return WebLogin(
             environment=name, region=self.region, hostname=validate_hostname(answer.get("WebServerHostname", "")),
             iam_identity=answer.get("IamIdentity", ""), airflow_identity=answer.get("AirflowIdentity", ""),
-            token=answer["WebToken"],
+            token=token,
         )
 
     def create_cli_token(self, name: str) -> CliLogin:
         validate_environment_name(name)
         answer = self._call("CreateCliToken", name, self._client.create_cli_token, Name=name)
+        redaction.remember(answer["CliToken"])
         return CliLogin(name, self.region, validate_hostname(answer.get("WebServerHostname", "")), answer["CliToken"])
 
     def invoke_rest_api(self, name: str, method: str, path: str, query: dict | None = None, body: Any = None) -> tuple[int, Any]:
@@ -154,49 +210,32 @@ class ControlPlane:
         if body is not None:
             kwargs["Body"] = body
         try:
-            answer = self._call("InvokeRestApi", name, self._client.invoke_rest_api, reraise=INVOKE_RERAISED, **kwargs)
+            answer = self._call("InvokeRestApi", name, self._invoke_client.invoke_rest_api, reraise=INVOKE_RERAISED, **kwargs)
         except botocore.exceptions.ClientError as exc:
             error = exc.response.get("Error", {})
             code, message = error.get("Code", ""), error.get("Message", "")
             status = exc.response.get("RestApiStatusCode") or (500 if code == "RestApiServerException" else 400)
-            limit = _rest_api_limit(code, status, message, f"{method} {path}")
-            if limit:
+            if code in ("ThrottlingException", "TooManyRequestsException"):
+                status = 429
+            limit = _rest_api_limit(code, status, message, f"{method} {shorten(path)}")
+            if limit and status != 429:
                 raise errors.RestApiLimitExceeded(limit, status) from None
-            return status, exc.response.get("RestApiResponse")
+            return status, exc.response.get("RestApiResponse") if status != 429 else {"detail": limit}
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
 
-    def console_url(self, name: str, airflow_major: int | None = None, webserver_urls: str | None = None) -> str:
-        """Mint a web login token now and build the console-SSO link (valid about 60 s).
-
-        Without ``airflow_major`` it is read from GetEnvironment; when that is denied, the plain path
-        (which works on every version) is used.
-        """
-        login = self.create_web_login_token(name)
-        if airflow_major is None:
-            try:
-                airflow_major = self.get_environment(name).airflow_major
-            except errors.MwaaError:
-                pass
-        return console_sso_url(login, airflow_major, webserver_urls)
-
     # --- environment calls -----------------------------------------------------------------------
-    def get_environment(self, name: str, cached: bool = True) -> EnvironmentInfo:
+    def get_environment(self, name: str) -> EnvironmentInfo:
+        """GetEnvironment now (no cache here: :class:`~mwaa_magic.core.environment.Environment` keeps one)."""
         validate_environment_name(name)
-        if cached and name in self._environments:
-            return self._environments[name]
         env = self._call("GetEnvironment", name, self._client.get_environment, Name=name)["Environment"]
-        info = EnvironmentInfo(
-            name=env.get("Name", name), region=self.region, status=env.get("Status"),
-            airflow_version=env.get("AirflowVersion"), webserver_url=env.get("WebserverUrl"),
-            webserver_access_mode=env.get("WebserverAccessMode"), arn=env.get("Arn"), tags=env.get("Tags") or {},
-        )
-        self._environments[name] = info
-        return info
+        return _environment_info(env, name, self.region)
 
     def list_environment_names(self) -> list[str]:
         paginator = self._client.get_paginator("list_environments")
         pages = self._call("ListEnvironments", None, lambda: list(paginator.paginate()))
-        return [name for page in pages for name in page.get("Environments", [])]
+        names = [name for page in pages for name in page.get("Environments", [])]
+        self._listing = (time.monotonic(), names)
+        return names
 
     def list_environments(self, max_workers: int = 16) -> list[EnvironmentInfo]:
         """Every environment of the region with its details, fetched concurrently."""
@@ -206,7 +245,7 @@ class ControlPlane:
 
     def _describe_quietly(self, name: str) -> EnvironmentInfo:
         try:
-            return self.get_environment(name, cached=False)
+            return self.get_environment(name)
         except errors.MwaaError as exc:
             return EnvironmentInfo(name=name, region=self.region, error=str(exc))
 
@@ -231,25 +270,26 @@ class ControlPlane:
             ) from None
         except bx.NoRegionError:
             raise errors.NoRegion("No AWS region: pass --region or set AWS_DEFAULT_REGION.") from None
-        except (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError) as exc:
+        except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
+            what = "accept a connection" if isinstance(exc, bx.ConnectTimeoutError) else "answer"
+            limit = self.timeouts.connect if isinstance(exc, bx.ConnectTimeoutError) else self.timeouts.read
+            raise errors.ControlPlaneUnreachable(
+                f"The MWAA API in {self.region} did not {what} within {limit:g} s ({operation}, after retries): check "
+                "your network or proxy; raise MWAA_MAGIC_READ_TIMEOUT / MWAA_MAGIC_CONNECT_TIMEOUT if it is just slow."
+            ) from None
+        except (bx.EndpointConnectionError, bx.ConnectionClosedError) as exc:
             raise errors.ControlPlaneUnreachable(
                 f"Cannot reach the MWAA API in {self.region} ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_MWAA."
             ) from None
 
     def _client_error(self, operation: str, name: str | None, code: str, message: str) -> errors.MwaaError:
-        region, account = self.region, "ACCOUNT_ID"
         if code == "AccessDeniedException":
-            if operation in ("CreateWebLoginToken", "CreateCliToken", "InvokeRestApi"):
-                arn = IAM_ROLE_ARN.format(region=region, account=account, name=name)
-            else:
-                arn = ENVIRONMENT_ARN.format(region=region, account=account, name=name or "*")
-            return errors.AccessDenied(
-                f"Access denied: your AWS identity needs IAM permission airflow:{operation} on {arn}."
-            )
+            return errors.AccessDenied(f"Access denied: your AWS identity needs IAM permission airflow:{operation} "
+                                       f"on {self._denied_resource(operation, name, message)}.")
         if code == "ResourceNotFoundException":
             return errors.EnvironmentNotFound(self._not_found_message(name))
         if code == "ValidationException" and "not available" in message:
-            return errors.EnvironmentNotAvailable(f"{errors.first_line(message, 300)} Wait until it is AVAILABLE, then log in again.")
+            return errors.EnvironmentNotAvailable(f"{first_line(message, 300)} Wait until it is AVAILABLE, then log in again.")
         if code in ("ExpiredTokenException", "ExpiredToken", "RequestExpired"):
             return errors.ExpiredCredentials(
                 f"Your AWS credentials have expired: refresh them (e.g. `aws sso login{self._profile_flag()}`) and try again."
@@ -262,13 +302,20 @@ class ControlPlane:
             return errors.ServiceError(f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again.")
         if code == "InternalServerException":
             return errors.ServiceError(f"MWAA had an internal error on {operation} after retries: try again in a minute.")
-        return errors.ServiceError(f"MWAA refused {operation} ({code}): {errors.first_line(message, 300)}")
+        return errors.ServiceError(f"MWAA refused {operation} ({shorten(code, 60)}): {first_line(message, 300)}")
+
+    def _denied_resource(self, operation: str, name: str | None, message: str) -> str:
+        """The resource ARN from AWS's message, else one built with the account AWS named (or ACCOUNT_ID)."""
+        named = _RESOURCE_IN_MESSAGE.search(message)
+        if named:
+            return named.group(1)
+        account_match = _ACCOUNT_IN_MESSAGE.search(message)
+        account = account_match.group(1) if account_match else "ACCOUNT_ID"
+        template = ROLE_ARN if operation in TOKEN_OPERATIONS else ENVIRONMENT_ARN
+        return template.format(region=self.region, account=account, name=name or "*")
 
     def _not_found_message(self, name: str | None) -> str:
-        try:
-            names = self.list_environment_names()
-        except errors.MwaaError:
-            names = None
+        names = self._recent_listing()
         if names is None:
             known = ""
         elif names:
@@ -276,6 +323,17 @@ class ControlPlane:
         else:
             known = " There are no environments there."
         return f"No MWAA environment named {name!r} in {self.region}{self._profile_note()}.{known}"
+
+    def _recent_listing(self) -> list[str] | None:
+        """The environment names (one ListEnvironments for concurrent not-found errors), None if unreadable."""
+        with self._listing_lock:
+            at, names = self._listing
+            if names is not None and time.monotonic() - at < LISTING_REUSE:
+                return names
+            try:
+                return self.list_environment_names()
+            except errors.MwaaError:
+                return None
 
     def _profile_flag(self) -> str:
         return f" --profile {self.profile}" if self.profile else ""
@@ -300,23 +358,26 @@ def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | N
 
 
 _lock = threading.RLock()
-_planes: dict[tuple[str | None, str | None], ControlPlane] = {}
+_planes: dict[tuple, ControlPlane] = {}
+# The settings that change which endpoint and credentials boto3 uses: a change makes a new client.
+AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_MWAA", "AWS_DISABLE_HOST_PREFIX_INJECTION", "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION",
+                "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MWAA_MAGIC_CONNECT_TIMEOUT",
+                "MWAA_MAGIC_READ_TIMEOUT")
 
 
 def control_plane(profile: str | None = None, region: str | None = None) -> ControlPlane:
-    """The cached :class:`ControlPlane` for (profile, region); one boto3 client each."""
-    key = (profile or None, region or None)
+    """The shared :class:`ControlPlane` for (profile, region) under the current AWS settings.
+
+    Clients are reused; changing an AWS setting (endpoint, keys, profile, config files) gives a new one,
+    so nothing needs clearing by hand.
+    """
+    key = (profile or None, region or None, tuple(os.environ.get(name) for name in AWS_SETTINGS))
     with _lock:
         plane = _planes.get(key)
         if plane is None:
             plane = _planes[key] = ControlPlane(profile, region)
         return plane
-
-
-def clear_cache() -> None:
-    """Forget cached clients (after the AWS settings changed)."""
-    with _lock:
-        _planes.clear()
 
 
 def available_profiles() -> list[str]:
@@ -346,10 +407,3 @@ def default_region(profile: str | None = None) -> str | None:
         return boto3.Session(profile_name=profile or None).region_name or os.environ.get("AWS_REGION")
     except botocore.exceptions.ProfileNotFound:
         return None
-
-
-def console_sso_url(login: WebLogin, airflow_major: int | None = None, webserver_urls: str | None = None) -> str:
-    """The link that opens the Airflow UI logged in; the token rides in the fragment, never sent to a server."""
-    base = webserver_base_url(login.hostname, webserver_urls)
-    prefix = "/pluginsv2" if airflow_major and airflow_major >= 3 else ""
-    return f"{base}{prefix}/aws_mwaa/aws-console-sso?login=true#{login.token}"

@@ -9,17 +9,12 @@ import traceback
 show_full_tracebacks = False
 
 
-def first_line(text: str | None, limit: int) -> str:
-    """The first non-blank line of ``text``, cut to ``limit`` characters ("" when there is none)."""
-    lines = (text or "").strip().splitlines()
-    return lines[0][:limit] if lines else ""
-
-
 class MwaaError(Exception):
     """Base class: ``str(error)`` is a short, actionable, secret-free message."""
 
     code = "MwaaError"
     full_traceback = False  # set on one error by ``--debug``
+    transient = False  # True when the same call may well succeed if tried again (a reset, a 503)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -88,6 +83,10 @@ class ControlPlaneUnreachable(MwaaError):
 class WebServerUnreachable(MwaaError):
     code = "WebServerUnreachable"
 
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
 
 class LoginFailed(MwaaError):
     code = "LoginFailed"
@@ -117,3 +116,15 @@ class CliCommandFailed(MwaaError):
 
 class NoSession(MwaaError):
     code = "NoSession"
+
+
+class InvalidPath(MwaaError):
+    """A REST path that leaves the API root or holds control characters."""
+
+    code = "InvalidPath"
+
+
+class WaitInterrupted(MwaaError):
+    """Waiting for a run gave up (the run goes on); the message says how to resume."""
+
+    code = "WaitInterrupted"

@@ -1,16 +1,21 @@
-"""AirflowSession: an MWAA environment's Airflow REST API, logged in, with helpers that hide v1/v2 differences."""
+"""AirflowSession: an MWAA environment's Airflow REST API, logged in, with helpers that hide version differences."""
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, MutableMapping
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping
+from urllib.parse import quote, unquote
 
 from . import errors
-from .transport import Transport
-from .weblogin import API_ROOTS
+from .flavours import Flavour
+from .text import first_line, one_line, shorten
+from .transport import TokenTransport, Transport
+from .weblogin import Credential
+
+if TYPE_CHECKING:
+    from .environment import Environment
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
 PAGE_WORKERS = 4  # measured: more concurrent pages only load a busy web server (bench/list_runs.py)
@@ -52,29 +57,29 @@ class Progress:
 
 
 class AirflowSession:
-    """A logged-in Airflow REST session of one MWAA environment."""
+    """A logged-in Airflow REST session of one MWAA environment (``environment`` is its :class:`Environment`)."""
 
     SESSION_LIFETIME = 12 * 3600.0
+    WAIT_FAILURE_BUDGET = 300.0  # seconds ``wait`` rides out failed polls before it gives up
 
-    def __init__(self, info: LoginInfo, transport: Transport, plane=None, webserver_urls: str | None = None) -> None:
+    def __init__(self, info: LoginInfo, transport: Transport, environment: Environment) -> None:
         self.info = info
-        self._transport = transport
-        self._plane = plane
-        self._webserver_urls = webserver_urls
+        self.transport = transport
+        self.environment = environment
         self.progress_factory: Callable[[], Progress] = Progress
 
     # --- identity ------------------------------------------------------------------------------
     @property
-    def environment(self) -> str:
-        return self.info.environment
+    def flavour(self) -> Flavour:
+        return self.transport.flavour
 
     @property
     def major(self) -> int:
-        return self._transport.major
+        return self.flavour.major
 
     @property
     def api_root(self) -> str:
-        return API_ROOTS[3 if self.major >= 3 else 2]
+        return self.flavour.api_root
 
     @property
     def expires_at(self) -> float:
@@ -89,9 +94,8 @@ class AirflowSession:
     # --- raw REST --------------------------------------------------------------------------------
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> Any:
         """Call ``path`` (relative to the REST API root: ``/dags``) and return the parsed answer, or raise."""
-        if not path.startswith("/"):
-            path = "/" + path
-        status, data = self._transport.request(method, path, _clean(params), body, text)
+        path = api_path(path)
+        status, data = self.transport.request(method, path, _clean(params), body, text)
         if status >= 400:
             raise api_error(method, path, status, data, self.info.airflow_identity if self.info.transport == "token" else "")
         return data
@@ -135,8 +139,8 @@ class AirflowSession:
 
     def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> list[dict]:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
-        order = "-run_after" if self.major >= 3 else "-execution_date"
-        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=order, state=state)
+        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
+                          state=state)
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
@@ -145,7 +149,7 @@ class AirflowSession:
                 timeout: float | None = None) -> dict:
         """Start a run of ``dag_id`` with ``conf``; with ``wait=True`` return once it has finished."""
         body: dict[str, Any] = {"conf": conf or {}}
-        if self.major >= 3:
+        if self.flavour.trigger_sends_logical_date:
             body["logical_date"] = None
         if run_id:
             body["dag_run_id"] = run_id
@@ -153,18 +157,33 @@ class AirflowSession:
         return self.wait(run, timeout=timeout) if wait else run
 
     def wait(self, run: dict, timeout: float | None = None, poll: float = 2.0) -> dict:
-        """Poll a run until it finishes, showing progress; Ctrl-C stops waiting (the run goes on)."""
+        """Poll a run until it finishes, showing progress; Ctrl-C stops waiting (the run goes on).
+
+        Failed polls (a restart, a 503, a reset) are ridden out for up to :attr:`WAIT_FAILURE_BUDGET`
+        seconds; then :class:`WaitInterrupted` names the run and how to resume.
+        """
         dag_id, run_id = run["dag_id"], run["dag_run_id"]
         progress, started = self.progress_factory(), time.monotonic()
+        failing_since: float | None = None
         try:
             while run.get("state") not in FINISHED:
                 elapsed = time.monotonic() - started
                 if timeout is not None and elapsed > timeout:
                     progress.close(f"{dag_id} {run_id}: still {run.get('state')} after {timeout:.0f}s; stopped waiting.")
                     return run
-                progress.update(f"{dag_id} {run_id}: {run.get('state')} ({elapsed:.0f}s){self._queued_hint(run, elapsed)}")
+                note = " (Airflow not answering; retrying)" if failing_since else self._queued_hint(run, elapsed)
+                progress.update(f"{dag_id} {run_id}: {run.get('state')} ({elapsed:.0f}s){note}")
                 time.sleep(poll)
-                run = self.dag_run(dag_id, run_id)
+                try:
+                    run, failing_since = self.dag_run(dag_id, run_id), None
+                except errors.MwaaError as exc:
+                    failing_since = failing_since or time.monotonic()
+                    if not _worth_waiting(exc) or time.monotonic() - failing_since > self.WAIT_FAILURE_BUDGET:
+                        progress.close(f"{dag_id} {run_id}: stopped waiting.")
+                        raise errors.WaitInterrupted(
+                            f"Stopped waiting for {dag_id} run {run_id} ({exc.code}: {shorten(exc.message, 120)}); "
+                            f"the run goes on: resume with %mwaa wait {dag_id} {run_id}, or mwaa.wait(run)."
+                        ) from None
         except KeyboardInterrupt:
             progress.close(f"{dag_id} {run_id}: stopped waiting (the run goes on; mwaa.wait(run) to resume).")
             return run
@@ -192,7 +211,7 @@ class AirflowSession:
             ti = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}")
             try_number = max(1, int(ti.get("try_number") or 1))
         path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
-        data = self.request("GET", path, {"full_content": True}, text=self.major < 3)  # v2 API answers only JSON
+        data = self.request("GET", path, {"full_content": True}, text=not self.flavour.structured_logs)
         return _log_text(data)
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
@@ -217,17 +236,24 @@ class AirflowSession:
         """Run an Airflow CLI command (``"dags list"``) through CreateCliToken; output goes to the cell."""
         from .cli import run_cli
 
-        return run_cli(self, command, echo=echo)
+        return run_cli(self.environment, command, echo=echo)
 
     # --- other clients -------------------------------------------------------------------------
-    def api_client(self):
+    def api_client(self) -> Any:
         """An ``apache-airflow-client`` ApiClient using this session (pip install 'mwaa_magic[client]')."""
         from .client import api_client
 
         return api_client(self)
 
+    def web_credential(self) -> tuple[str, Credential] | None:
+        """``(web server base URL, login credential)`` of a token session, None for InvokeRestApi."""
+        transport = self.transport
+        if isinstance(transport, TokenTransport):
+            return transport.base_url, transport.credential
+        return None
+
     def close(self) -> None:
-        self._transport.close()
+        self.transport.close()
 
 
 class Variables(MutableMapping):
@@ -268,7 +294,33 @@ class Variables(MutableMapping):
         return len(list(iter(self)))
 
     def __repr__(self) -> str:
-        return f"<Variables of {self._session.environment}: {sorted(self)}>"
+        return f"<Variables of {self._session.info.environment}: {sorted(self)}>"
+
+
+def api_path(path: object) -> str:
+    """``path`` as a path under the REST API root, or :class:`InvalidPath` (control characters, ``..``, a URL)."""
+    if not isinstance(path, str) or not path.strip():
+        raise errors.InvalidPath("Give a REST path relative to the API root, e.g. mwaa.get('/dags').")
+    shown = one_line(shorten(path))
+    if any(not ch.isprintable() for ch in path):
+        raise errors.InvalidPath(f"The path {shown!r} holds control characters (CR, LF, ...): remove them.")
+    path = path if path.startswith("/") else "/" + path
+    if "?" in path or "#" in path or path.startswith("//") or "://" in path:
+        raise errors.InvalidPath(f"{shown!r} is not a plain API path: pass query parameters as keywords, "
+                                 "e.g. mwaa.get('/dags', limit=5).")
+    segments = unquote(path).replace("\\", "/").split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise errors.InvalidPath(f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): "
+                                 "paths are relative to /api/v1 or /api/v2.")
+    return path
+
+
+def _worth_waiting(exc: errors.MwaaError) -> bool:
+    """Failures that a restart, a blip or a busy server explain (not a 403 or a 404)."""
+    if isinstance(exc, errors.AirflowApiError):
+        return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
+    return isinstance(exc, (errors.WebServerUnreachable, errors.ControlPlaneUnreachable, errors.ServiceError,
+                            errors.SessionExpired, errors.LoginFailed))
 
 
 def _seg(value: str) -> str:
@@ -306,7 +358,7 @@ def api_error(method: str, path: str, status: int, data: Any, user: str) -> erro
         detail = data.get("detail") or data.get("title") or data.get("message") or ""
         if isinstance(detail, list):  # FastAPI validation errors
             detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
-    detail = errors.first_line(str(detail), 200)
+    detail = first_line(str(detail), 200)
     where = f"{method} {path}"
     if status == 401:
         text = f"Airflow says the session is not authenticated ({where}): log in again with %mwaa_login."

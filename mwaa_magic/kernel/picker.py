@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import functools
 import threading
-from types import SimpleNamespace
 from typing import Any
 
 import ipywidgets as w
 
-from . import control, errors
-from .display import _e, open_route
+from ..core import control_plane as control
+from ..core import errors
+from ..core.text import first_line
+from .display import escape as _e
+from .display import open_route
 
-# GetEnvironment calls in flight at once: a ListEnvironments page (25 names) in one wave, but never more
-# than the client's connection pool (botocore's default max_pool_connections is 10): more threads would
-# open extra connections and discard them (urllib3 logs a warning each time).
-LIST_WORKERS = 25
+# GetEnvironment calls in flight at once: a ListEnvironments page (25 names) in one wave, never more than
+# the control-plane client's connection pool (more threads would open and discard extra connections).
+LIST_WORKERS = control.POOL_CONNECTIONS
 DEFAULT_CREDENTIALS = "(default credentials)"
 STATUS_COLORS = {"AVAILABLE": "#2e7d32", "CREATE_FAILED": "#c62828", "UPDATE_FAILED": "#c62828",
                  "UNAVAILABLE": "#c62828", "DELETED": "#757575", "DELETING": "#757575"}
@@ -39,7 +40,7 @@ def _one_line(exc: BaseException) -> str:
         text = str(exc)
     else:
         text = f"Unexpected error ({type(exc).__name__}): {exc}"
-    return errors.first_line(text, 400) or type(exc).__name__
+    return first_line(text, 400) or type(exc).__name__
 
 
 class EnvironmentPicker(w.VBox):
@@ -115,7 +116,7 @@ class EnvironmentPicker(w.VBox):
     def _list(self, generation: int, profile: str | None, region: str) -> None:
         try:
             plane = control.control_plane(profile, region)
-            infos = plane.list_environments(max_workers=_workers(plane))
+            infos = plane.list_environments(max_workers=LIST_WORKERS)
             error = None if infos else f"No MWAA environments in {region}."
         except Exception as exc:  # noqa: BLE001 - shown inline, in one line
             infos, error = [], _one_line(exc)
@@ -184,8 +185,7 @@ class EnvironmentPicker(w.VBox):
         if name is None:
             self.open_link.value = ""
             return
-        target = SimpleNamespace(environment=name, region=self.region.value, profile=self.profile.value or None)
-        href = open_route(target, getattr(self._magics, "jupyter_base_url", None))
+        href = open_route(name, self.region.value, self.profile.value or None, getattr(self._magics, "jupyter_base_url", None))
         self.open_link.value = (f"<a class='mwaa-picker-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer' "
                                 f"style='color:var(--jp-content-link-color,#1976d2);text-decoration:underline'>"
                                 f"Open Airflow UI ({_e(name)}) &#8599;</a>")
@@ -219,11 +219,6 @@ class EnvironmentPicker(w.VBox):
             return None
         self.session = session
         return session
-
-
-def _workers(plane: control.ControlPlane) -> int:
-    config = getattr(getattr(getattr(plane, "_client", None), "meta", None), "config", None)
-    return min(LIST_WORKERS, getattr(config, "max_pool_connections", None) or 10)
 
 
 @functools.lru_cache(maxsize=1)

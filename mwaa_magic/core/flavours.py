@@ -1,0 +1,96 @@
+"""Every difference between the Airflow versions MWAA runs, as data: one entry per supported range.
+
+Adding an Airflow version is one entry here (plus the emulator's install recipe). Everything
+version-specific reads :func:`flavour_for`; an unknown version fails with one clear line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import errors
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """How one range of Airflow versions (``[first, before)``) is reached and spoken to."""
+
+    first: tuple[int, int]  # first (major, minor) of the range
+    before: tuple[int, int]  # first (major, minor) past the range
+    login_path: str  # MWAA's programmatic login endpoint (form field ``token``)
+    credential_cookie: str  # the cookie the login sets
+    credential_sent_as: str  # "bearer": Authorization header; "cookie": the cookie itself
+    api_root: str
+    console_sso_path: str  # the page that reads the web token from the URL fragment
+    logical_date_field: str  # a run's logical date
+    run_order: str  # order_by for most recent runs first
+    trigger_sends_logical_date: bool  # the trigger body must carry ``logical_date`` (null: now)
+    structured_logs: bool  # task logs come as structured entries (else plain text)
+    client_requirement: str  # the apache-airflow-client that speaks this API
+    client_major: int
+
+    @property
+    def major(self) -> int:
+        return self.first[0]
+
+    @property
+    def label(self) -> str:
+        return f"Airflow {self.first[0]}.{self.first[1]}+" if self.first[1] else f"Airflow {self.first[0]}"
+
+    def credential_headers(self, value: str) -> dict[str, str]:
+        """The request headers that carry a login credential."""
+        if self.credential_sent_as == "bearer":
+            return {"Authorization": f"Bearer {value}"}
+        return {"Cookie": f"{self.credential_cookie}={value}"}
+
+    def covers(self, version: tuple[int, int]) -> bool:
+        return self.first <= version < self.before
+
+
+FLAVOURS: tuple[Flavour, ...] = (
+    Flavour(
+        first=(2, 0), before=(3, 0),
+        login_path="/aws_mwaa/login", credential_cookie="session", credential_sent_as="cookie",
+        api_root="/api/v1", console_sso_path="/aws_mwaa/aws-console-sso",
+        logical_date_field="execution_date", run_order="-execution_date", trigger_sends_logical_date=False,
+        structured_logs=False, client_requirement="apache-airflow-client>=2.10,<3", client_major=2,
+    ),
+    Flavour(
+        first=(3, 0), before=(4, 0),
+        login_path="/pluginsv2/aws_mwaa/login", credential_cookie="_token", credential_sent_as="bearer",
+        api_root="/api/v2", console_sso_path="/pluginsv2/aws_mwaa/aws-console-sso",
+        logical_date_field="logical_date", run_order="-run_after", trigger_sends_logical_date=True,
+        structured_logs=True, client_requirement="apache-airflow-client>=3.0.2,<3.1", client_major=3,
+    ),
+)
+
+
+class UnsupportedAirflowVersion(errors.MwaaError):
+    code = "UnsupportedAirflowVersion"
+
+
+def parse_version(version: str | int) -> tuple[int, int]:
+    """``"3.0.6"`` -> ``(3, 0)``; ``3`` -> ``(3, 0)``; a bad string raises UnsupportedAirflowVersion."""
+    parts = str(version).strip().split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    except ValueError:
+        raise UnsupportedAirflowVersion(f"{version!r} is not an Airflow version.") from None
+
+
+def flavour_for(version: str | int | tuple[int, int]) -> Flavour:
+    """The flavour of an Airflow version (``"2.10.3"``, ``3``, ``(3, 1)``)."""
+    key = version if isinstance(version, tuple) else parse_version(version)
+    for flavour in FLAVOURS:
+        if flavour.covers(key):
+            return flavour
+    supported = ", ".join(f.label for f in FLAVOURS)
+    raise UnsupportedAirflowVersion(
+        f"Airflow {'.'.join(map(str, key))} is not supported yet: mwaa_magic speaks {supported}; "
+        "upgrade mwaa_magic or log in with --transport invoke."
+    )
+
+
+def login_candidates() -> tuple[Flavour, ...]:
+    """The flavours to try, newest first, when the version is unknown (GetEnvironment denied)."""
+    return tuple(reversed(FLAVOURS))

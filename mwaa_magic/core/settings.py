@@ -1,0 +1,36 @@
+"""Settings the kernel and the server extension share: environment variables first, then their traitlets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+CONNECT_TIMEOUT_VARIABLE = "MWAA_MAGIC_CONNECT_TIMEOUT"
+READ_TIMEOUT_VARIABLE = "MWAA_MAGIC_READ_TIMEOUT"
+
+
+def _seconds(variable: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(variable, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait for an endpoint: to connect, and for an answer (control plane and web server).
+
+    A dead or hung control plane fails within ``3 * (connect or read) + backoff``: under 20 s by default.
+    InvokeRestApi gets MWAA's own 10 s per call on top of ``read``.
+    """
+
+    connect: float = 3.0
+    read: float = 5.0
+    web_read: float = 30.0  # a REST call through the web server (big listings, logs)
+
+    @classmethod
+    def from_environment(cls, connect: float | None = None, read: float | None = None) -> Timeouts:
+        """``MWAA_MAGIC_CONNECT_TIMEOUT`` / ``MWAA_MAGIC_READ_TIMEOUT`` unless given explicitly."""
+        return cls(connect=connect or _seconds(CONNECT_TIMEOUT_VARIABLE, cls.connect),
+                   read=read or _seconds(READ_TIMEOUT_VARIABLE, cls.read))

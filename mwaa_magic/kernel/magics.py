@@ -1,0 +1,165 @@
+"""%mwaa_login, %mwaa and %%mwaa_cli: the IPython face of mwaa_magic (configurable with %config MwaaMagics).
+
+Every argument is checked before any call is made; errors are one line (UsageError or MwaaError) and the
+cell fails. Subcommands live in :mod:`.subcommands` (one table: name, arguments, handler).
+"""
+
+from __future__ import annotations
+
+import shlex
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Enum, Float, Unicode, observe
+
+from ..core import errors
+from ..core.control_plane import validate_region
+from . import subcommands
+from .display import served_by_jupyter
+from .parsing import identifier, split_line
+from .registry import sessions
+
+@magics_class
+class MwaaMagics(Magics):
+    """Log in to Amazon MWAA and call Airflow from a notebook."""
+
+    region = Unicode(None, allow_none=True, help="AWS region (default: what boto3 finds: AWS_DEFAULT_REGION, profile).").tag(config=True)
+    profile = Unicode(None, allow_none=True, help="AWS profile (default: what boto3 finds: AWS_PROFILE).").tag(config=True)
+    variable = Unicode("mwaa", help="Variable the session of %mwaa_login is bound to.").tag(config=True)
+    transport = Enum(["token", "invoke", "auto"], "token", help="How REST calls reach Airflow: web login token, InvokeRestApi, or InvokeRestApi with token fallback.").tag(config=True)
+    webserver_urls = Unicode(None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS).").tag(config=True)
+    jupyter_base_url = Unicode(None, allow_none=True, help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).").tag(config=True)
+    debug = Bool(False, help="Show full tracebacks instead of one-line errors.").tag(config=True)
+    link_lifetime = Float(60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s).").tag(config=True)
+
+    @observe("debug")
+    def _debug_changed(self, change: dict) -> None:
+        errors.show_full_tracebacks = change["new"]
+
+    # --- %mwaa_login -----------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("environment", nargs="?", help="MWAA environment name; without it, the environment picker opens.")
+    @argument("--region", "-r", help="AWS region of the environment.")
+    @argument("--profile", "-p", help="AWS profile to use.")
+    @argument("--as", dest="alias", help="Variable to bind the session to (default: mwaa).")
+    @argument("--transport", "-t", choices=["token", "invoke", "auto"], help="token (default), invoke (InvokeRestApi), or auto.")
+    @argument("--debug", action="store_true", help="Show the full traceback on errors.")
+    @line_magic
+    def mwaa_login(self, line: str = "") -> Any:
+        """Log in to an MWAA environment: show the login card and bind a session (``mwaa``)."""
+        args = self._parse(self.mwaa_login, line)
+        if args is None:
+            return None
+        with self._debugging(args.debug):
+            if args.region:
+                validate_region(args.region)
+            if not args.environment:
+                from .picker import EnvironmentPicker
+
+                return EnvironmentPicker(profile=args.profile or self.profile, region=args.region or self.region,
+                                         variable=args.alias or self.variable, magics=self)
+            self.login(args.environment, args.region, args.profile, args.alias, args.transport)
+        return None
+
+    def login(self, environment: str, region: str | None = None, profile: str | None = None,
+              alias: str | None = None, transport: str | None = None) -> Any:
+        """What %mwaa_login does (also used by the picker): log in, bind, register, show the card."""
+        from IPython.display import display
+
+        from ..core.connect import connect
+        from .display import LoginCard
+
+        alias = identifier(alias or self.variable)
+        session = connect(environment, region or self.region, profile or self.profile,
+                          transport or self.transport, self.webserver_urls)
+        session.progress_factory = self._progress_factory()
+        replaced = sessions.add(alias, session)
+        self.shell.user_ns[alias] = session
+        display(LoginCard(session.info, alias, self.jupyter_base_url, served=served_by_jupyter()))
+        if replaced is not None:
+            print(f"`{alias}` was {_who(replaced)}; it is now {_who(session)}.")
+        return session
+
+    # --- %mwaa SUBCOMMAND --------------------------------------------------------------------------
+    @line_magic
+    @needs_local_scope
+    def mwaa(self, line: str = "", local_ns: dict | None = None) -> Any:
+        """(replaced below by the subcommands' help)"""
+        words = split_line(line, "%mwaa")
+        if not words or words[0] in ("help", "-h", "--help"):
+            print(subcommands.help_text(words[1] if len(words) > 1 else None))
+            return None
+        parser = subcommands.parser()
+        if len(words) > 1 and ("-h" in words or "--help" in words) and words[0] in subcommands.NAMES \
+                and words[0] != "cli":
+            print(subcommands.help_text(words[0]))
+            return None
+        args = parser.parse_args(words)
+        output = getattr(args, "output", None)
+        if output:
+            identifier(output)  # before any call: a bad name must not cost a run
+        with self._debugging(args.debug):
+            subcommands.check(args)
+            result = subcommands.run(self, args)
+        if output:
+            self.shell.user_ns[output] = result
+        return result
+
+    # --- %%mwaa_cli ----------------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("--session", "-s", help="Session alias (default: the current one).")
+    @argument("-o", "--output", help="Variable to store the results in (a list of CliResult: .stdout, .stderr).")
+    @argument("--debug", action="store_true")
+    @cell_magic
+    def mwaa_cli(self, line: str, cell: str) -> None:
+        """Run Airflow CLI commands (one per line, # comments skipped) through CreateCliToken; stops at the first failure."""
+        from ..core.cli import run_cli_batch
+
+        args = self._parse(self.mwaa_cli, line)
+        if args is None:
+            return
+        if args.output:
+            identifier(args.output)
+        with self._debugging(args.debug):
+            commands = [c.strip() for c in cell.splitlines() if c.strip() and not c.strip().startswith("#")]
+            outputs = run_cli_batch(sessions.get(args.session).environment, commands)
+        if args.output:
+            self.shell.user_ns[args.output] = outputs
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def _parse(self, func: Any, line: str) -> Any:
+        """The magic's arguments, or None after printing its help (``-h``); bad input is a UsageError."""
+        words = split_line(line, f"%{func.__name__}")
+        if "-h" in words or "--help" in words:
+            print(func.__doc__)
+            return None
+        return parse_argstring(func, shlex.join(words))
+
+    def _progress_factory(self) -> Any:
+        from ..core.session import Progress
+
+        if getattr(self.shell, "kernel", None) is None:
+            return Progress
+        from .display import NotebookProgress
+
+        return NotebookProgress
+
+    @staticmethod
+    @contextmanager
+    def _debugging(flag: bool) -> Iterator[None]:
+        """``--debug`` for one call: the error it raises shows its full traceback."""
+        try:
+            yield
+        except errors.MwaaError as exc:
+            exc.full_traceback = flag
+            raise
+
+
+MwaaMagics.mwaa.__doc__ = subcommands.help_text(None)
+
+
+def _who(session: Any) -> str:
+    info = session.info
+    return f"{info.environment} ({info.region}) as {info.airflow_identity or 'unknown'}"
