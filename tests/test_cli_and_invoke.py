@@ -124,16 +124,16 @@ def test_cli_token_per_batch_and_renewed_when_expired(shell, capsys, aws, monkey
     session.cli("version", echo=False)
     assert calls(aws, "CreateCliToken") == before + 2  # one per batch, never kept between batches
     before = calls(aws, "CreateCliToken")
-    cli.run_cli_batch(session, ["version", "version", "version"], echo=False)
+    cli.run_cli_batch(session.environment, ["version", "version", "version"], echo=False)
     assert calls(aws, "CreateCliToken") == before + 1  # one for the whole batch
     aws.admin.set(token_lifetime=1)  # the CLI runs for seconds: the token expires in the batch
     before = calls(aws, "CreateCliToken")
-    results = cli.run_cli_batch(session, ["version", "version"], echo=False)
+    results = cli.run_cli_batch(session.environment, ["version", "version"], echo=False)
     assert all(r.stdout.strip() for r in results)
     assert calls(aws, "CreateCliToken") == before + 2  # the expired one was replaced, not reused
     monkeypatch.setattr(cli, "TOKEN_REUSE", 0.0)  # our own age limit renews before the server refuses
     before, web_refusals = calls(aws, "CreateCliToken"), calls(aws, "WebCli")
-    cli.run_cli_batch(session, ["version", "version"], echo=False)
+    cli.run_cli_batch(session.environment, ["version", "version"], echo=False)
     assert calls(aws, "CreateCliToken") == before + 2 and calls(aws, "WebCli") == web_refusals + 2
 
 

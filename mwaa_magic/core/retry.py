@@ -49,8 +49,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
-def with_retries(method: str, send: Callable[[], Attempt], policy: RetryPolicy = DEFAULT_POLICY,
-                 sleep: Callable[[float], None] = time.sleep) -> Attempt:
+def with_retries(method: str, send: Callable[[], Attempt], policy: RetryPolicy = DEFAULT_POLICY) -> Attempt:
     """``send()`` once, or, for an idempotent ``method``, again on 429/502/503/504 and transient failures."""
     if method.upper() not in IDEMPOTENT_METHODS:
         return send()
@@ -62,12 +61,12 @@ def with_retries(method: str, send: Callable[[], Attempt], policy: RetryPolicy =
             if not exc.transient or not _may_retry(policy, retry, started, None):
                 raise
             retry += 1
-            sleep(policy.pause(retry, None))
+            time.sleep(policy.pause(retry, None))
             continue
         if attempt.status not in TRANSIENT_STATUSES or not _may_retry(policy, retry, started, attempt.retry_after):
             return attempt
         retry += 1
-        sleep(policy.pause(retry, attempt.retry_after))
+        time.sleep(policy.pause(retry, attempt.retry_after))
 
 
 def _may_retry(policy: RetryPolicy, retries_done: int, started: float, retry_after: float | None) -> bool:

@@ -1,0 +1,41 @@
+"""Identity never changes silently (issue 10 #4)."""
+
+from __future__ import annotations
+
+from IPython.utils.capture import capture_output
+
+
+def run(shell, line: str):
+    with capture_output() as captured:
+        result = shell.run_cell(line)
+    return result, captured.stdout + captured.stderr
+
+
+def test_logout_of_the_current_session_leaves_none_current(shell, aws, monkeypatch):
+    assert run(shell, "%mwaa_login fast3 --as admin_view")[0].success
+    for name, value in aws.identity_env(1).items():  # bob, a Viewer
+        monkeypatch.setenv(name, value)
+    assert run(shell, "%mwaa_login fast3 --as viewer")[0].success
+    result, out = run(shell, "%mwaa logout")  # of viewer, the current one
+    assert result.success and "No current session" in out and "admin_view" in out and "%mwaa use NAME" in out
+    result, out = run(shell, "%mwaa dags")
+    assert not result.success and "Traceback" not in out
+    assert "No current MWAA session" in out and "admin_view" in out and "%mwaa use NAME" in out
+    assert run(shell, "%mwaa use admin_view")[0].success
+    assert run(shell, "%mwaa dags")[0].success
+
+
+def test_replacing_a_bound_session_says_who_replaced_whom(shell, aws, monkeypatch):
+    assert run(shell, "%mwaa_login fast3")[0].success
+    for name, value in aws.identity_env(1).items():  # bob
+        monkeypatch.setenv(name, value)
+    result, out = run(shell, "%mwaa_login fast2")
+    assert result.success
+    lines = [line for line in out.splitlines() if "`mwaa`" in line]
+    assert len(lines) == 1, out
+    assert "fast3" in lines[0] and "admin" in lines[0] and "fast2" in lines[0] and "viewer" in lines[0].lower()
+
+
+def test_a_first_login_prints_no_replacement(shell):
+    result, out = run(shell, "%mwaa_login fast3")
+    assert result.success and "was " not in out
