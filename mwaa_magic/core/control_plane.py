@@ -215,12 +215,12 @@ class ControlPlane:
             error = exc.response.get("Error", {})
             code, message = error.get("Code", ""), error.get("Message", "")
             status = exc.response.get("RestApiStatusCode") or (500 if code == "RestApiServerException" else 400)
-            if code in ("ThrottlingException", "TooManyRequestsException"):
-                status = 429
             limit = _rest_api_limit(code, status, message, f"{method} {shorten(path)}")
-            if limit and status != 429:
-                raise errors.RestApiLimitExceeded(limit, status) from None
-            return status, exc.response.get("RestApiResponse") if status != 429 else {"detail": limit}
+            if limit:
+                error = errors.RestApiLimitExceeded(limit, status)
+                error.transient = code in ("ThrottlingException", "TooManyRequestsException")  # reads retry it
+                raise error from None
+            return status, exc.response.get("RestApiResponse")
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
 
     # --- environment calls -----------------------------------------------------------------------
@@ -363,7 +363,7 @@ _planes: dict[tuple, ControlPlane] = {}
 AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_MWAA", "AWS_DISABLE_HOST_PREFIX_INJECTION", "AWS_ACCESS_KEY_ID",
                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION",
                 "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MWAA_MAGIC_CONNECT_TIMEOUT",
-                "MWAA_MAGIC_READ_TIMEOUT")
+                "MWAA_MAGIC_READ_TIMEOUT", "MWAA_MAGIC_WEB_TIMEOUT")
 
 
 def control_plane(profile: str | None = None, region: str | None = None) -> ControlPlane:

@@ -79,10 +79,13 @@ class Environment:
         return info
 
     def details_or_none(self, refresh: bool = False) -> EnvironmentInfo | None:
-        """The details, or None when we may not read them (a web-only user) or they are unknown."""
+        """The details, or None when we may not read them (a web-only user) or MWAA could not say now.
+
+        Other failures (an unknown environment, an invalid web-server address) are raised.
+        """
         try:
             return self.details(refresh)
-        except errors.MwaaError:
+        except (errors.AccessDenied, errors.ServiceError, errors.ControlPlaneUnreachable):
             return None
 
     @staticmethod

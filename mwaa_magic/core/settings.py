@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 CONNECT_TIMEOUT_VARIABLE = "MWAA_MAGIC_CONNECT_TIMEOUT"
 READ_TIMEOUT_VARIABLE = "MWAA_MAGIC_READ_TIMEOUT"
+WEB_TIMEOUT_VARIABLE = "MWAA_MAGIC_WEB_TIMEOUT"
 
 
 def _seconds(variable: str, default: float) -> float:
@@ -30,7 +31,7 @@ class Timeouts:
     web_read: float = 30.0  # a REST call through the web server (big listings, logs)
 
     @classmethod
-    def from_environment(cls, connect: float | None = None, read: float | None = None) -> Timeouts:
-        """``MWAA_MAGIC_CONNECT_TIMEOUT`` / ``MWAA_MAGIC_READ_TIMEOUT`` unless given explicitly."""
-        return cls(connect=connect or _seconds(CONNECT_TIMEOUT_VARIABLE, cls.connect),
-                   read=read or _seconds(READ_TIMEOUT_VARIABLE, cls.read))
+    def from_environment(cls) -> Timeouts:
+        """``MWAA_MAGIC_CONNECT_TIMEOUT``, ``MWAA_MAGIC_READ_TIMEOUT``, ``MWAA_MAGIC_WEB_TIMEOUT`` (seconds)."""
+        return cls(connect=_seconds(CONNECT_TIMEOUT_VARIABLE, cls.connect), read=_seconds(READ_TIMEOUT_VARIABLE, cls.read),
+                   web_read=_seconds(WEB_TIMEOUT_VARIABLE, cls.web_read))
