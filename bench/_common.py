@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mwaa_magic.emulator.pytest_plugin import RunningEmulator, start_emulator  # noqa: E402
+from mwaa_magic.emulator.pytest_plugin import RunningEmulator, start_emulator
 
 HEAVY = ("boto3", "botocore", "httpx", "ipywidgets", "tornado")
 

@@ -21,7 +21,7 @@ from _common import HEAVY, bytecode_env, ms, run_python, verdict
 SHELL = ("import IPython\nfrom IPython.core.interactiveshell import InteractiveShell\n"
          "shell = InteractiveShell.instance()\n")
 LOAD = (SHELL + "import time, sys, json\nt = time.perf_counter()\nshell.run_line_magic('load_ext', 'mwaa_magic')\n"
-        "print(json.dumps({'load_ext': time.perf_counter() - t, 'heavy': [m for m in %r if m in sys.modules]}))\n" % (HEAVY,))
+        f"print(json.dumps({{'load_ext': time.perf_counter() - t, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))\n")
 
 
 def main(n: int = 20) -> None:
@@ -39,7 +39,7 @@ def main(n: int = 20) -> None:
         inside.append(result["load_ext"])
         heavy.update(result["heavy"])
     print(f"{n} fresh processes of each kind, interleaved (python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f})")
-    print(f"                                  wall median   CPU median")
+    print("                                  wall median   CPU median")
     print(f"  IPython shell start:              {ms(bare_wall):7.1f} ms   {ms(bare_cpu):7.1f} ms")
     print(f"  IPython shell start + load_ext:   {ms(wall):7.1f} ms   {ms(cpu):7.1f} ms")
     print(f"  difference:                       {ms(wall) - ms(bare_wall):7.1f} ms   {ms(cpu) - ms(bare_cpu):7.1f} ms")

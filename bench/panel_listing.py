@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mwaa_magic.emulator.pytest_plugin import RunningEmulator, start_emulator  # noqa: E402
+from mwaa_magic.emulator.pytest_plugin import RunningEmulator, start_emulator
 
 IDENTITY = """
 [[identities]]
@@ -46,7 +46,6 @@ def use(emulator: RunningEmulator) -> None:
     """Point boto3 (this process) at the emulator and nowhere else."""
     os.environ.update(emulator.client_env())
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    from mwaa_magic.core import control_plane as control
 
 
 

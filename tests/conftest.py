@@ -1,9 +1,9 @@
 """Shared fixtures: the local MWAA emulator (real Airflow) from mwaa_magic's own pytest plugin, an IPython
 shell pointed at it, and for browser tests (``lab_helpers``) a real JupyterLab in headless Debian chromium."""
 
-pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers"]
-
 import pytest
+
+pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers"]
 
 
 @pytest.fixture
@@ -11,7 +11,6 @@ def ipython(mwaa_env):
     """A real IPython InteractiveShell with mwaa_magic loaded, pointed at the emulator."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    from mwaa_magic.core import control_plane as control
     from mwaa_magic.kernel.registry import sessions
 
     shell = InteractiveShell.instance()

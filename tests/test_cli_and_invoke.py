@@ -8,9 +8,8 @@ import uuid
 import pytest
 
 from mwaa_magic.core import cli, errors
-from mwaa_magic.core import control_plane as control
-from mwaa_magic.login import connect
 from mwaa_magic.kernel.registry import sessions
+from mwaa_magic.login import connect
 
 V3, V2 = "demo-airflow3", "demo-airflow2"
 ENVS = [V3, pytest.param(V2, marks=pytest.mark.airflow2)]

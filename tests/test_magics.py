@@ -7,7 +7,8 @@ import sys
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from IPython.utils.capture import capture_output
 
 from mwaa_magic.core import control_plane as control
@@ -261,7 +262,7 @@ def test_relogin_once_under_concurrency(ipython, mwaa_env, major):
     def call():
         try:
             results.append(len(mwaa.dags()))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+        except Exception as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=call) for _ in range(8)]

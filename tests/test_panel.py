@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from mwaa_magic.core import control_plane as control
 from mwaa_magic.kernel.registry import sessions
 
 ipywidgets = pytest.importorskip("ipywidgets")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from lab_helpers import new_notebook, run_cell, save_notebook, shot
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,9 @@ import base64
 import binascii
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .text import first_line, shorten
@@ -36,7 +37,7 @@ class CliResult:
     stdout: str
     stderr: str
     exit_code: int | None = None  # when the web server reports one (MWAA itself does not)
-    _fresh: bool = field(default=False, compare=False, repr=False)  # output just went to the cell
+    echoed: bool = field(default=False, compare=False, repr=False)  # output just went to the cell
 
     def __repr__(self) -> str:
         return self.stdout
@@ -45,8 +46,8 @@ class CliResult:
 
     def _ipython_display_(self) -> None:
         """Show stdout, except right after the command ran: it is already in the cell once."""
-        if self._fresh:
-            self._fresh = False
+        if self.echoed:
+            self.echoed = False
             return
         from IPython.display import display
 
@@ -91,7 +92,7 @@ def run_cli_batch(environment: Environment, commands: Iterable[str], echo: bool 
             result = _run_one(http, token, command)
             if echo:
                 _write(result)
-                result._fresh = True
+                result.echoed = True
             results.append(result)
     return results
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import traceback
 
-
 # Set by ``%config MwaaMagics.debug = True``: show full tracebacks instead of one line.
 show_full_tracebacks = False
 

@@ -49,7 +49,7 @@ def redact(text: str) -> str:
 def _masked(record: logging.LogRecord) -> logging.LogRecord:
     try:
         message = record.getMessage()
-    except Exception:  # noqa: BLE001 - a broken record is the logging module's business
+    except Exception:
         return record
     clean = redact(message)
     if clean != message:

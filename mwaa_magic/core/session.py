@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from . import errors
@@ -227,7 +228,7 @@ class AirflowSession:
 
     # --- variables -----------------------------------------------------------------------------
     @property
-    def variables(self) -> "Variables":
+    def variables(self) -> Variables:
         """Airflow Variables as a dict-like object: ``mwaa.variables["key"] = "value"``."""
         return Variables(self)
 

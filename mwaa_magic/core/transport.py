@@ -6,7 +6,8 @@ Reads (GET) are retried on 429/502/503/504 and on resets (see :mod:`.retry`); wr
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import errors
 from .flavours import Flavour, flavour_for

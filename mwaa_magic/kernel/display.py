@@ -10,7 +10,8 @@ import html
 import os
 import threading
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from ..core.session import LoginInfo, Progress
@@ -130,7 +131,7 @@ class Rows(list):
     def __repr__(self) -> str:
         cells = self._cells()
         widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
-        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()  # noqa: E731
         out = ([self.title] if self.title else []) + [line(self.columns), line(["-" * w for w in widths])]
         return "\n".join(out + [line(r) for r in cells] + [f"({len(self)} rows)"])
 

@@ -7,19 +7,19 @@ cell fails. Subcommands live in :mod:`.subcommands` (one table: name, arguments,
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Enum, Float, Unicode, observe
 
 from ..core import errors
-from ..core.control_plane import validate_region
 from . import subcommands
-from .display import served_by_jupyter
 from .parsing import identifier, split_line
 from .registry import sessions
+
 
 @magics_class
 class MwaaMagics(Magics):
@@ -54,6 +54,8 @@ class MwaaMagics(Magics):
             return None
         with self._debugging(args.debug):
             if args.region:
+                from ..core.control_plane import validate_region
+
                 validate_region(args.region)
             if not args.environment:
                 from .picker import EnvironmentPicker
@@ -69,14 +71,14 @@ class MwaaMagics(Magics):
         from IPython.display import display
 
         from ..core.connect import connect
-        from .display import LoginCard
+        from .display import LoginCard, served_by_jupyter
 
         alias = identifier(alias or self.variable)
         session = connect(environment, region or self.region, profile or self.profile,
                           transport or self.transport, self.webserver_urls)
         session.progress_factory = self._progress_factory()
         replaced = sessions.add(alias, session)
-        self.shell.user_ns[alias] = session
+        self.user_ns[alias] = session
         display(LoginCard(session.info, alias, self.jupyter_base_url, served=served_by_jupyter()))
         if replaced is not None:
             print(f"`{alias}` was {_who(replaced)}; it is now {_who(session)}.")
@@ -104,7 +106,7 @@ class MwaaMagics(Magics):
             subcommands.check(args)
             result = subcommands.run(self, args)
         if output:
-            self.shell.user_ns[output] = result
+            self.user_ns[output] = result
         return result
 
     # --- %%mwaa_cli ----------------------------------------------------------------------------------
@@ -126,9 +128,15 @@ class MwaaMagics(Magics):
             commands = [c.strip() for c in cell.splitlines() if c.strip() and not c.strip().startswith("#")]
             outputs = run_cli_batch(sessions.get(args.session).environment, commands)
         if args.output:
-            self.shell.user_ns[args.output] = outputs
+            self.user_ns[args.output] = outputs
 
     # --- helpers -----------------------------------------------------------------------------------
+    @property
+    def user_ns(self) -> dict[str, Any]:
+        """The notebook's variables."""
+        assert self.shell is not None, "MwaaMagics needs an IPython shell"
+        return self.shell.user_ns
+
     def _parse(self, func: Any, line: str) -> Any:
         """The magic's arguments, or None after printing its help (``-h``); bad input is a UsageError."""
         words = split_line(line, f"%{func.__name__}")

@@ -34,7 +34,7 @@ def json_object(text: str | None, flag: str) -> dict | None:
         return None
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(f"{flag} must be JSON, e.g. {flag} '{{\"date\": \"2026-01-01\"}}' ({exc.msg}).") from None
     if not isinstance(value, dict):
         raise UsageError(f"{flag} must be a JSON object.")

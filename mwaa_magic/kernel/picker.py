@@ -118,7 +118,7 @@ class EnvironmentPicker(w.VBox):
             plane = control.control_plane(profile, region)
             infos = plane.list_environments(max_workers=LIST_WORKERS)
             error = None if infos else f"No MWAA environments in {region}."
-        except Exception as exc:  # noqa: BLE001 - shown inline, in one line
+        except Exception as exc:
             infos, error = [], _one_line(exc)
         self._finish(generation, sorted(infos, key=lambda i: i.name), error)
 
@@ -210,7 +210,7 @@ class EnvironmentPicker(w.VBox):
             try:
                 session = _magics(self._magics).login(
                     name, self.region.value, self.profile.value or None, self.variable.value.strip() or None)
-            except Exception as exc:  # noqa: BLE001 - one line inline, never a traceback in the widget
+            except Exception as exc:
                 failure = exc
         self.busy.value = ""
         self.login_button.disabled = self.selected is None

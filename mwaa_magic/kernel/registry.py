@@ -7,9 +7,12 @@ then say so and list the open ones), and replacing a bound alias is reported by 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from ..core import errors
-from ..core.session import AirflowSession
+
+if TYPE_CHECKING:
+    from ..core.session import AirflowSession
 
 
 class SessionRegistry:
@@ -53,14 +56,14 @@ class SessionRegistry:
     def remove(self, alias: str | None = None) -> str:
         """Forget a session (default: the current one); when it was current, none is current afterwards."""
         with self._lock:
-            alias = alias or self._current
-            session = self._sessions.pop(alias, None) if alias else None
-            if session is None:
-                raise errors.NoSession(f"No session named {str(alias)[:40]!r} to log out of.")
-            if self._current == alias:
+            name = alias or self._current
+            session = self._sessions.pop(name, None) if name else None
+            if name is None or session is None:
+                raise errors.NoSession(f"No session named {str(name)[:40]!r} to log out of.")
+            if self._current == name:
                 self._current = None
         session.close()
-        return alias
+        return name
 
     @property
     def current(self) -> str | None:

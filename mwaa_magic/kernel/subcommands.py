@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from ..core.control_plane import validate_region
 from .parsing import json_object
 from .registry import sessions
 
@@ -27,7 +27,7 @@ class Subcommand:
     arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()
     session: bool = True  # takes --session
     output: bool = True  # takes -o VAR
-    
+
 
 def arg(*names: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return names, options
@@ -63,7 +63,7 @@ def _trigger(magics: Any, args: argparse.Namespace) -> Any:
     session = sessions.get(args.session)
     run = session.trigger(args.dag_id, conf=conf)
     if args.output:
-        magics.shell.user_ns[args.output] = run  # bound before the wait: the run is never lost
+        magics.user_ns[args.output] = run  # bound before the wait: the run is never lost
     print(f"{run['dag_id']} {run['dag_run_id']}: {run.get('state')}")
     return session.wait(run) if args.wait else run
 
@@ -110,15 +110,15 @@ def _sessions(magics: Any, args: argparse.Namespace) -> Any:
 
 def _use(magics: Any, args: argparse.Namespace) -> None:
     session = sessions.use(args.name)
-    magics.shell.user_ns[magics.variable] = session
+    magics.user_ns[magics.variable] = session
     print(f"Current session: {args.name} ({session.info.environment} as {session.info.airflow_identity}); "
           f"also bound to `{magics.variable}`.")
 
 
 def _logout(magics: Any, args: argparse.Namespace) -> None:
     alias = sessions.remove(args.name)
-    if magics.shell.user_ns.get(alias) is not None:
-        del magics.shell.user_ns[alias]
+    if magics.user_ns.get(alias) is not None:
+        del magics.user_ns[alias]
     left = ", ".join(name for name, _ in sessions.items())
     if sessions.current is None and left:
         print(f"Logged out of {alias}. No current session now; open ones: {left} (pick one with %mwaa use NAME).")
@@ -198,6 +198,8 @@ def help_text(name: str | None) -> str:
 
 def check(args: argparse.Namespace) -> None:
     """Every argument that can be checked without a call: before any call is made."""
+    from ..core.control_plane import validate_region
+
     if getattr(args, "region", None):
         validate_region(args.region)
     if getattr(args, "limit", None) is not None and args.limit < 1:

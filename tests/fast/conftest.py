@@ -9,10 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from stub_airflow import StubServer
 
 from mwaa_magic.emulator.pytest_plugin import CLEARED_SETTINGS, start_emulator
-
-from stub_airflow import StubServer
 
 WORLD = Path(__file__).with_name("world.toml")
 

@@ -55,7 +55,7 @@ class StubState:
 
 
 class Handler(BaseHTTPRequestHandler):
-    server: "StubServer"
+    server: StubServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: object) -> None:  # quiet

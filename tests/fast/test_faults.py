@@ -45,7 +45,7 @@ def test_retry_after_is_respected(shell, stub, monkeypatch):
 
 
 def test_retries_are_bounded(shell, stub):
-    mwaa = login(shell)
+    login(shell)
     stub.fail("GET", "/api/v2/version", status=503, count=10)
     before = stub.state.count("GET", "/api/v2/version")
     result, out = run(shell, "mwaa.get('/version')")

@@ -75,7 +75,7 @@ def test_no_reachable_object_shows_the_credential(shell, issued):
         seen.add(id(obj))
         try:
             shown.append(repr(obj))
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         todo.extend(r for r in gc.get_referents(obj) if not isinstance(r, (str, bytes, int, float)))
     text = "\n".join(shown)
