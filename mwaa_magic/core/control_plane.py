@@ -159,7 +159,7 @@ class ControlPlane:
         t = self.timeouts
 
         def config(read: float, attempts: int) -> Any:
-            return botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "max_attempts": attempts},
+            return botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "total_max_attempts": attempts},
                                           max_pool_connections=POOL_CONNECTIONS,
                                           connect_timeout=t.connect, read_timeout=read)
 

@@ -28,7 +28,7 @@ class Timeouts:
 
     connect: float = 3.0
     read: float = 5.0
-    web_read: float = 30.0  # a REST call through the web server (big listings, logs)
+    web_read: float = 15.0  # a REST call through the web server (a page of 100, a task log)
 
     @classmethod
     def from_environment(cls) -> Timeouts:

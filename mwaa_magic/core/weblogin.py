@@ -12,6 +12,9 @@ from .flavours import Flavour, login_candidates
 from .secret import Secret
 
 
+LOGIN_TIMEOUT = 10.0  # seconds for the login POST: MWAA answers it at once, a hung server must fail fast
+
+
 @dataclass(frozen=True)
 class Credential:
     """What authenticates REST calls: the login's cookie value, sent as its flavour says."""
@@ -52,7 +55,9 @@ def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret) -> An
     import httpx
 
     try:
-        return http.post(f"{base_url}{flavour.login_path}", data={"token": token.reveal()}, follow_redirects=False)
+        return http.post(f"{base_url}{flavour.login_path}", data={"token": token.reveal()}, follow_redirects=False,
+                         timeout=http.timeout.__class__(min(LOGIN_TIMEOUT, http.timeout.read or LOGIN_TIMEOUT),
+                                                        connect=http.timeout.connect))
     except httpx.TransportError as exc:
         raise unreachable(base_url, exc) from None
 
@@ -66,7 +71,7 @@ def unreachable(base_url: str, exc: Exception) -> errors.WebServerUnreachable:
     if isinstance(exc, httpx.ConnectTimeout) or "resolve" in why:
         hint = (" If the environment is PRIVATE_ONLY, connect through its VPC (VPN or SSH tunnel) and set "
                 "MWAA_MAGIC_WEBSERVER_URLS (or %config MwaaMagics.webserver_urls) to the tunnel's address.")
-    transient = not hint and "TLS" not in why  # refused, reset, slow: a restart or a blip may end it
+    transient = "refused" in why or "reset" in why  # a restart or a blip may end it; a timeout would only repeat
     return errors.WebServerUnreachable(f"Cannot reach the Airflow web server at {base_url}: {why}.{hint}", transient)
 
 

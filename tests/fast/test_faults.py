@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from IPython.utils.capture import capture_output
 
+from mwaa_magic.core import errors
 from mwaa_magic.core.retry import RetryPolicy
 
 
@@ -104,3 +106,29 @@ def test_bad_conf_and_bad_session_trigger_nothing(shell, stub):
         result, out = run(shell, line)
         assert not result.success and "Traceback" not in out, line
     assert stub.state.count("POST", "/api/v2/dags/etl/dagRuns") == 0
+
+
+def test_a_post_through_invoke_rest_api_is_sent_once(aws):
+    """botocore retries throttling and 500s by itself; InvokeRestApi's client must not (a trigger would run twice)."""
+    from mwaa_magic.core.environment import Environment
+    from mwaa_magic.core.transport import InvokeTransport
+
+    transport = InvokeTransport(Environment("fast3"))
+    for error, status in (("InternalServerException", 500), ("ThrottlingException", 429)):
+        aws.admin.fail_next("InvokeRestApi", count=3, error=error, status=status)
+        before = aws.admin.calls().get("InvokeRestApi", 0)
+        with pytest.raises(errors.MwaaError):
+            transport.request("POST", "/dags/etl/dagRuns", body={"conf": {}})
+        assert aws.admin.calls()["InvokeRestApi"] - before == 1, error
+        aws.admin.reset()
+
+
+def test_a_throttled_read_through_invoke_rest_api_is_retried_then_explained(aws):
+    from mwaa_magic.core.environment import Environment
+    from mwaa_magic.core.transport import InvokeTransport
+
+    transport = InvokeTransport(Environment("fast3"))
+    aws.admin.fail_next("InvokeRestApi", count=10, error="ThrottlingException", status=429)
+    with pytest.raises(errors.RestApiLimitExceeded, match="throttled InvokeRestApi on GET /dags"):
+        transport.request("GET", "/dags")
+    assert aws.admin.calls()["InvokeRestApi"] == RetryPolicy().attempts
