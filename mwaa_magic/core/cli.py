@@ -49,9 +49,7 @@ class CliResult:
         if self.echoed:
             self.echoed = False
             return
-        from IPython.display import display
-
-        display({"text/plain": self.stdout}, raw=True)
+        _write(self)
 
     @property
     def lines(self) -> list[str]:
