@@ -145,6 +145,24 @@ def open_lab(browser: Any, lab: Lab) -> Any:
     return page
 
 
+# The application's settings registry, found by its token's name among the provided services (the page has
+# no handle on the token object itself), then changed as the Settings Editor changes it.
+_SET_SETTING = """async ([plugin, key, value]) => {
+    const app = window.jupyterapp;
+    const services = app.pluginRegistry._services;
+    const token = [...services.keys()].find(t => t.name === '@jupyterlab/coreutils:ISettingRegistry');
+    const registry = await app.resolveRequiredService(token);
+    if (value === null) { await registry.remove(plugin, key); } else { await registry.set(plugin, key, value); }
+    return (await registry.get(plugin, key)).composite;
+}"""
+
+
+def set_setting(page: Any, plugin: str, key: str, value: Any) -> Any:
+    """Set (``None``: reset to the default) a user setting through the page's settings registry; returns the
+    value now in effect. The change is saved to the server and signalled to the plugin, as from the Settings Editor."""
+    return page.evaluate(_SET_SETTING, [plugin, key, value])
+
+
 def shot(page: Any, name: str) -> Path:
     """Save a screenshot as test-output/screenshots/NAME.png (never raises)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
