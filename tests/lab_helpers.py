@@ -24,6 +24,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,8 +91,10 @@ class Lab:
         stop_process_group(self.process, 20)
 
 
-def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60) -> Lab:
-    """Start ``jupyter lab`` under ``base`` pointed at ``emulator``; ``settings`` maps plugin id -> user settings."""
+def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60,
+              app: str = "lab") -> Lab:
+    """Start ``jupyter lab`` (``app="notebook"``: Jupyter Notebook 7) under ``base`` pointed at ``emulator``;
+    ``settings`` maps plugin id -> user settings."""
     root, config, labext, user_settings = base / "root", base / "config", base / "labextensions", base / "settings"
     for folder in (root, config, labext, user_settings):
         folder.mkdir(parents=True, exist_ok=True)
@@ -113,11 +116,13 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
     })
     port, token = free_port(), uuid.uuid4().hex
     log = base / "jupyter-lab.log"
+    module, app_class = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [sys.executable, "-m", module, "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         f"--LabApp.extra_labextensions_path={labext}"],
+         f"--ServerApp.root_dir={root}", f"--{app_class}.expose_app_in_browser=True",
+         # LabApp's too under `jupyter notebook`: the jupyterlab server extension loaded there serves /lab/extensions
+         *{f"--{name}.extra_labextensions_path={labext}" for name in ("LabApp", app_class)}],
         cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     lab = Lab(root, port, token, process, log)
     deadline = time.monotonic() + timeout
@@ -130,7 +135,7 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             lab.stop()
-            raise RuntimeError("jupyter lab did not start:\n" + log.read_text()[-4000:])
+            raise RuntimeError(f"jupyter {app} did not start:\n" + log.read_text()[-4000:])
         time.sleep(0.3)
 
 
@@ -172,6 +177,25 @@ def shot(page: Any, name: str) -> Path:
     except Exception:  # noqa: BLE001 - a screenshot must never hide the real failure
         pass
     return path
+
+
+def needs_airflow(emulator: Any) -> None:
+    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
+        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
+
+
+def assert_airflow_logged_in(popup: Any, airflow_major: int) -> None:
+    """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
+    # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
+    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
+                       timeout=60_000)
+    popup.wait_for_load_state("domcontentloaded")
+    parts = urlsplit(popup.url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
+    popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
+    assert "/login" not in popup.url
+    assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
 
 
 def new_notebook(page: Any) -> str:

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lab_helpers import BUILT_LABEXTENSION, missing, new_notebook, open_lab, run_cell, save_notebook, set_setting, shot
+from lab_helpers import (BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, new_notebook, open_lab,
+                         run_cell, save_notebook, set_setting, shot)
 
 pytestmark = pytest.mark.browser
 
@@ -26,30 +27,11 @@ def built_extension() -> None:
         missing("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install -e .)")
 
 
-def needs_airflow(emulator) -> None:
-    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
-        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
-
-
 def open_sidebar(page):
     page.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
     sidebar = page.locator("#mwaa-sidebar")
     sidebar.wait_for(state="visible")
     return sidebar
-
-
-def assert_airflow_logged_in(popup, airflow_major: int) -> None:
-    """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
-    # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
-    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
-                       timeout=60_000)
-    popup.wait_for_load_state("domcontentloaded")
-    parts = urlsplit(popup.url)
-    base = f"{parts.scheme}://{parts.netloc}"
-    popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
-    popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
-    assert "/login" not in popup.url
-    assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
 
 
 def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
