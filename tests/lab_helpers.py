@@ -207,12 +207,17 @@ def new_notebook(page: Any) -> str:
         await panel.sessionContext.ready;
         return panel.context.path;
     }""")
+    wait_for_idle_kernel(page)
+    return path
+
+
+def wait_for_idle_kernel(page: Any) -> None:
+    """Wait (bounded) until the current notebook's kernel is idle: before that, keystrokes get lost."""
     page.wait_for_function("""() => {
         const w = window.jupyterapp.shell.currentWidget;
         const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
         return kernel && kernel.status === 'idle';
     }""", timeout=60_000)
-    return path
 
 
 def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from lab_helpers import BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, run_cell, shot, start_lab
+from lab_helpers import (BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, run_cell, shot, start_lab,
+                         wait_for_idle_kernel)
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +56,7 @@ def open_notebook(browser, server, name: str, errors: list[str]):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, server.root / name)
     page = open_page(browser, server, f"notebooks/{name}", errors)
-    page.wait_for_function("""() => {
-        const w = window.jupyterapp.shell.currentWidget;
-        const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-        return kernel && kernel.status === 'idle';
-    }""", timeout=60_000)
+    wait_for_idle_kernel(page)
     return page
 
 
