@@ -92,16 +92,23 @@ class Lab:
 
 
 def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60,
-              app: str = "lab") -> Lab:
+              app: str = "lab", python: str | None = None) -> Lab:
     """Start ``jupyter lab`` (``app="notebook"``: Jupyter Notebook 7) under ``base`` pointed at ``emulator``;
-    ``settings`` maps plugin id -> user settings."""
+    ``settings`` maps plugin id -> user settings.
+
+    By default it runs this checkout (on PYTHONPATH, its build of the lab extension, the server extension enabled
+    by config). With ``python``, the interpreter of another environment (mwaa_magic installed from the wheel), it
+    runs that install as a user has it: none of the checkout, the server extension enabled only by what the
+    package installed, and PATH only that environment's bin directory (no node)."""
     root, config, labext, user_settings = base / "root", base / "config", base / "labextensions", base / "settings"
     for folder in (root, config, labext, user_settings):
         folder.mkdir(parents=True, exist_ok=True)
-    if (BUILT_LABEXTENSION / "package.json").is_file() and not (labext / "mwaa-magic").exists():
+    checkout = python is None
+    if checkout and (BUILT_LABEXTENSION / "package.json").is_file() and not (labext / "mwaa-magic").exists():
         (labext / "mwaa-magic").symlink_to(BUILT_LABEXTENSION)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
+    if checkout:
+        (config / "jupyter_server_config.json").write_text(
+            json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
     for plugin, values in (settings or {}).items():  # "@scope/package:plugin" -> @scope/package/plugin.jupyterlab-settings
         package, _, name = plugin.partition(":")
         path = user_settings / package / f"{name}.jupyterlab-settings"
@@ -112,13 +119,19 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
         "JUPYTER_CONFIG_DIR": str(config),
         "JUPYTERLAB_SETTINGS_DIR": str(user_settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     })
+    if checkout:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    else:
+        env.pop("PYTHONPATH", None)
+        env.pop("VIRTUAL_ENV", None)
+        env["JUPYTER_DATA_DIR"] = str(base / "data")  # no user-level extensions or kernel specs from elsewhere
+        env["PATH"] = str(Path(python).parent)
     port, token = free_port(), uuid.uuid4().hex
     log = base / "jupyter-lab.log"
     module, app_class = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
     process = subprocess.Popen(
-        [sys.executable, "-m", module, "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [python or sys.executable, "-m", module, "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={root}", f"--{app_class}.expose_app_in_browser=True",
          # LabApp's too under `jupyter notebook`: the jupyterlab server extension loaded there serves /lab/extensions
