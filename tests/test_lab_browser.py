@@ -228,6 +228,26 @@ def test_settings_choose_the_region_and_refresh(page, browser, lab, mwaa_emulato
     sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
 
 
+def test_settings_editor_edits_the_default_region(page, mwaa_emulator):
+    """The schema's fields show in the Settings Editor, and typing a region there is what the sidebar asks for."""
+    sidebar = open_sidebar(page)
+    sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
+    page.evaluate("() => { void window.jupyterapp.commands.execute('settingeditor:open', {query: 'Amazon MWAA'}); }")
+    form = page.locator(".jp-SettingsPanel", has_text="Amazon MWAA")
+    form.get_by_text("Default AWS region").wait_for(state="visible")
+    assert form.get_by_text("Auto-refresh interval (seconds)").is_visible()
+    field = form.locator("input[id$='_defaultRegion']")
+    assert form.locator("input[id$='_autoRefreshInterval']").input_value() == "0"
+    shot(page, "settings-editor")
+    try:
+        with page.expect_request(lambda r: "/mwaa/environments" in r.url and "region=eu-west-1" in r.url,
+                                 timeout=30_000):
+            field.fill("eu-west-1")
+        sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
+    finally:
+        set_setting(page, PLUGIN, "defaultRegion", None)
+
+
 def test_shortcut_opens_airflow_of_the_notebooks_last_login(page, mwaa_emulator):
     """Accel Shift A (declared in the settings schema) opens the Airflow UI of the notebook's last login card."""
     needs_airflow(mwaa_emulator)
