@@ -64,7 +64,7 @@ def mwaa_errors(errors: list[str]) -> list[str]:
     return [e for e in errors if "mwaa" in e.lower()]
 
 
-def test_extension_activates_in_tree_and_notebook_pages(browser, notebook7, mwaa_emulator, errors):
+def test_extension_activates_in_the_tree_page(browser, notebook7, mwaa_emulator, errors):
     page = open_page(browser, notebook7, "tree", errors)
     try:
         assert page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"
