@@ -24,6 +24,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,15 +91,24 @@ class Lab:
         stop_process_group(self.process, 20)
 
 
-def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60) -> Lab:
-    """Start ``jupyter lab`` under ``base`` pointed at ``emulator``; ``settings`` maps plugin id -> user settings."""
+def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60,
+              app: str = "lab", python: str | None = None) -> Lab:
+    """Start ``jupyter lab`` (``app="notebook"``: Jupyter Notebook 7) under ``base`` pointed at ``emulator``;
+    ``settings`` maps plugin id -> user settings.
+
+    By default it runs this checkout (on PYTHONPATH, its build of the lab extension, the server extension enabled
+    by config). With ``python``, the interpreter of another environment (mwaa_magic installed from the wheel), it
+    runs that install as a user has it: none of the checkout, the server extension enabled only by what the
+    package installed, and PATH only that environment's bin directory (no node)."""
     root, config, labext, user_settings = base / "root", base / "config", base / "labextensions", base / "settings"
     for folder in (root, config, labext, user_settings):
         folder.mkdir(parents=True, exist_ok=True)
-    if (BUILT_LABEXTENSION / "package.json").is_file() and not (labext / "mwaa-magic").exists():
+    checkout = python is None
+    if checkout and (BUILT_LABEXTENSION / "package.json").is_file() and not (labext / "mwaa-magic").exists():
         (labext / "mwaa-magic").symlink_to(BUILT_LABEXTENSION)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
+    if checkout:
+        (config / "jupyter_server_config.json").write_text(
+            json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
     for plugin, values in (settings or {}).items():  # "@scope/package:plugin" -> @scope/package/plugin.jupyterlab-settings
         package, _, name = plugin.partition(":")
         path = user_settings / package / f"{name}.jupyterlab-settings"
@@ -109,15 +119,23 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
         "JUPYTER_CONFIG_DIR": str(config),
         "JUPYTERLAB_SETTINGS_DIR": str(user_settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     })
+    if checkout:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    else:
+        env.pop("PYTHONPATH", None)
+        env.pop("VIRTUAL_ENV", None)
+        env["JUPYTER_DATA_DIR"] = str(base / "data")  # no user-level extensions or kernel specs from elsewhere
+        env["PATH"] = str(Path(python).parent)
     port, token = free_port(), uuid.uuid4().hex
     log = base / "jupyter-lab.log"
+    module, app_class = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [python or sys.executable, "-m", module, "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         f"--LabApp.extra_labextensions_path={labext}"],
+         f"--ServerApp.root_dir={root}", f"--{app_class}.expose_app_in_browser=True",
+         # LabApp's too under `jupyter notebook`: the jupyterlab server extension loaded there serves /lab/extensions
+         *{f"--{name}.extra_labextensions_path={labext}" for name in ("LabApp", app_class)}],
         cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     lab = Lab(root, port, token, process, log)
     deadline = time.monotonic() + timeout
@@ -130,7 +148,7 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             lab.stop()
-            raise RuntimeError("jupyter lab did not start:\n" + log.read_text()[-4000:])
+            raise RuntimeError(f"jupyter {app} did not start:\n" + log.read_text()[-4000:])
         time.sleep(0.3)
 
 
@@ -145,6 +163,24 @@ def open_lab(browser: Any, lab: Lab) -> Any:
     return page
 
 
+# The application's settings registry, found by its token's name among the provided services (the page has
+# no handle on the token object itself), then changed as the Settings Editor changes it.
+_SET_SETTING = """async ([plugin, key, value]) => {
+    const app = window.jupyterapp;
+    const services = app.pluginRegistry._services;
+    const token = [...services.keys()].find(t => t.name === '@jupyterlab/coreutils:ISettingRegistry');
+    const registry = await app.resolveRequiredService(token);
+    if (value === null) { await registry.remove(plugin, key); } else { await registry.set(plugin, key, value); }
+    return (await registry.get(plugin, key)).composite;
+}"""
+
+
+def set_setting(page: Any, plugin: str, key: str, value: Any) -> Any:
+    """Set (``None``: reset to the default) a user setting through the page's settings registry; returns the
+    value now in effect. The change is saved to the server and signalled to the plugin, as from the Settings Editor."""
+    return page.evaluate(_SET_SETTING, [plugin, key, value])
+
+
 def shot(page: Any, name: str) -> Path:
     """Save a screenshot as test-output/screenshots/NAME.png (never raises)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -156,6 +192,25 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+def needs_airflow(emulator: Any) -> None:
+    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
+        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
+
+
+def assert_airflow_logged_in(popup: Any, airflow_major: int) -> None:
+    """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
+    # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
+    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
+                       timeout=60_000)
+    popup.wait_for_load_state("domcontentloaded")
+    parts = urlsplit(popup.url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
+    popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
+    assert "/login" not in popup.url
+    assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
+
+
 def new_notebook(page: Any) -> str:
     """Open a new Python notebook and wait until its kernel is idle; returns its path."""
     path = page.evaluate("""async () => {
@@ -165,12 +220,17 @@ def new_notebook(page: Any) -> str:
         await panel.sessionContext.ready;
         return panel.context.path;
     }""")
+    wait_for_idle_kernel(page)
+    return path
+
+
+def wait_for_idle_kernel(page: Any) -> None:
+    """Wait (bounded) until the current notebook's kernel is idle: before that, keystrokes get lost."""
     page.wait_for_function("""() => {
         const w = window.jupyterapp.shell.currentWidget;
         const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
         return kernel && kernel.status === 'idle';
     }""", timeout=60_000)
-    return path
 
 
 def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:

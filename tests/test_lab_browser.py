@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lab_helpers import BUILT_LABEXTENSION, missing, new_notebook, run_cell, save_notebook, shot
+from lab_helpers import (BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, new_notebook, open_lab,
+                         run_cell, save_notebook, set_setting, shot)
 
 pytestmark = pytest.mark.browser
 
+PLUGIN = "mwaa-magic:plugin"
 HOSTILE = "<img src=x onerror=\"window.__mwaaPwned='img'\"><script>window.__mwaaPwned='script'</script>"
 
 
@@ -25,30 +27,11 @@ def built_extension() -> None:
         missing("the lab extension is not built: run `npm run build:prod` in labextension/ (or pip install -e .)")
 
 
-def needs_airflow(emulator) -> None:
-    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
-        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
-
-
 def open_sidebar(page):
     page.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
     sidebar = page.locator("#mwaa-sidebar")
     sidebar.wait_for(state="visible")
     return sidebar
-
-
-def assert_airflow_logged_in(popup, airflow_major: int) -> None:
-    """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
-    # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
-    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
-                       timeout=60_000)
-    popup.wait_for_load_state("domcontentloaded")
-    parts = urlsplit(popup.url)
-    base = f"{parts.scheme}://{parts.netloc}"
-    popup.goto(base + ("/dags" if airflow_major >= 3 else "/home"))
-    popup.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
-    assert "/login" not in popup.url
-    assert "Airflow" in popup.title() or popup.locator("text=Airflow").count() > 0
 
 
 def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
@@ -177,3 +160,124 @@ def test_login_url_post_needs_xsrf_with_cookie_auth(page, lab):
                                  headers={"Content-Type": "application/json"})
     assert response.status == 403
     assert "aws-console-sso" not in response.text()
+
+
+def test_sidebar_asks_nothing_until_shown(browser, lab, mwaa_emulator):
+    """Loading Lab with the sidebar closed calls neither /mwaa/* nor ListEnvironments; showing it lists."""
+    before = mwaa_emulator.admin.calls()
+    page = open_lab(browser, lab)
+    try:
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url) if "/mwaa/" in request.url else None)
+        tab = page.locator(".jp-SideBar [data-id='mwaa-sidebar']")
+        tab.wait_for(state="visible")
+        assert page.locator("#mwaa-sidebar").is_hidden()
+        page.wait_for_timeout(2000)  # time for anything eager to go out (the old sidebar asked at once)
+        after = mwaa_emulator.admin.calls()
+        for operation in ("ListEnvironments", "GetEnvironment"):
+            assert after.get(operation, 0) == before.get(operation, 0), f"{operation} called with the sidebar closed"
+        assert requests == []
+        assert page.locator("#mwaa-sidebar .mwaa-env-list").count() == 0, "the sidebar's content is not built yet"
+
+        tab.click()  # what a user does: the sidebar's tab
+        page.locator("#mwaa-sidebar .mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
+        assert mwaa_emulator.admin.calls().get("ListEnvironments", 0) > before.get("ListEnvironments", 0)
+        assert any("/mwaa/environments" in url for url in requests)
+    finally:
+        page.context.close()
+
+
+def test_settings_choose_the_region_and_refresh(page, browser, lab, mwaa_emulator):
+    """defaultRegion / autoRefreshInterval changed as in the Settings Editor change what the sidebar asks for."""
+    sidebar = open_sidebar(page)
+    sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
+    region = sidebar.locator("select[aria-label='Region']")
+    assert region.input_value() == "us-east-1"
+    try:
+        with page.expect_request(lambda r: "/mwaa/environments" in r.url and "region=eu-west-1" in r.url):
+            assert set_setting(page, PLUGIN, "defaultRegion", "eu-west-1") == "eu-west-1"
+        sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
+        assert sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").count() == 0
+        assert region.input_value() == "eu-west-1"
+
+        # Auto-refresh: the list is asked for again and again while the sidebar is shown.
+        seen: list[str] = []
+        page.on("request", lambda r: seen.append(r.url) if "/mwaa/environments" in r.url else None)
+        set_setting(page, PLUGIN, "autoRefreshInterval", 1)
+        page.wait_for_timeout(2600)
+        assert len(seen) >= 2, seen
+        assert all("region=eu-west-1" in url for url in seen)
+        set_setting(page, PLUGIN, "autoRefreshInterval", 0)
+        page.wait_for_timeout(300)
+        count = len(seen)
+        page.wait_for_timeout(1500)
+        assert len(seen) == count, "auto-refresh stops at 0"
+
+        # A fresh page: the very first request already asks for the configured region.
+        fresh = open_lab(browser, lab)
+        try:
+            with fresh.expect_request(lambda r: "/mwaa/environments" in r.url) as first:
+                fresh.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
+            assert "region=eu-west-1" in first.value.url
+            fresh.locator("#mwaa-sidebar .mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
+        finally:
+            fresh.context.close()
+    finally:
+        set_setting(page, PLUGIN, "defaultRegion", None)
+        set_setting(page, PLUGIN, "autoRefreshInterval", None)
+    sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
+
+
+def test_settings_editor_edits_the_default_region(page, mwaa_emulator):
+    """The schema's fields show in the Settings Editor, and typing a region there is what the sidebar asks for."""
+    sidebar = open_sidebar(page)
+    sidebar.locator(".mwaa-env[data-environment='demo-airflow3']").wait_for(state="visible")
+    page.evaluate("() => { void window.jupyterapp.commands.execute('settingeditor:open', {query: 'Amazon MWAA'}); }")
+    form = page.locator(".jp-SettingsPanel", has_text="Amazon MWAA")
+    form.get_by_text("Default AWS region").wait_for(state="visible")
+    assert form.get_by_text("Auto-refresh interval (seconds)").is_visible()
+    field = form.locator("input[id$='_defaultRegion']")
+    assert form.locator("input[id$='_autoRefreshInterval']").input_value() == "0"
+    shot(page, "settings-editor")
+    try:
+        with page.expect_request(lambda r: "/mwaa/environments" in r.url and "region=eu-west-1" in r.url,
+                                 timeout=30_000):
+            field.fill("eu-west-1")
+        sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
+    finally:
+        set_setting(page, PLUGIN, "defaultRegion", None)
+
+
+def test_shortcut_opens_airflow_of_the_notebooks_last_login(page, mwaa_emulator):
+    """Accel Shift A (declared in the settings schema) opens the Airflow UI of the notebook's last login card."""
+    needs_airflow(mwaa_emulator)
+    bindings = page.evaluate("() => window.jupyterapp.commands.keyBindings"
+                             ".filter(b => b.command === 'mwaa:open-ui').map(b => [b.keys.join(' '), b.selector])")
+    assert ["Ctrl Shift A", "body"] in bindings
+    clashes = page.evaluate("() => window.jupyterapp.commands.keyBindings"
+                            ".filter(b => b.keys.join(' ') === 'Ctrl Shift A' && b.command !== 'mwaa:open-ui')"
+                            ".map(b => b.command)")
+    assert clashes == [], f"Accel Shift A is also bound to {clashes}"
+    palette = page.evaluate("() => window.jupyterapp.commands.label('mwaa:open-ui')")
+    assert palette == "MWAA: Open Airflow UI…", "no session yet: it will ask for an environment"
+
+    new_notebook(page)
+    run_cell(page, "%load_ext mwaa_magic\n%mwaa_login demo-airflow3")
+    run_cell(page, "%mwaa_login demo-airflow2 --as af2")
+    cards = page.locator(".jp-OutputArea-output .mwaa-card")
+    cards.nth(1).wait_for(state="visible", timeout=120_000)
+    assert page.evaluate("() => window.jupyterapp.commands.label('mwaa:open-ui')") == "MWAA: Open Airflow UI (demo-airflow2)"
+    page.keyboard.press("Control+Shift+C")  # the command palette lists it
+    page.locator(".lm-CommandPalette-input").fill("Open Airflow UI")
+    page.locator(".lm-CommandPalette-item[data-command='mwaa:open-ui']").wait_for(state="visible")
+    assert "demo-airflow2" in page.locator(".lm-CommandPalette-item[data-command='mwaa:open-ui']").inner_text()
+    page.keyboard.press("Escape")
+
+    page.locator(".jp-Notebook .jp-Cell").last.click()  # focus in the notebook, as a user typing
+    with page.expect_popup() as popup_info:
+        page.keyboard.press("Control+Shift+A")
+    popup = popup_info.value
+    assert_airflow_logged_in(popup, 2)
+    expected = urlsplit(mwaa_emulator.environment("demo-airflow2")["web_url"]).netloc
+    assert urlsplit(popup.url).netloc == expected, "the Airflow UI of the last login (demo-airflow2)"
+    shot(popup, "shortcut-airflow2-ui")

@@ -7,6 +7,23 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+/** The MIME type of the login card that %mwaa_login displays. */
+export const LOGIN_MIME_TYPE = 'application/vnd.mwaa.login+json';
+
+/** The user settings (schema/plugin.json); '' means "the server's default". */
+export interface IMwaaSettings {
+  defaultProfile: string;
+  defaultRegion: string;
+  /** Seconds between reloads of the sidebar's list while it is shown; 0: never. */
+  autoRefreshInterval: number;
+}
+
+export const DEFAULT_SETTINGS: IMwaaSettings = {
+  defaultProfile: '',
+  defaultRegion: '',
+  autoRefreshInterval: 0
+};
+
 /** What GET /mwaa/config answers. */
 export interface IMwaaConfig {
   profiles: string[];
@@ -73,8 +90,11 @@ export async function requestAPI<T>(
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, s);
-  } catch (error) {
-    throw new MwaaApiError('NetworkError', 'The Jupyter server did not answer.');
+  } catch {
+    throw new MwaaApiError(
+      'NetworkError',
+      'The Jupyter server did not answer.'
+    );
   }
   let data: any = null;
   try {
@@ -83,7 +103,9 @@ export async function requestAPI<T>(
     data = null;
   }
   if (!response.ok) {
-    const code = (data && typeof data.code === 'string' && data.code) || `HTTP${response.status}`;
+    const code =
+      (data && typeof data.code === 'string' && data.code) ||
+      `HTTP${response.status}`;
     const message =
       (data && typeof data.message === 'string' && data.message) ||
       `The server answered ${response.status} ${response.statusText}.`;
@@ -132,7 +154,10 @@ export async function openAirflowUI(target: ITarget): Promise<void> {
   try {
     const url = await loginUrl(target);
     if (!/^https?:\/\//i.test(url)) {
-      throw new MwaaApiError('InvalidUrl', 'The server returned an unusable URL.');
+      throw new MwaaApiError(
+        'InvalidUrl',
+        'The server returned an unusable URL.'
+      );
     }
     if (tab) {
       tab.opener = null;

@@ -6,12 +6,13 @@
  * later, with no kernel running. All data is set as text, never as HTML.
  */
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { errorLine, openAirflowUI } from './api';
+import { errorLine, LOGIN_MIME_TYPE, openAirflowUI } from './api';
 import { el } from './dom';
 
-export const MIME_TYPE = 'application/vnd.mwaa.login+json';
+export const MIME_TYPE = LOGIN_MIME_TYPE;
 
 /** The card's data, as %mwaa_login emits it. */
 export interface ILoginCard {
@@ -30,23 +31,32 @@ function text(value: unknown): string {
 }
 
 /** Build the card's DOM (exported for the sidebar's look-alike rows). */
-export function buildCard(data: ILoginCard): HTMLElement {
+export function buildCard(
+  data: ILoginCard,
+  trans: TranslationBundle
+): HTMLElement {
   const card = el('div', 'mwaa-card');
   const header = el('div', 'mwaa-card-header');
   header.appendChild(el('span', 'mwaa-card-logo'));
   header.appendChild(el('span', 'mwaa-card-title', text(data.environment)));
   if (data.airflow_version) {
-    header.appendChild(el('span', 'mwaa-badge', `Airflow ${text(data.airflow_version)}`));
+    header.appendChild(
+      el(
+        'span',
+        'mwaa-badge',
+        trans.__('Airflow %1', text(data.airflow_version))
+      )
+    );
   }
   card.appendChild(header);
 
   const rows: [string, unknown][] = [
-    ['Region', data.region],
-    ['Profile', data.profile],
-    ['Web server', data.hostname],
-    ['Airflow user', data.airflow_identity],
-    ['IAM identity', data.iam_identity],
-    ['Access mode', data.webserver_access_mode]
+    [trans.__('Region'), data.region],
+    [trans.__('Profile'), data.profile],
+    [trans.__('Web server'), data.hostname],
+    [trans.__('Airflow user'), data.airflow_identity],
+    [trans.__('IAM identity'), data.iam_identity],
+    [trans.__('Access mode'), data.webserver_access_mode]
   ];
   const table = el('dl', 'mwaa-card-fields');
   for (const [label, value] of rows) {
@@ -59,9 +69,15 @@ export function buildCard(data: ILoginCard): HTMLElement {
   card.appendChild(table);
 
   const actions = el('div', 'mwaa-card-actions');
-  const button = el('button', 'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui', 'Open Airflow UI');
+  const button = el(
+    'button',
+    'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui',
+    trans.__('Open Airflow UI')
+  );
   button.type = 'button';
-  button.title = 'Mint a fresh login link and open the Airflow UI in a new tab';
+  button.title = trans.__(
+    'Mint a fresh login link and open the Airflow UI in a new tab'
+  );
   const status = el('span', 'mwaa-card-error');
   status.setAttribute('role', 'status');
   button.addEventListener('click', () => {
@@ -90,6 +106,7 @@ export class LoginCardRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(options: IRenderMime.IRendererOptions) {
     super();
     this._mimeType = options.mimeType;
+    this._trans = (options.translator ?? nullTranslator).load('mwaa_magic');
     this.addClass('mwaa-card-output');
   }
 
@@ -97,13 +114,16 @@ export class LoginCardRenderer extends Widget implements IRenderMime.IRenderer {
     const data = model.data[this._mimeType] as unknown as ILoginCard;
     this.node.replaceChildren();
     if (!data || typeof data !== 'object' || !data.environment) {
-      this.node.appendChild(el('div', 'mwaa-card-error', 'Invalid MWAA login card.'));
+      this.node.appendChild(
+        el('div', 'mwaa-card-error', this._trans.__('Invalid MWAA login card.'))
+      );
       return;
     }
-    this.node.appendChild(buildCard(data));
+    this.node.appendChild(buildCard(data, this._trans));
   }
 
   private _mimeType: string;
+  private _trans: TranslationBundle;
 }
 
 export const rendererFactory: IRenderMime.IRendererFactory = {

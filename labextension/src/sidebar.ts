@@ -1,15 +1,20 @@
 /**
- * The "MWAA" left sidebar: profile and region pickers, the environments with
- * status badges, and per environment "Open Airflow UI" / "Insert login cell".
- * Built with plain DOM; every value from the server is set as text.
+ * The "MWAA" left sidebar's content: profile and region pickers, the
+ * environments with status badges, and per environment "Open Airflow UI" /
+ * "Insert login cell". Built with plain DOM; every value from the server is
+ * set as text.
+ *
+ * This module is loaded on demand, the first time the sidebar is shown (see
+ * SidebarHost in index.ts): nothing is asked of the server before that.
  */
-import { Widget } from '@lumino/widgets';
+import { TranslationBundle } from '@jupyterlab/translation';
 
 import {
   errorLine,
   getConfig,
   IEnvironment,
   IMwaaConfig,
+  IMwaaSettings,
   listEnvironments,
   loginLine,
   openAirflowUI
@@ -20,6 +25,9 @@ import { el } from './dom';
 export interface ISidebarOptions {
   /** Insert a code cell with this source into the active notebook; returns an error line or null. */
   insertCell: (source: string) => string | null;
+  /** The user's settings when the sidebar is created (later ones come through applySettings). */
+  settings: IMwaaSettings;
+  trans: TranslationBundle;
 }
 
 function statusClass(status: string): string {
@@ -32,42 +40,61 @@ function statusClass(status: string): string {
   return 'mwaa-status-busy';
 }
 
-export class MwaaSidebar extends Widget {
-  constructor(options: ISidebarOptions) {
-    super();
+/** Select `value` in a picker, adding it as an option when the list lacks it. */
+function selectValue(select: HTMLSelectElement, value: string): void {
+  if (value && !Array.from(select.options).some(o => o.value === value)) {
+    const option = el('option', '', value);
+    option.value = value;
+    select.appendChild(option);
+  }
+  select.value = value;
+}
+
+/** Fills a host node (the sidebar widget's) with the pickers and the environment list. */
+export class MwaaSidebar {
+  constructor(node: HTMLElement, options: ISidebarOptions) {
     this._options = options;
-    this.id = 'mwaa-sidebar';
-    this.addClass('mwaa-sidebar');
-    this.title.caption = 'Amazon MWAA';
+    this._settings = options.settings;
+    const trans = options.trans;
+    this._node = node;
 
     const header = el('div', 'mwaa-sidebar-header');
-    header.appendChild(el('span', 'mwaa-sidebar-title', 'MWAA environments'));
+    header.appendChild(
+      el('span', 'mwaa-sidebar-title', trans.__('MWAA environments'))
+    );
     const busy = el('span', 'mwaa-busy');
-    busy.title = 'Loading';
+    busy.title = trans.__('Loading');
     header.appendChild(busy);
-    const refresh = el('button', 'jp-Button jp-mod-minimal mwaa-refresh', '\u21bb');
+    const refresh = el(
+      'button',
+      'jp-Button jp-mod-minimal mwaa-refresh',
+      '\u21bb'
+    );
     refresh.type = 'button';
-    refresh.title = 'Refresh the environment list';
-    refresh.setAttribute('aria-label', 'Refresh');
+    refresh.title = trans.__('Refresh the environment list');
+    refresh.setAttribute('aria-label', trans.__('Refresh'));
     refresh.addEventListener('click', () => void this.refresh());
     header.appendChild(refresh);
-    this.node.appendChild(header);
+    node.appendChild(header);
 
     const pickers = el('div', 'mwaa-pickers');
-    this._profile = this._picker(pickers, 'Profile');
-    this._region = this._picker(pickers, 'Region');
-    this.node.appendChild(pickers);
+    this._profile = this._picker(pickers, trans.__('Profile'));
+    this._region = this._picker(pickers, trans.__('Region'));
+    node.appendChild(pickers);
 
     this._error = el('div', 'mwaa-error');
     this._error.setAttribute('role', 'status');
-    this.node.appendChild(this._error);
+    node.appendChild(this._error);
     this._list = el('ul', 'mwaa-env-list');
-    this.node.appendChild(this._list);
+    node.appendChild(this._list);
   }
 
-  /** The profile and region selected now (null: default). */
+  /** The profile and region selected now (null: the server's default). */
   get selection(): { profile: string | null; region: string | null } {
-    return { profile: this._profile.value || null, region: this._region.value || null };
+    return {
+      profile: this._profile.value || null,
+      region: this._region.value || null
+    };
   }
 
   /** Load profiles and regions once, then the environment list. */
@@ -93,6 +120,25 @@ export class MwaaSidebar extends Widget {
     }
   }
 
+  /**
+   * New user settings: a changed default profile or region is selected in
+   * its picker and the list reloaded.
+   */
+  applySettings(settings: IMwaaSettings): void {
+    const previous = this._settings;
+    this._settings = settings;
+    if (!this._config) {
+      return; // the first refresh reads them
+    }
+    const changed =
+      settings.defaultProfile !== previous.defaultProfile ||
+      settings.defaultRegion !== previous.defaultRegion;
+    if (changed) {
+      this._selectDefaults(this._config);
+      void this.refresh();
+    }
+  }
+
   /** The magic line for an environment, with the current pickers. */
   loginLineFor(environment: string, region: string | null): string {
     const profile = this.selection.profile;
@@ -102,13 +148,6 @@ export class MwaaSidebar extends Widget {
       profile,
       this._config?.default_profile ?? null
     );
-  }
-
-  protected onAfterAttach(): void {
-    if (!this._loaded) {
-      this._loaded = true;
-      void this.refresh();
-    }
   }
 
   private _picker(parent: HTMLElement, label: string): HTMLSelectElement {
@@ -123,7 +162,12 @@ export class MwaaSidebar extends Widget {
   }
 
   private _fillPickers(config: IMwaaConfig): void {
-    const fill = (select: HTMLSelectElement, values: string[], current: string | null, none: string) => {
+    const trans = this._options.trans;
+    const fill = (
+      select: HTMLSelectElement,
+      values: string[],
+      none: string
+    ) => {
       select.replaceChildren();
       const first = el('option', '', none);
       first.value = '';
@@ -133,20 +177,37 @@ export class MwaaSidebar extends Widget {
         option.value = value;
         select.appendChild(option);
       }
-      select.value = current && values.includes(current) ? current : '';
     };
-    fill(this._profile, config.profiles, config.default_profile, '(default credentials)');
+    fill(this._profile, config.profiles, trans.__('(default credentials)'));
     const regions = [...config.regions];
     if (config.default_region && !regions.includes(config.default_region)) {
       regions.unshift(config.default_region);
     }
-    fill(this._region, regions, config.default_region, '(default region)');
+    fill(this._region, regions, trans.__('(default region)'));
+    this._selectDefaults(config);
+  }
+
+  /** Select the settings' defaults, else the server's. */
+  private _selectDefaults(config: IMwaaConfig): void {
+    const { defaultProfile, defaultRegion } = this._settings;
+    const serverProfile =
+      config.default_profile && config.profiles.includes(config.default_profile)
+        ? config.default_profile
+        : '';
+    selectValue(this._profile, defaultProfile || serverProfile);
+    selectValue(this._region, defaultRegion || config.default_region || '');
   }
 
   private _render(environments: IEnvironment[]): void {
     this._list.replaceChildren();
     if (!environments.length) {
-      this._list.appendChild(el('li', 'mwaa-empty', 'No environments in this region.'));
+      this._list.appendChild(
+        el(
+          'li',
+          'mwaa-empty',
+          this._options.trans.__('No environments in this region.')
+        )
+      );
       return;
     }
     for (const env of environments) {
@@ -155,6 +216,7 @@ export class MwaaSidebar extends Widget {
   }
 
   private _row(env: IEnvironment): HTMLElement {
+    const trans = this._options.trans;
     const row = el('li', 'mwaa-env');
     row.dataset.environment = env.name;
     const head = el('div', 'mwaa-env-head');
@@ -163,7 +225,12 @@ export class MwaaSidebar extends Widget {
     const badge = el('span', `mwaa-status ${statusClass(status)}`, status);
     head.appendChild(badge);
     row.appendChild(head);
-    const meta = [env.airflow_version ? `Airflow ${env.airflow_version}` : '', env.region, env.webserver_access_mode ?? '', env.error ?? '']
+    const meta = [
+      env.airflow_version ? trans.__('Airflow %1', env.airflow_version) : '',
+      env.region,
+      env.webserver_access_mode ?? '',
+      env.error ?? ''
+    ]
       .filter(Boolean)
       .join(' \u00b7 ');
     row.appendChild(el('div', 'mwaa-env-meta', meta));
@@ -171,21 +238,34 @@ export class MwaaSidebar extends Widget {
     const actions = el('div', 'mwaa-env-actions');
     const line = el('div', 'mwaa-env-error');
     if (env.status === 'AVAILABLE') {
-      const open = el('button', 'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui', 'Open Airflow UI');
+      const open = el(
+        'button',
+        'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui',
+        trans.__('Open Airflow UI')
+      );
       open.type = 'button';
       open.addEventListener('click', () => {
         line.textContent = '';
         open.disabled = true;
-        openAirflowUI({ environment: env.name, region: env.region, profile: this.selection.profile })
+        openAirflowUI({
+          environment: env.name,
+          region: env.region,
+          profile: this.selection.profile
+        })
           .catch(error => (line.textContent = errorLine(error)))
           .finally(() => (open.disabled = false));
       });
       actions.appendChild(open);
     }
-    const insert = el('button', 'jp-Button jp-mod-styled mwaa-insert-cell', 'Insert login cell');
+    const insert = el(
+      'button',
+      'jp-Button jp-mod-styled mwaa-insert-cell',
+      trans.__('Insert login cell')
+    );
     insert.type = 'button';
     insert.addEventListener('click', () => {
-      line.textContent = this._options.insertCell(this.loginLineFor(env.name, env.region)) ?? '';
+      line.textContent =
+        this._options.insertCell(this.loginLineFor(env.name, env.region)) ?? '';
     });
     actions.appendChild(insert);
     row.appendChild(actions);
@@ -195,16 +275,17 @@ export class MwaaSidebar extends Widget {
 
   private _setBusy(busy: boolean): void {
     this._busyCount += busy ? 1 : -1;
-    this.node.classList.toggle('mwaa-mod-busy', this._busyCount > 0);
+    this._node.classList.toggle('mwaa-mod-busy', this._busyCount > 0);
   }
 
   private _options: ISidebarOptions;
+  private _settings: IMwaaSettings;
+  private _node: HTMLElement;
   private _config: IMwaaConfig | null = null;
   private _profile: HTMLSelectElement;
   private _region: HTMLSelectElement;
   private _error: HTMLElement;
   private _list: HTMLElement;
-  private _loaded = false;
   private _busyCount = 0;
   private _generation = 0;
 }
