@@ -10,13 +10,14 @@ and the route typed into the address bar, still land in Airflow logged in.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 
-from lab_helpers import free_port, new_notebook, open_lab, run_cell, shot
+from lab_helpers import free_port, missing, new_notebook, open_lab, run_cell, shot
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,20 @@ class _OtherSite(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+@pytest.fixture
+def jp_asyncio_loop():
+    """A loop of its own for pytest-jupyter's autouse fixtures (registered by the server test modules): theirs
+    would pick up sync Playwright's running loop after an async server test, and fail closing it."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def needs_lab_extension(page) -> None:
+    if not page.evaluate("() => window.jupyterapp.commands.hasCommand('mwaa:open-ui')"):
+        missing("the mwaa-magic lab extension is not loaded: build it (npm run build:prod in labextension/)")
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +181,14 @@ def test_card_link_in_lab_opens_airflow_logged_in(page, mwaa_emulator):
     lands_in_airflow_logged_in(tab)
     assert mints(mwaa_emulator) == before + 1
     shot(tab, "card-html-link-airflow-ui")
+
+
+def test_lab_extension_open_ui_still_lands_logged_in(page, mwaa_emulator):
+    """The lab extension's button path (POST /mwaa/login-url with Jupyter's XSRF token, then open the link)."""
+    needs_airflow(mwaa_emulator)
+    needs_lab_extension(page)
+    before = mints(mwaa_emulator)
+    with page.context.expect_page() as opened:
+        page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('mwaa:open-ui', {{environment: '{ENVIRONMENT}'}}); }}")
+    lands_in_airflow_logged_in(opened.value)
+    assert mints(mwaa_emulator) == before + 1

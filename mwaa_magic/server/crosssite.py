@@ -37,12 +37,17 @@ def _same_origin(url: str, host: str | None) -> bool:
     return bool(host) and netloc.lower() == host.lower()
 
 
+def _shown(value: str | None) -> str:
+    """A header value fit for a message: a Fetch Metadata token, else a placeholder (never echo anything else)."""
+    return value if value and len(value) <= 20 and value.replace("-", "").isalpha() else "(other)" if value else "(none)"
+
+
 def open_verdict(headers: Mapping[str, str], host: str | None, method: str, token_authenticated: bool) -> tuple[Verdict, str]:
     """What to do with a request for ``/mwaa/open``, and why (one line, for the refusal message)."""
     site, mode, dest = (headers.get(f"Sec-Fetch-{name}") for name in ("Site", "Mode", "Dest"))
     origin, referer = headers.get("Origin"), headers.get("Referer")
     if dest is not None and dest != "document" or mode is not None and mode != "navigate":
-        return Verdict.REFUSE, f"the request was not a top-level navigation (Sec-Fetch-Dest {dest}, Sec-Fetch-Mode {mode})"
+        return Verdict.REFUSE, f"the request was not a top-level navigation (Sec-Fetch-Dest {_shown(dest)}, Sec-Fetch-Mode {_shown(mode)})"
     if origin and not _same_origin(origin, host):  # "null" (an opaque origin) too
         return Verdict.REFUSE, "the request came from a page of another origin"
     if method == "POST":  # the confirmation page's form: the same origin only (Jupyter checks its XSRF token)
@@ -52,7 +57,7 @@ def open_verdict(headers: Mapping[str, str], host: str | None, method: str, toke
     if site is not None:
         if site in ("same-origin", "none"):
             return Verdict.MINT, f"Sec-Fetch-Site {site}"
-        return Verdict.CONFIRM, f"the link was opened from a page of another origin (Sec-Fetch-Site {site})"
+        return Verdict.CONFIRM, f"the link was opened from a page of another origin (Sec-Fetch-Site {_shown(site)})"
     if referer:
         if _same_origin(referer, host):
             return Verdict.MINT, "same-origin Referer"

@@ -187,8 +187,9 @@ CONFIRM_PAGE = """<!doctype html>
 <style>body{{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}button{{font-size:1.1em;padding:.4em 1em}}</style>
 </head><body>
 <h1>Open the Airflow UI of {environment}?</h1>
-<p>A page that is not this Jupyter server's asked to open the Airflow UI of MWAA environment <b>{environment}</b>
-({where}) logged in as you. Jupyter did not log you in. Open it only if you meant to.</p>
+<p>A page outside this Jupyter server (another site, or another port of this host) links here to open the
+Airflow UI of MWAA environment <b>{environment}</b> ({where}) logged in as you. Nothing has been opened yet:
+open it only if you followed that link on purpose.</p>
 <form method="post" action="{action}">{xsrf}{fields}<button type="submit">Open the Airflow UI</button></form>
 </body></html>
 """
@@ -220,11 +221,11 @@ class OpenHandler(MwaaHandler):
         await self.run(lambda: self.open(lambda name: self.get_body_argument(name, None) or None))
 
     async def open(self, argument: Callable[[str], str | None]) -> None:
-        target = _target(argument("environment"), argument("region"), argument("profile"))
         verdict, reason = open_verdict(self.request.headers, self.request.host, self.request.method or "",
                                        self.token_authenticated)
-        if verdict is Verdict.REFUSE:
+        if verdict is Verdict.REFUSE:  # before reading the parameters: nothing of an embedding's request is used
             raise CrossSiteRequest(f"Refused to open the Airflow UI: {reason}. Use the login card or the MWAA sidebar in Jupyter.")
+        target = _target(argument("environment"), argument("region"), argument("profile"))
         if verdict is Verdict.CONFIRM:
             self.confirm(*target)
             return
