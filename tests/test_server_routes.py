@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "mwaa/environments/demo-airflow3"),
     ("POST", "mwaa/login-url"),
     ("GET", "mwaa/open?environment=demo-airflow3"),
+    ("POST", "mwaa/open?environment=demo-airflow3"),
 ]
 
 

@@ -47,7 +47,8 @@ class MwaaMagicServer(Configurable):
             try:
                 parse_webserver_urls(value)
             except InvalidWebserverUrls as exc:
-                raise TraitError(f"MwaaMagicServer.webserver_urls: {exc}") from None
+                detail = str(exc).removeprefix(f"{WEBSERVER_URLS_VARIABLE}: ")
+                raise TraitError(f"MwaaMagicServer.webserver_urls: {detail}") from None
         return value
 
 
