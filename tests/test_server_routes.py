@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "mwaa/environments/demo-airflow3"),
     ("POST", "mwaa/login-url"),
     ("GET", "mwaa/open?environment=demo-airflow3"),
+    ("POST", "mwaa/open?environment=demo-airflow3"),
 ]
 
 
@@ -103,7 +104,8 @@ async def test_login_url_is_fresh_and_points_at_the_web_server(jp_fetch, emulato
     assert base.rstrip("/").endswith("/aws_mwaa/aws-console-sso?login=true")
     if urls:  # the emulator runs Airflow: the link goes to its loopback web server
         assert any(url.startswith(web) for web in urls.values())
-    assert token in emulator.admin.secrets()
+    issued = token in emulator.admin.secrets()  # a bool: a failing assert must not print the secrets
+    assert issued
 
 
 async def test_login_url_for_airflow2(jp_fetch, emulator):
@@ -143,7 +145,8 @@ async def test_open_redirects_to_the_airflow_ui(jp_fetch, emulator):
     assert response.code == 302
     location = response.headers["Location"]
     assert "/aws_mwaa/aws-console-sso?login=true#" in location
-    assert location.partition("#")[2] in emulator.admin.secrets()
+    issued = location.partition("#")[2] in emulator.admin.secrets()
+    assert issued
     assert response.headers["Cache-Control"] == "no-store"
     if emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
         assert urlsplit(location).hostname == "127.0.0.1"
@@ -165,3 +168,141 @@ async def test_no_route_answers_without_jupyter_authentication(jp_serverapp, htt
     assert "demo-airflow3" not in text and "aws-console-sso" not in text
     assert "aws-console-sso" not in response.headers.get("Location", "")
     assert not emulator.admin.calls().get("CreateWebLoginToken")
+
+
+# --- /mwaa/open and other sites (issue 10 #3) ------------------------------------------------------------
+NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+EMBEDDED = [  # never a top-level navigation: refused with JSON, nothing minted, whatever the site
+    {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"},
+    {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+    {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+    {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty", "Origin": "http://evil.example"},
+    {"Origin": "http://evil.example"},
+    {"Origin": "null"},
+]
+FROM_ANOTHER_SITE = [  # a link on another page: a confirmation page, nothing minted
+    {"Sec-Fetch-Site": "cross-site", **NAVIGATION},
+    {"Sec-Fetch-Site": "same-site", **NAVIGATION},  # another port of the same host
+    {"Referer": "http://evil.example/page"},  # a browser without Fetch Metadata
+    {"Referer": "http://127.0.0.1:1/page"},
+]
+
+
+def mints(emulator) -> int:
+    return emulator.admin.calls().get("CreateWebLoginToken", 0)
+
+
+def console_redirect(response) -> str:
+    """The redirect's target without its fragment (the token: a failing assertion must never print it)."""
+    base, _, token = response.headers.get("Location", "").partition("#")
+    return base + ("#<token>" if token else "")
+
+
+async def get_open(jp_fetch, headers: dict[str, str], **params: str):
+    return await jp_fetch("mwaa", "open", params={"environment": "demo-airflow3", **params}, headers=headers,
+                          follow_redirects=False, raise_error=False)
+
+
+def assert_confirmation_page(response) -> str:
+    page = response.body.decode()
+    assert response.code == 403
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Location" not in response.headers
+    assert "demo-airflow3" in page and "<form method=\"post\"" in page and 'name="_xsrf"' in page
+    assert "aws-console-sso" not in page
+    return page
+
+
+@pytest.mark.parametrize("headers", EMBEDDED, ids=lambda h: ",".join(f"{k}={v}" for k, v in h.items()))
+async def test_open_refuses_embedded_and_scripted_requests(jp_fetch, emulator, headers):
+    response = await get_open(jp_fetch, headers)
+    body = json.loads(response.body)
+    assert_error(response.code, body, 403, "CrossSiteRequest")
+    assert "Location" not in response.headers
+    assert mints(emulator) == 0
+
+
+@pytest.mark.parametrize("headers", FROM_ANOTHER_SITE, ids=lambda h: ",".join(f"{k}={v}" for k, v in h.items()))
+async def test_open_from_another_site_asks_first(jp_fetch, emulator, headers):
+    assert_confirmation_page(await get_open(jp_fetch, headers))
+    assert mints(emulator) == 0
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "same-origin", **NAVIGATION, "Sec-Fetch-User": "?1"},  # the card's link in Jupyter's page
+    {"Sec-Fetch-Site": "none", **NAVIGATION},  # the address bar, a bookmark
+    {},  # a client that sends Jupyter's token (jp_fetch's Authorization header) and no browser headers
+], ids=["same-origin", "address-bar", "token-no-metadata"])
+async def test_open_from_jupyter_mints(jp_fetch, http_server_client, emulator, headers):
+    response = await get_open(jp_fetch, headers)
+    assert response.code == 302 and "/aws-console-sso?login=true#<token>" in console_redirect(response)
+    assert mints(emulator) == 1
+    # a same-origin Referer (a browser without Fetch Metadata) too
+    referer = {"Referer": f"http://127.0.0.1:{http_server_client.get_http_port()}/lab"}
+    assert (await get_open(jp_fetch, {**headers, **referer})).code == 302
+
+
+async def test_open_post_is_for_the_confirmation_page_only(jp_fetch, emulator):
+    post = lambda headers: jp_fetch("mwaa", "open", method="POST", body="environment=demo-airflow3", headers=headers,  # noqa: E731
+                                    follow_redirects=False, raise_error=False)
+    for headers in ({"Sec-Fetch-Site": "cross-site", **NAVIGATION}, {"Sec-Fetch-Site": "same-site", **NAVIGATION},
+                    {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}):
+        response = await post(headers)
+        assert response.code == 403 and "Location" not in response.headers, headers
+    assert mints(emulator) == 0
+    response = await post({"Sec-Fetch-Site": "same-origin", **NAVIGATION})
+    assert response.code == 303 and "/aws-console-sso?login=true#<token>" in console_redirect(response)
+    assert mints(emulator) == 1
+
+
+def cookies_of(response) -> dict[str, str]:
+    found = {}
+    for header in response.headers.get_list("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        found[name] = rest.split(";")[0]
+    return found
+
+
+async def test_cookie_only_request_without_origin_headers_needs_the_confirmation(jp_serverapp, http_server_client, jp_base_url, emulator):
+    """A browser that sends neither Fetch Metadata nor Referer (old browser, plain http, the card's noreferrer
+    link) with Jupyter's login cookie: a confirmation page; its form (XSRF token + cookie) mints; a forged POST does not."""
+    fetch = lambda path, **kw: http_server_client.fetch(jp_base_url + path, follow_redirects=False, raise_error=False, **kw)  # noqa: E731
+    login = await fetch(f"api/status?token={jp_serverapp.identity_provider.token}")
+    cookies = cookies_of(login)
+    assert cookies, "Jupyter set its login cookie"
+    jar = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    page = await fetch("mwaa/open?environment=demo-airflow3&region=us-east-1", headers={"Cookie": jar})
+    text = assert_confirmation_page(page)
+    assert mints(emulator) == 0
+    xsrf_cookie = cookies_of(page)["_xsrf"]
+    xsrf_field = text.split('name="_xsrf" value="')[1].split('"')[0]
+    jar_with_xsrf = f"{jar}; _xsrf={xsrf_cookie}"
+    form = {"Cookie": jar_with_xsrf, "Content-Type": "application/x-www-form-urlencoded"}
+    forged = await fetch("mwaa/open", method="POST", body="environment=demo-airflow3", headers=form)
+    assert forged.code == 403 and mints(emulator) == 0
+    confirmed = await fetch("mwaa/open", method="POST", headers=form,
+                            body=f"_xsrf={xsrf_field}&environment=demo-airflow3&region=us-east-1")
+    assert confirmed.code == 303, confirmed.body
+    assert "/aws-console-sso?login=true#<token>" in console_redirect(confirmed)
+    assert mints(emulator) == 1
+
+
+async def test_open_ignores_redirect_targets_and_addresses_in_the_request(jp_fetch, emulator):
+    response = await get_open(jp_fetch, {}, next="http://evil.example/", url="http://evil.example/",
+                              webserver_urls="http://evil.example", redirect="http://evil.example/")
+    assert response.code == 302
+    assert "evil" not in console_redirect(response)
+
+
+async def test_login_url_refuses_fields_it_does_not_know(jp_fetch, emulator):
+    for field in ("webserver_urls", "url", "redirect"):
+        status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
+                                        body=json.dumps({"environment": "demo-airflow3", field: "http://evil.example"}))
+        assert_error(status, body, 400, "InvalidRequest")
+        assert "evil" not in body["message"]
+    assert mints(emulator) == 0

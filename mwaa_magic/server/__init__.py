@@ -11,9 +11,10 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     """Register the ``/mwaa`` handlers on the running Jupyter server."""
+    from .config import MwaaMagicServer
     from .routes import setup_handlers
 
-    setup_handlers(server_app.web_app)
+    setup_handlers(server_app.web_app, MwaaMagicServer(parent=server_app))
     server_app.log.info("mwaa_magic: /mwaa routes registered")
 
 

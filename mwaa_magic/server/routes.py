@@ -1,13 +1,15 @@
 """The ``/mwaa`` routes. Every boto3 call runs on a thread pool, never on the IOLoop.
 
 Errors leave as JSON ``{code, message}`` (the same one-line messages the magic shows); the token never
-leaves in a JSON body except inside the URL that ``POST /mwaa/login-url`` exists to return.
+leaves in a JSON body except inside the URL that ``POST /mwaa/login-url`` exists to return, and no token or
+minted URL is ever logged. Settings come from :class:`~.config.MwaaMagicServer`; a request picks the
+environment, region and profile, never the web-server address or a redirect target.
 """
 
 from __future__ import annotations
 
+import html
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
@@ -16,13 +18,14 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
 
-from ..core import control_plane as control
 from ..core import errors
-from ..core.environment import Environment
+from . import aws
+from .config import PROFILE_PATTERN, REGION_PATTERN, MwaaMagicServer
+from .crosssite import Verdict, open_verdict
 
 T = TypeVar("T")
-REGION_PATTERN = control.REGION_PATTERN
-PROFILE_PATTERN = re.compile(r"[\w+=,.@\-]{1,128}")
+SETTINGS_KEY = "mwaa_magic_server"
+LOGIN_URL_FIELDS = {"environment", "region", "profile"}
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mwaa-route")
 
 
@@ -30,9 +33,14 @@ class InvalidRequest(errors.MwaaError):
     code = "InvalidRequest"
 
 
+class CrossSiteRequest(errors.MwaaError):
+    code = "CrossSiteRequest"
+
+
 # Our error classes -> HTTP status. Authentication stays Jupyter's business (its 403 / login redirect).
 STATUS_BY_ERROR: dict[type[errors.MwaaError], int] = {
     InvalidRequest: 400,
+    CrossSiteRequest: 403,
     errors.InvalidEnvironmentName: 400,
     errors.ProfileNotFound: 400,
     errors.NoRegion: 400,
@@ -55,7 +63,7 @@ def status_for(error: errors.MwaaError) -> int:
     return 500
 
 
-def _optional(value: Any, name: str, pattern: re.Pattern[str]) -> str | None:
+def _optional(value: Any, name: str, pattern: Any) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
@@ -67,26 +75,25 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
     if not isinstance(environment, str) or not environment:
         raise InvalidRequest("environment is required.")
     return (
-        control.validate_environment_name(environment),
+        aws.validate_environment_name(environment),
         _optional(region, "region", REGION_PATTERN),
         _optional(profile, "profile", PROFILE_PATTERN),
     )
 
 
-def _fresh_login_url(environment: str, region: str | None, profile: str | None) -> str:
-    """Mint a web login token now and build the console-SSO link (blocking: run off the IOLoop)."""
-    return Environment(environment, region, profile).console_url()
-
-
 class MwaaHandler(APIHandler):
     """Common plumbing: run blocking calls on the pool, answer our errors as ``{code, message}``."""
 
+    @property
+    def mwaa_settings(self) -> MwaaMagicServer:
+        return self.settings[SETTINGS_KEY]
+
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        return await IOLoop.current().run_in_executor(_executor, fn, *args)
+        return await IOLoop.current().run_in_executor(_executor, fn, self.mwaa_settings, *args)
 
     def fail(self, error: errors.MwaaError) -> None:
         self.set_status(status_for(error))
-        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(error.to_json()))
 
     def unexpected(self, exc: BaseException) -> None:
@@ -118,17 +125,8 @@ class ConfigHandler(MwaaHandler):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        def read() -> dict[str, Any]:
-            profile = control.default_profile()
-            return {
-                "profiles": control.available_profiles(),
-                "default_profile": profile,
-                "regions": control.mwaa_regions(),
-                "default_region": control.default_region(profile),
-            }
-
         async def go() -> None:
-            self.reply(await self.blocking(read))
+            self.reply(await self.blocking(aws.picker_config))
 
         await self.run(go)
 
@@ -141,14 +139,7 @@ class EnvironmentsHandler(MwaaHandler):
         async def go() -> None:
             region = _optional(self.query("region"), "region", REGION_PATTERN)
             profile = _optional(self.query("profile"), "profile", PROFILE_PATTERN)
-
-            def read() -> dict[str, Any]:
-                plane = control.control_plane(profile, region)
-                envs = plane.list_environments()
-                return {"profile": plane.profile, "region": plane.region,
-                        "environments": [env.to_json() for env in sorted(envs, key=lambda e: e.name)]}
-
-            self.reply(await self.blocking(read))
+            self.reply(await self.blocking(aws.environments, region, profile))
 
         await self.run(go)
 
@@ -159,19 +150,17 @@ class EnvironmentHandler(MwaaHandler):
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         async def go() -> None:
-            environment, region, profile = _target(name, self.query("region"), self.query("profile"))
-
-            def read() -> dict[str, Any]:
-                info = control.control_plane(profile, region).get_environment(environment)
-                return info.to_json() | {"arn": info.arn}
-
-            self.reply(await self.blocking(read))
+            self.reply(await self.blocking(aws.environment, *_target(name, self.query("region"), self.query("profile"))))
 
         await self.run(go)
 
 
 class LoginUrlHandler(MwaaHandler):
-    """``POST /mwaa/login-url`` ``{environment, region, profile}`` → ``{url}``: a console-SSO link minted now."""
+    """``POST /mwaa/login-url`` ``{environment, region, profile}`` → ``{url}``: a console-SSO link minted now.
+
+    Jupyter guards it (a POST: its XSRF token with the login cookie, or its token). Any other field is refused:
+    the web-server address and the link are the server's to decide, never the request's.
+    """
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -182,30 +171,84 @@ class LoginUrlHandler(MwaaHandler):
                 raise InvalidRequest("The request body must be JSON.") from None
             if not isinstance(body, dict):
                 raise InvalidRequest("The request body must be a JSON object.")
+            unknown = sorted(set(body) - LOGIN_URL_FIELDS)
+            if unknown:
+                raise InvalidRequest(
+                    f"Unknown field(s) {', '.join(repr(k)[:40] for k in unknown[:5])}: a request gives only environment, "
+                    "region and profile; the web-server address is the server's setting (c.MwaaMagicServer.webserver_urls).")
             target = _target(body.get("environment"), body.get("region"), body.get("profile"))
-            url = await self.blocking(_fresh_login_url, *target)
-            self.reply({"url": url})
+            self.reply({"url": await self.blocking(aws.login_url, *target)})
 
         await self.run(go)
+
+
+CONFIRM_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Open the Airflow UI of {environment}?</title>
+<style>body{{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}button{{font-size:1.1em;padding:.4em 1em}}</style>
+</head><body>
+<h1>Open the Airflow UI of {environment}?</h1>
+<p>A page outside this Jupyter server (another site, or another port of this host) links here to open the
+Airflow UI of MWAA environment <b>{environment}</b> ({where}) logged in as you. Nothing has been opened yet:
+open it only if you followed that link on purpose.</p>
+<form method="post" action="{action}">{xsrf}{fields}<button type="submit">Open the Airflow UI</button></form>
+</body></html>
+"""
 
 
 class OpenHandler(MwaaHandler):
-    """``GET /mwaa/open?environment=&region=&profile=``: mint a token and redirect (302) to the Airflow UI."""
+    """``GET /mwaa/open?environment=&region=&profile=``: mint a token and redirect (302) to the Airflow UI.
+
+    Only for a top-level navigation from this server's own pages or the address bar (see :mod:`.crosssite`);
+    a link from another site gets a confirmation page whose button POSTs here (XSRF-checked) to mint;
+    an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing.
+    """
+
+    @property
+    def content_security_policy(self) -> str:
+        return "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Cache-Control", "no-store")
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        async def go() -> None:
-            target = _target(self.query("environment"), self.query("region"), self.query("profile"))
-            url = await self.blocking(_fresh_login_url, *target)
-            self.set_header("Cache-Control", "no-store")
-            self.set_header("Referrer-Policy", "no-referrer")
-            self.redirect(url, status=302)
+        await self.run(lambda: self.open(self.query))
 
-        await self.run(go)
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self.run(lambda: self.open(lambda name: self.get_body_argument(name, None) or None))
+
+    async def open(self, argument: Callable[[str], str | None]) -> None:
+        verdict, reason = open_verdict(self.request.headers, self.request.host, self.request.method or "",
+                                       self.token_authenticated)
+        if verdict is Verdict.REFUSE:  # before reading the parameters: nothing of an embedding's request is used
+            raise CrossSiteRequest(f"Refused to open the Airflow UI: {reason}. Use the login card or the MWAA sidebar in Jupyter.")
+        target = _target(argument("environment"), argument("region"), argument("profile"))
+        if verdict is Verdict.CONFIRM:
+            self.confirm(*target)
+            return
+        url = await self.blocking(aws.login_url, *target)
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.redirect(url, status=302 if self.request.method == "GET" else 303)  # never logged: the token rides in it
+
+    def confirm(self, environment: str, region: str | None, profile: str | None) -> None:
+        """The same-origin page that asks before minting (never framed: frame-ancestors 'none', X-Frame-Options)."""
+        fields = {"environment": environment, "region": region, "profile": profile}
+        hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">'
+                         for k, v in fields.items() if v)
+        where = ", ".join(filter(None, [region and f"region {region}", profile and f"profile {profile}"])) or "default region"
+        self.set_status(403)
+        self.set_header("Referrer-Policy", "same-origin")
+        page = CONFIRM_PAGE.format(environment=html.escape(environment), where=html.escape(where),
+                                   action=html.escape(self.request.path, quote=True), xsrf=self.xsrf_form_html(), fields=hidden)
+        self.finish(page, set_content_type="text/html; charset=utf-8")
 
 
-def setup_handlers(web_app: Any) -> None:
-    """Add the ``/mwaa`` routes under the server's base URL."""
+def setup_handlers(web_app: Any, settings: MwaaMagicServer | None = None) -> None:
+    """Add the ``/mwaa`` routes under the server's base URL, with the server's ``MwaaMagicServer`` settings."""
+    web_app.settings[SETTINGS_KEY] = settings or MwaaMagicServer()
     base = url_path_join(web_app.settings["base_url"], "mwaa")
     web_app.add_handlers(".*$", [
         (url_path_join(base, "config"), ConfigHandler),

@@ -1,0 +1,67 @@
+"""Whether a request for ``/mwaa/open`` may mint a web login token: only when Jupyter's own page, or the user
+at the address bar, asked for it — never another site's page (an ``<img>``, ``<iframe>``, ``<script>``, a link).
+
+Jupyter's login cookie authenticates any request the browser sends to the server, including those another
+site's page causes; the cookie is not port-bound, so a page on another loopback port is even the same *site*
+(``SameSite`` does not stop it). So the route looks at where the request comes from:
+
+* Fetch Metadata (every current browser, over https and on localhost): a top-level navigation
+  (``Sec-Fetch-Mode: navigate``, ``Sec-Fetch-Dest: document``) from the same origin or from no page at all
+  (``Sec-Fetch-Site: same-origin`` / ``none``: the card's link, a bookmark, the address bar) mints. A navigation
+  from any other origin (``same-site``, ``cross-site``) gets a same-origin confirmation page, whose button
+  (a form POST with Jupyter's XSRF token) mints. Anything embedded or fetched is refused.
+* No Fetch Metadata (older browsers, plain-http servers off localhost, scripts): an ``Origin`` of another
+  host is refused; a ``Referer`` of the same origin mints, of another origin confirms. With neither (the card's
+  link has ``rel=noreferrer``), a request that carries Jupyter's token mints (no page can add the token on its
+  own); one authenticated by the cookie alone confirms: one click more, never a token for a forged request.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Mapping
+from urllib.parse import urlsplit
+
+
+class Verdict(Enum):
+    MINT = "mint"
+    CONFIRM = "confirm"  # a top-level navigation from elsewhere: ask with a same-origin page
+    REFUSE = "refuse"  # embedded or scripted: never mint, nothing to show
+
+
+def _same_origin(url: str, host: str | None) -> bool:
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return False
+    return bool(host) and netloc.lower() == host.lower()
+
+
+def _shown(value: str | None) -> str:
+    """A header value fit for a message: a Fetch Metadata token, else a placeholder (never echo anything else)."""
+    return value if value and len(value) <= 20 and value.replace("-", "").isalpha() else "(other)" if value else "(none)"
+
+
+def open_verdict(headers: Mapping[str, str], host: str | None, method: str, token_authenticated: bool) -> tuple[Verdict, str]:
+    """What to do with a request for ``/mwaa/open``, and why (one line, for the refusal message)."""
+    site, mode, dest = (headers.get(f"Sec-Fetch-{name}") for name in ("Site", "Mode", "Dest"))
+    origin, referer = headers.get("Origin"), headers.get("Referer")
+    if dest is not None and dest != "document" or mode is not None and mode != "navigate":
+        return Verdict.REFUSE, f"the request was not a top-level navigation (Sec-Fetch-Dest {_shown(dest)}, Sec-Fetch-Mode {_shown(mode)})"
+    if origin and not _same_origin(origin, host):  # "null" (an opaque origin) too
+        return Verdict.REFUSE, "the request came from a page of another origin"
+    if method == "POST":  # the confirmation page's form: the same origin only (Jupyter checks its XSRF token)
+        if site not in (None, "same-origin") or referer and not _same_origin(referer, host):
+            return Verdict.REFUSE, "the confirmation did not come from this Jupyter server's page"
+        return Verdict.MINT, "confirmed"
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return Verdict.MINT, f"Sec-Fetch-Site {site}"
+        return Verdict.CONFIRM, f"the link was opened from a page of another origin (Sec-Fetch-Site {_shown(site)})"
+    if referer:
+        if _same_origin(referer, host):
+            return Verdict.MINT, "same-origin Referer"
+        return Verdict.CONFIRM, "the link was opened from a page of another origin"
+    if token_authenticated:
+        return Verdict.MINT, "Jupyter token in the request"
+    return Verdict.CONFIRM, "the browser did not say which page opened the link"
