@@ -39,7 +39,7 @@ class AdminHandler(tornado.web.RequestHandler):
     async def post(self, action: str) -> None:
         data = self.body()
         if action == "knobs":
-            for name in ("control_latency", "web_latency", "token_lifetime", "session_lifetime"):
+            for name in ("control_latency", "web_latency", "token_lifetime", "session_lifetime", "clock_offset"):
                 if name in data:
                     setattr(self.knobs, name, float(data[name]))
         elif action == "faults":
@@ -81,7 +81,7 @@ class EmulatorAdmin:
         return self.state()["knobs"]["calls"]
 
     def set(self, **knobs: float) -> dict:
-        """Set ``control_latency``, ``web_latency`` (seconds), ``token_lifetime``, ``session_lifetime``."""
+        """Set ``control_latency``, ``web_latency`` (seconds), ``token_lifetime``, ``session_lifetime``, ``clock_offset``."""
         return self._post("knobs", knobs)
 
     def fail_next(self, operation: str, count: int = 1, error: str = "InternalServerException", status: int = 500, message: str = "Injected fault") -> dict:

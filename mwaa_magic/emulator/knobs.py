@@ -24,6 +24,7 @@ class Knobs:
     web_latency: float = 0.0  # seconds added to every web-server request
     token_lifetime: float = 60.0  # WebToken / CliToken lifetime, seconds
     session_lifetime: float = 12 * 3600.0  # web session lifetime, seconds
+    clock_offset: float = 0.0  # seconds the control plane's clock (Date header, SigV4 check) is ahead of the real one
     faults: list[Fault] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)  # operation -> number of calls received
     secrets: list[str] = field(default_factory=list)  # every token, cookie and JWT handed out
@@ -47,6 +48,7 @@ class Knobs:
         with self._lock:
             self.control_latency = self.web_latency = 0.0
             self.token_lifetime, self.session_lifetime = 60.0, 12 * 3600.0
+            self.clock_offset = 0.0
             self.faults.clear()
             self.calls.clear()
 
@@ -57,6 +59,7 @@ class Knobs:
                 "web_latency": self.web_latency,
                 "token_lifetime": self.token_lifetime,
                 "session_lifetime": self.session_lifetime,
+                "clock_offset": self.clock_offset,
                 "faults": [vars(f).copy() for f in self.faults if f.count > 0],
                 "calls": dict(self.calls),
             }

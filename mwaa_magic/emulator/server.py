@@ -15,7 +15,9 @@ from ..core.addresses import WEBSERVER_URLS_VARIABLE
 from .admin import AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig
 from .control_plane import ControlState, make_control_app
+from .fronts import Fronts
 from .knobs import Knobs
+from .sts import sts_routes
 from .tokens import TokenSigner
 
 
@@ -37,13 +39,15 @@ class Emulator:
         self.web_urls: dict[tuple[str, str], str] = {}  # (region, name) -> base URL
         self.control_url = ""
         self._servers: list[tornado.httpserver.HTTPServer] = []
+        self.fronts = Fronts(config.host)  # hostile web-server addresses (doctor's failures)
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
         state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
-        app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+        app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self}), *sts_routes(state)])
         port = self._listen(app, self.config.port)
         self.control_url = f"http://{self.config.host}:{port}"
+        self.fronts.start()
         if self.with_airflow:
             await self._start_airflow(ready_timeout)
 
@@ -65,6 +69,7 @@ class Emulator:
     async def stop(self) -> None:
         for server in self._servers:
             server.stop()
+        self.fronts.stop()
         await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
         if self._tmp:
             self._tmp.cleanup()
@@ -85,6 +90,7 @@ class Emulator:
         identity = self.config.identities[identity_index]
         settings = {
             "AWS_ENDPOINT_URL_MWAA": self.control_url,
+            "AWS_ENDPOINT_URL_STS": self.control_url,  # GetCallerIdentity (sts.py)
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_ACCESS_KEY_ID": identity.access_key_id,
             "AWS_SECRET_ACCESS_KEY": identity.secret_access_key,
@@ -119,6 +125,7 @@ class Emulator:
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
+            "fronts": self.fronts.urls,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 
