@@ -180,3 +180,33 @@ def test_web_token_expires(mwaa, mwaa_env):
     base = mwaa_env.environment(ENV3)["web_url"]
     response = httpx.post(f"{base}/pluginsv2/aws_mwaa/login", data={"token": answer["WebToken"]})
     assert response.status_code == 403 and "_token" not in response.cookies
+
+
+def test_status_knob(mwaa, mwaa_env):
+    """An AVAILABLE environment set to UPDATING refuses tokens as MWAA does, keeps its web server, and comes back."""
+    web = mwaa_env.environment(ENV3)["web_url"]
+    mwaa_env.admin.set_status(ENV3, "UPDATING")
+    assert mwaa.get_environment(Name=ENV3)["Environment"]["Status"] == "UPDATING"
+    assert mwaa_env.environment(ENV3)["status"] == "UPDATING"
+    for call, kwargs in ((mwaa.create_web_login_token, {}), (mwaa.create_cli_token, {}),
+                         (mwaa.invoke_rest_api, {"Method": "GET", "Path": "/dags"})):
+        status, code, message = error_of(call, Name=ENV3, **kwargs)
+        assert (status, code) == (400, "ValidationException") and "UPDATING" in message
+    assert httpx.get(f"{web}/api/v2/monitor/health").status_code == 200  # the web server stays up
+    mwaa_env.admin.set_status(ENV3, "AVAILABLE")
+    assert mwaa.create_web_login_token(Name=ENV3)["WebToken"]
+    mwaa_env.admin.set_status("staging-updating", "AVAILABLE")
+    assert mwaa.get_environment(Name="staging-updating")["Environment"]["Status"] == "AVAILABLE"
+    mwaa_env.admin.set_status(ENV2, "MAINTENANCE")
+    mwaa_env.admin.reset()  # back to the configured statuses
+    assert [mwaa.get_environment(Name=n)["Environment"]["Status"] for n in (ENV2, "staging-updating")] == [
+        "AVAILABLE", "UPDATING"]
+
+
+def test_status_knob_refuses_unknown_values(mwaa_env):
+    with pytest.raises(ValueError, match="MAINTENANCE"):
+        mwaa_env.admin.set_status(ENV3, "BROKEN")
+    with pytest.raises(httpx.HTTPStatusError, match="404 no environment nope"):
+        mwaa_env.admin.set_status("nope", "UPDATING")
+    raw = httpx.post(mwaa_env.env["MWAA_EMULATOR_URL"] + "/_emulator/status", json={"environment": ENV3, "status": "BROKEN"})
+    assert raw.status_code == 400 and "AVAILABLE" in raw.json()["message"]

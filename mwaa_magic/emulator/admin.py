@@ -7,6 +7,7 @@ from typing import Any
 
 import tornado.web
 
+from .config import ENVIRONMENT_STATUSES
 from .knobs import Fault
 
 
@@ -25,6 +26,12 @@ class AdminHandler(tornado.web.RequestHandler):
         if not isinstance(data, dict):
             raise tornado.web.HTTPError(400, "body must be a JSON object")
         return data
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JSON ``{"message": ...}`` saying what was wrong (never a traceback)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.log_message if isinstance(exc, tornado.web.HTTPError) and exc.log_message else self._reason
+        self.finish({"message": message})
 
     def get(self, action: str) -> None:
         if action == "state":
@@ -52,6 +59,8 @@ class AdminHandler(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(400, f"bad fault: {exc}") from None
         elif action == "reset":
             self.knobs.reset()
+        elif action == "status":
+            self.emulator.set_status(str(data.get("environment")), str(data.get("status")), data.get("region"))
         elif action == "expire-sessions":
             self.emulator.expire_sessions()
         elif action == "seed-runs":
@@ -88,6 +97,12 @@ class EmulatorAdmin:
         """Make the next ``count`` calls of ``operation`` ("*" for any) fail with ``error``."""
         return self._post("faults", {"operation": operation, "count": count, "error": error, "status": status, "message": message})
 
+    def set_status(self, environment: str, status: str, region: str | None = None) -> dict:
+        """Make ``environment`` report ``status`` (e.g. UPDATING) until set back or ``reset()``."""
+        if status not in ENVIRONMENT_STATUSES:
+            raise ValueError(f"unknown status {status!r}; valid: {', '.join(ENVIRONMENT_STATUSES)}")
+        return self._post("status", {"environment": environment, "status": status, "region": region})
+
     def expire_sessions(self) -> dict:
         return self._post("expire-sessions", {})
 
@@ -101,11 +116,21 @@ class EmulatorAdmin:
         self._http.close()
 
     def _get(self, action: str) -> dict:
-        response = self._http.get(f"/{action}")
-        response.raise_for_status()
-        return response.json()
+        return _answer(self._http.get(f"/{action}"))
 
     def _post(self, action: str, body: dict) -> dict:
-        response = self._http.post(f"/{action}", json=body)
-        response.raise_for_status()
+        return _answer(self._http.post(f"/{action}", json=body))
+
+
+def _answer(response: "httpx.Response") -> dict:
+    """The JSON of a successful answer; else ``httpx.HTTPStatusError`` carrying the server's message."""
+    import httpx
+
+    if response.is_success:
         return response.json()
+    try:
+        message = response.json()["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.reason_phrase
+    raise httpx.HTTPStatusError(f"emulator admin API: {response.status_code} {message}",
+                                request=response.request, response=response)

@@ -6,6 +6,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .config import ENVIRONMENT_STATUSES, EnvironmentConfig
+
 
 @dataclass
 class Fault:
@@ -27,6 +29,7 @@ class Knobs:
     faults: list[Fault] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)  # operation -> number of calls received
     secrets: list[str] = field(default_factory=list)  # every token, cookie and JWT handed out
+    statuses: dict[tuple[str, str], str] = field(default_factory=dict)  # (region, name) -> status set at run time
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take_fault(self, operation: str) -> Fault | None:
@@ -39,6 +42,16 @@ class Knobs:
                     return fault
         return None
 
+    def status_of(self, env: EnvironmentConfig) -> str:
+        """The status ``env`` reports now: the one set at run time, else the configured one."""
+        return self.statuses.get((env.region, env.name), env.status)
+
+    def set_status(self, env: EnvironmentConfig, status: str) -> None:
+        if status not in ENVIRONMENT_STATUSES:
+            raise ValueError(f"unknown status {status!r}; valid: {', '.join(ENVIRONMENT_STATUSES)}")
+        with self._lock:
+            self.statuses[(env.region, env.name)] = status
+
     def remember_secret(self, value: str) -> None:
         with self._lock:
             self.secrets.append(value)
@@ -49,6 +62,7 @@ class Knobs:
             self.token_lifetime, self.session_lifetime = 60.0, 12 * 3600.0
             self.faults.clear()
             self.calls.clear()
+            self.statuses.clear()
 
     def snapshot(self) -> dict:
         with self._lock:

@@ -107,7 +107,7 @@ class Emulator:
             "region": self.config.region,
             "settings": self.settings(),
             "environments": [
-                {"name": e.name, "region": e.region, "status": e.status, "airflow_version": e.airflow_version,
+                {"name": e.name, "region": e.region, "status": self.knobs.status_of(e), "airflow_version": e.airflow_version,
                  "backend_version": e.backend_version, "hostname": e.hostname,
                  "webserver_access_mode": e.webserver_access_mode,
                  "web_url": self.web_urls.get((e.region, e.name))}
@@ -128,6 +128,18 @@ class Emulator:
         if backend is None:
             return 503, {"detail": "This emulator runs without Airflow (--no-airflow)."}
         return await backend.rest_call(role, method, path, query, body)
+
+    def set_status(self, environment: str, status: str, region: str | None = None) -> None:
+        """Make ``environment`` report ``status`` (its web server, if any, keeps running); ``reset`` undoes it."""
+        matches = [e for e in self.config.environments if e.name == environment and region in (None, e.region)]
+        if not matches:
+            raise tornado.web.HTTPError(404, f"no environment {environment}")
+        if len(matches) > 1:
+            raise tornado.web.HTTPError(400, f"{environment} exists in several regions: name one")
+        try:
+            self.knobs.set_status(matches[0], status)
+        except ValueError as exc:
+            raise tornado.web.HTTPError(400, str(exc)) from None
 
     def expire_sessions(self) -> None:
         if self.sessions is not None:
