@@ -15,6 +15,10 @@ from .config import EmulatorConfig
 from .install import cache_root
 
 
+EXIT_PORT_IN_USE = 3  # scripts/quickstart then retries with --port 0
+EXIT_ALREADY_RUNNING = 4
+
+
 def state_file() -> Path:
     return cache_root() / "emulator.json"
 
@@ -38,6 +42,11 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    if args.state_file and (owner := _read_state(Path(args.state_file))):
+        return _fail(f"an MWAA emulator is already running (pid {owner['pid']}, "
+                     f"{owner['settings'].get('MWAA_EMULATOR_URL', '?')}): use it with "
+                     f"`eval \"$(python -m mwaa_magic.emulator env)\"`, or stop it with "
+                     f"`python -m mwaa_magic.emulator down`", EXIT_ALREADY_RUNNING)
     config = load_config(args.config, args.port)
     if not args.no_airflow:
         from .install import install
@@ -47,7 +56,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
-    from .server import Emulator
+    from .server import Emulator, StartError
 
     emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow)
     stop = asyncio.Event()
@@ -61,7 +70,12 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
         if not starting.done():
             starting.cancel()
             return 130
-        starting.result()
+        try:
+            starting.result()
+        except StartError as exc:
+            return _fail(str(exc), EXIT_PORT_IN_USE)
+        except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready
+            return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
         print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
               f"#   eval \"$(python -m mwaa_magic.emulator env)\"", flush=True)
         print(emulator.export_lines(), flush=True)
@@ -73,7 +87,12 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
     finally:
         await emulator.stop()
         if args.state_file:
-            Path(args.state_file).unlink(missing_ok=True)
+            _remove_own_state(Path(args.state_file))
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"mwaa_magic.emulator: {message}", file=sys.stderr, flush=True)
+    return code
 
 
 def _write_state(path: Path, emulator) -> None:
@@ -82,12 +101,22 @@ def _write_state(path: Path, emulator) -> None:
 
 
 def _read_state(path: Path) -> dict | None:
+    """The state of the live emulator that wrote ``path``, or None (no file, or its emulator is gone)."""
     try:
         state = json.loads(path.read_text())
-        os.kill(state["pid"], 0)
-        return state
-    except (OSError, ValueError, KeyError):
+        cmdline = Path(f"/proc/{int(state['pid'])}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+    return state if b"mwaa_magic.emulator" in cmdline else None  # else the pid was reused
+
+
+def _remove_own_state(path: Path) -> None:
+    """Remove ``path`` only if this process wrote it: another emulator's state is not ours to delete."""
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def cmd_env(args: argparse.Namespace) -> int:
@@ -102,15 +131,14 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    state = _read_state(Path(args.state_file))
+    path = Path(args.state_file)
+    state = _read_state(path)
     if state is None:
         print("No emulator is running.")
         return 0
     os.kill(state["pid"], signal.SIGTERM)
     for _ in range(300):
-        try:
-            os.kill(state["pid"], 0)
-        except OSError:
+        if _read_state(path) is None:  # gone (or a zombie: its command line is empty)
             print("MWAA emulator stopped.")
             return 0
         time.sleep(0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import shlex
 import tempfile
 from pathlib import Path
@@ -18,6 +19,17 @@ from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
 from .tokens import TokenSigner
 
+
+class StartError(Exception):
+    """The emulator cannot start (a port in use...): the message says why and what to do, in one line."""
+
+
+def _bind_error(host: str, port: int, what: str, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} ({what}) is in use: start on free ports with "
+                f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
+                f"`python -m mwaa_magic.emulator down`")
+    return f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}"
 
 
 class Emulator:
@@ -40,37 +52,47 @@ class Emulator:
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
-        state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
-        app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
-        port = self._listen(app, self.config.port)
-        self.control_url = f"http://{self.config.host}:{port}"
-        if self.with_airflow:
-            await self._start_airflow(ready_timeout)
+        """Listen on every port first, then start Airflow; on any failure stop what was started and re-raise."""
+        try:
+            state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
+            app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+            port = self._listen(app, self.config.port, "the control plane")
+            self.control_url = f"http://{self.config.host}:{port}"
+            if self.with_airflow:
+                self._open_web_servers()
+                for backend in self.backends.values():
+                    backend.start()
+                await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
+        except BaseException:
+            await self.stop()
+            raise
 
-    async def _start_airflow(self, ready_timeout: float) -> None:
+    def _open_web_servers(self) -> None:
+        """One web server per AVAILABLE environment, in front of its (not yet started) Airflow backend."""
         from .airflow_backend import AirflowBackend
         from . import webserver
 
         for version in self.config.backend_versions():
-            backend = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
-            self.backends[version] = backend
-            backend.start()
+            self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
-            port = self._listen(app, env.web_port)
+            port = self._listen(app, env.web_port, f"the web server of {env.name}")
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
-        await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
 
     async def stop(self) -> None:
+        """Stop listening and end every Airflow process; safe to call more than once."""
         for server in self._servers:
             server.stop()
         await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
         if self._tmp:
             self._tmp.cleanup()
 
-    def _listen(self, app: tornado.web.Application, port: int) -> int:
-        sockets = tornado.netutil.bind_sockets(port, self.config.host)
+    def _listen(self, app: tornado.web.Application, port: int, what: str) -> int:
+        try:
+            sockets = tornado.netutil.bind_sockets(port, self.config.host)
+        except OSError as exc:
+            raise StartError(_bind_error(self.config.host, port, what, exc)) from None
         server = tornado.httpserver.HTTPServer(app, xheaders=False)
         server.add_sockets(sockets)
         self._servers.append(server)
