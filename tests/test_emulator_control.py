@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import boto3
@@ -208,5 +209,7 @@ def test_status_knob_refuses_unknown_values(mwaa_env):
         mwaa_env.admin.set_status(ENV3, "BROKEN")
     with pytest.raises(httpx.HTTPStatusError, match="404 no environment nope"):
         mwaa_env.admin.set_status("nope", "UPDATING")
-    raw = httpx.post(mwaa_env.env["MWAA_EMULATOR_URL"] + "/_emulator/status", json={"environment": ENV3, "status": "BROKEN"})
+    secret = json.loads(open(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read())["secret"]
+    raw = httpx.post(mwaa_env.env["MWAA_EMULATOR_URL"] + "/_emulator/status", json={"environment": ENV3, "status": "BROKEN"},
+                     headers={"Authorization": f"Bearer {secret}"})
     assert raw.status_code == 400 and "AVAILABLE" in raw.json()["message"]

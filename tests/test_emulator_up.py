@@ -132,3 +132,13 @@ def processes_in(folder: Path) -> list[int]:
         except OSError:
             pass
     return found
+
+
+def test_a_host_beyond_loopback_is_warned_about(tmp_path):
+    """192.0.2.1 (TEST-NET-1) is on no interface here: the warning comes first, then the one-line failure."""
+    config = tmp_path / "exposed.toml"
+    config.write_text('host = "192.0.2.1"\n' + ONE_AIRFLOW3.format(web_port=0))
+    result = run("up", "--no-airflow", "--config", str(config), "--port", "0", "--state-file", "")
+    warning, error = result.stderr.strip().splitlines()
+    assert "warning: listening on 192.0.2.1, not loopback" in warning
+    assert result.returncode == 1 and "cannot listen on 192.0.2.1" in error and "Traceback" not in result.stderr

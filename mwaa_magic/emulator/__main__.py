@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,9 +58,12 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
-    from .server import Emulator, StartError
+    from .server import Emulator, PortInUse, StartError
 
-    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow)
+    secret = secrets.token_urlsafe(32)
+    admin_file = _write_admin_file(secret)
+    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow, admin_secret=secret,
+                        admin_file=admin_file)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -72,8 +77,10 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
             return 130
         try:
             starting.result()
-        except StartError as exc:
+        except PortInUse as exc:
             return _fail(str(exc), EXIT_PORT_IN_USE)
+        except StartError as exc:
+            return _fail(str(exc), 1)
         except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready
             return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
         print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
@@ -86,8 +93,17 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
         return 0
     finally:
         await emulator.stop()
+        admin_file.unlink(missing_ok=True)
         if args.state_file:
             _remove_own_state(Path(args.state_file))
+
+
+def _write_admin_file(secret: str) -> Path:
+    """A new file only this user may read (mode 0600) holding the admin API's secret; `up` exports its path."""
+    fd, path = tempfile.mkstemp(prefix="mwaa-emulator-admin-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"secret": secret, "pid": os.getpid()}, f)
+    return Path(path)
 
 
 def _fail(message: str, code: int) -> int:

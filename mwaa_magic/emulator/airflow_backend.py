@@ -48,7 +48,9 @@ def airflow_environment(version: str, home: Path, db: Path, port: int, secret: s
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # task logs are read back through the REST API
-        # each backend's scheduler serves task logs on its own port (default 8793 would clash)
+        # No log server runs (`--skip-serve-logs`: Airflow's binds every interface, with no setting for the
+        # address); the web server reads task logs from the shared folder. Its tries for running tasks go to
+        # free ports, never to another program's server.
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
     })
@@ -134,13 +136,13 @@ class AirflowBackend:
             (home / "passwords.json").write_text(json.dumps(self._passwords))
             commands = {
                 "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler"],
+                "scheduler": ["scheduler", "--skip-serve-logs"],
                 "dag-processor": ["dag-processor"],
             }
         else:
             commands = {
                 "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler"],
+                "scheduler": ["scheduler", "--skip-serve-logs"],
             }
         for name, argv in commands.items():
             log = open(self.workdir / "logs" / f"{name}.log", "ab")

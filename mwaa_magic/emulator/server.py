@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import secrets
 import shlex
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,8 +15,8 @@ import tornado.netutil
 import tornado.web
 
 from ..addresses import WEBSERVER_URLS_VARIABLE
-from .admin import AdminHandler
-from .config import EmulatorConfig, EnvironmentConfig
+from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler
+from .config import EmulatorConfig, EnvironmentConfig, is_loopback
 from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
 from .tokens import TokenSigner
@@ -24,20 +26,26 @@ class StartError(Exception):
     """The emulator cannot start (a port in use...): the message says why and what to do, in one line."""
 
 
-def _bind_error(host: str, port: int, what: str, exc: OSError) -> str:
+class PortInUse(StartError):
+    """A port the configuration names is taken."""
+
+
+def _bind_error(host: str, port: int, what: str, exc: OSError) -> StartError:
     if exc.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} ({what}) is in use: start on free ports with "
-                f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
-                f"`python -m mwaa_magic.emulator down`")
-    return f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}"
+        return PortInUse(f"port {port} on {host} ({what}) is in use: start on free ports with "
+                         f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
+                         f"`python -m mwaa_magic.emulator down`")
+    return StartError(f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}")
 
 
 class Emulator:
     """A local MWAA. ``await start()``, read ``settings()``, ``await stop()``."""
 
     def __init__(self, config: EmulatorConfig, workdir: Path | None = None, cache_dir: Path | None = None,
-                 with_airflow: bool = True) -> None:
+                 with_airflow: bool = True, admin_secret: str | None = None, admin_file: Path | None = None) -> None:
         self.config = config
+        self.admin_secret = admin_secret or secrets.token_urlsafe(32)  # the admin API's bearer token
+        self.admin_file = admin_file  # where `up` writes it (exported as MWAA_EMULATOR_ADMIN_FILE)
         self.knobs = Knobs()
         self.signer = TokenSigner()
         self.with_airflow = with_airflow
@@ -53,6 +61,9 @@ class Emulator:
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
         """Listen on every port first, then start Airflow; on any failure stop what was started and re-raise."""
+        if not is_loopback(self.config.host):
+            print(f"mwaa_magic.emulator: warning: listening on {self.config.host}, not loopback: other machines "
+                  "may reach the control plane and the web servers", file=sys.stderr, flush=True)
         try:
             state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
             app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
@@ -92,7 +103,7 @@ class Emulator:
         try:
             sockets = tornado.netutil.bind_sockets(port, self.config.host)
         except OSError as exc:
-            raise StartError(_bind_error(self.config.host, port, what, exc)) from None
+            raise _bind_error(self.config.host, port, what, exc) from None
         server = tornado.httpserver.HTTPServer(app, xheaders=False)
         server.add_sockets(sockets)
         self._servers.append(server)
@@ -114,11 +125,20 @@ class Emulator:
             "AWS_REGION": self.config.region,
             "MWAA_EMULATOR_URL": self.control_url,
         }
+        if self.admin_file:
+            settings[ADMIN_FILE_VARIABLE] = str(self.admin_file)
         if self.web_urls:
             settings[WEBSERVER_URLS_VARIABLE] = ",".join(
                 f"{env.hostname}={self.web_urls[(env.region, env.name)]}"
                 for env in self._available() if (env.region, env.name) in self.web_urls)
         return settings
+
+    def admin_hosts(self) -> set[str]:
+        """The ``Host`` header values the admin API answers to: loopback names (or the configured host) and port."""
+        port = self.control_url.rsplit(":", 1)[-1]
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        names = {*LOOPBACK_NAMES, *([host] if host not in ("0.0.0.0", "[::]", "") else [])}
+        return {f"{name}:{port}" for name in names}
 
     def export_lines(self) -> str:
         return export_lines(self.settings())
