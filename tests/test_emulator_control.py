@@ -209,7 +209,36 @@ def test_status_knob_refuses_unknown_values(mwaa_env):
         mwaa_env.admin.set_status(ENV3, "BROKEN")
     with pytest.raises(httpx.HTTPStatusError, match="404 no environment nope"):
         mwaa_env.admin.set_status("nope", "UPDATING")
-    secret = json.loads(open(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read())["secret"]
-    raw = httpx.post(mwaa_env.env["MWAA_EMULATOR_URL"] + "/_emulator/status", json={"environment": ENV3, "status": "BROKEN"},
-                     headers={"Authorization": f"Bearer {secret}"})
+    raw = admin_post(mwaa_env, "status", {"environment": ENV3, "status": "BROKEN"})
     assert raw.status_code == 400 and "AVAILABLE" in raw.json()["message"]
+
+
+def admin_post(mwaa_env, action: str, body: dict) -> httpx.Response:
+    """A POST to the admin API with plain httpx (no EmulatorAdmin checks before it)."""
+    secret = json.loads(open(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read())["secret"]
+    return httpx.post(f"{mwaa_env.env['MWAA_EMULATOR_URL']}/_emulator/{action}", json=body,
+                      headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_unknown_knobs_and_operations_are_refused_loudly(mwaa_env):
+    with pytest.raises(ValueError, match="unknown knob session_ttl; valid: .*session_lifetime"):
+        mwaa_env.admin.set(session_ttl=20)
+    with pytest.raises(ValueError, match="unknown operation 'CreateWebToken'; valid: CreateWebLoginToken"):
+        mwaa_env.admin.fail_next("CreateWebToken")
+    with pytest.raises(ValueError, match="seconds"):
+        mwaa_env.admin.set(control_latency="fast")
+    for action, body, valid in (("knobs", {"session_ttl": 20}, "session_lifetime"),
+                                ("knobs", {"control_latency": -1}, "seconds"),
+                                ("faults", {"operation": "CreateWebToken"}, "WebRequest")):
+        response = admin_post(mwaa_env, action, body)
+        assert response.status_code == 400 and valid in response.json()["message"], response.text
+    knobs = mwaa_env.admin.state()["knobs"]
+    assert knobs["session_lifetime"] == 12 * 3600 and knobs["control_latency"] == 0 and not knobs["faults"]
+
+
+def test_every_operation_the_emulator_counts_is_registered():
+    from mwaa_magic.emulator import control_plane
+    from mwaa_magic.emulator.knobs import OPERATIONS
+
+    handlers = [c for c in vars(control_plane).values() if isinstance(c, type) and issubclass(c, control_plane.MwaaHandler)]
+    assert {h.operation for h in handlers} <= set(OPERATIONS)

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 import tornado.web
 
 from .config import ENVIRONMENT_STATUSES
-from .knobs import Fault
+from .knobs import Fault, check_knobs, check_operation
 
 
 ADMIN_FILE_VARIABLE = "MWAA_EMULATOR_ADMIN_FILE"  # `up` exports the path of its admin file (mode 0600)
@@ -84,9 +84,10 @@ class AdminHandler(tornado.web.RequestHandler):
     async def post(self, action: str) -> None:
         data = self.body()
         if action == "knobs":
-            for name in ("control_latency", "web_latency", "token_lifetime", "session_lifetime"):
-                if name in data:
-                    setattr(self.knobs, name, float(data[name]))
+            try:
+                self.knobs.set_many(data)
+            except ValueError as exc:
+                raise tornado.web.HTTPError(400, str(exc)) from None
         elif action == "faults":
             try:
                 self.knobs.faults.append(Fault(
@@ -138,11 +139,13 @@ class EmulatorAdmin:
         return self.state()["knobs"]["calls"]
 
     def set(self, **knobs: float) -> dict:
-        """Set ``control_latency``, ``web_latency`` (seconds), ``token_lifetime``, ``session_lifetime``."""
-        return self._post("knobs", knobs)
+        """Set knobs (``knobs.KNOBS``: ``control_latency``, ``web_latency``, ``token_lifetime``,
+        ``session_lifetime``, in seconds); ValueError for an unknown name, before any request."""
+        return self._post("knobs", check_knobs(knobs))
 
     def fail_next(self, operation: str, count: int = 1, error: str = "InternalServerException", status: int = 500, message: str = "Injected fault") -> dict:
-        """Make the next ``count`` calls of ``operation`` ("*" for any) fail with ``error``."""
+        """Make the next ``count`` calls of ``operation`` (``knobs.OPERATIONS``, or "*" for any) fail with ``error``."""
+        check_operation(operation)
         return self._post("faults", {"operation": operation, "count": count, "error": error, "status": status, "message": message})
 
     def set_status(self, environment: str, status: str, region: str | None = None) -> dict:
