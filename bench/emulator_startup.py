@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from mwaa_magic.emulator.airflow_backend import AirflowBackend
-from mwaa_magic.emulator.install import MARKER, cache_root, venv_dir
+from mwaa_magic.emulator.airflow_env import cache_root, venv_dir
+from mwaa_magic.emulator.install import MARKER
 
 VERSIONS = ("3.0.6", "2.10.3")
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .config import EmulatorConfig
-from .install import cache_root
+from .airflow_env import cache_root
 
 
 EXIT_PORT_IN_USE = 3  # scripts/quickstart then retries with --port 0

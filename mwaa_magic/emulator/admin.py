@@ -6,9 +6,12 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import tornado.web
+
+if TYPE_CHECKING:
+    import httpx
 
 from .config import ENVIRONMENT_STATUSES
 from .knobs import Fault, check_knobs, check_operation

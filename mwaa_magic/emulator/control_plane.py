@@ -79,7 +79,7 @@ class MwaaHandler(tornado.web.RequestHandler):
     # --- shared checks -------------------------------------------------------------------------
     def check_name(self, name: str) -> str:
         if not (1 <= len(name) <= 80):
-            raise AwsError(400, "ValidationException", f"1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
+            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
         if not NAME_PATTERN.fullmatch(name):
             raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][0-9a-zA-Z-_]*")
         return name

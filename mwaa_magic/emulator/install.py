@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
+
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
 # Pins installed after apache-airflow: plain pip picks releases newer than the Airflow release knows.
@@ -18,22 +20,6 @@ ROLES = ("Admin", "Op", "User", "Viewer")
 EXTRA_REQUIREMENTS = {
     "3.0.6": ["fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7"],
 }
-
-
-def cache_root(cache_dir: Path | None = None) -> Path:
-    """``cache_dir``, else ``$MWAA_EMULATOR_CACHE``, else ``~/.cache/mwaa-magic``."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    return Path(os.environ.get("MWAA_EMULATOR_CACHE") or Path.home() / ".cache" / "mwaa-magic")
-
-
-def venv_dir(version: str, cache_dir: Path | None = None) -> Path:
-    return cache_root(cache_dir) / f"airflow-{version}"
-
-
-def template_dir(version: str, cache_dir: Path | None = None) -> Path:
-    """Holds ``airflow.db`` (migrated, DAGs serialized, users created on 2.x) and ``users.json``."""
-    return cache_root(cache_dir) / "templates" / f"airflow-{version}"
 
 
 def is_installed(version: str, cache_dir: Path | None = None) -> bool:
@@ -76,15 +62,13 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
 def _reports_version(venv: Path, version: str) -> bool:
     try:
         out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
-                             timeout=120, env={**_base_env(), "AIRFLOW_HOME": tempfile.mkdtemp()})
+                             timeout=120, env={**base_env(), "AIRFLOW_HOME": tempfile.mkdtemp()})
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [version]
 
 
 def _make_template(version: str, cache_dir: Path | None, timings: dict[str, float]) -> None:
-    from .airflow_backend import airflow_environment  # late: avoids an import cycle
-
     target = template_dir(version, cache_dir)
     work = Path(tempfile.mkdtemp(prefix="mwaa-template-"))
     try:
@@ -109,15 +93,9 @@ def _make_template(version: str, cache_dir: Path | None, timings: dict[str, floa
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _base_env() -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-            "PIP_FIND_LINKS", "PIP_CONFIG_FILE")
-    return {k: v for k, v in os.environ.items() if k in keep}
-
-
 def _step(timings: dict[str, float], name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
     start = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env or _base_env())
+    done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env())
     timings[name] = round(time.monotonic() - start, 2)
     print(f"  {name}: {timings[name]:.1f} s", flush=True)
     if done.returncode != 0:
