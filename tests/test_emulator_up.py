@@ -115,7 +115,7 @@ def test_a_failed_start_stops_the_airflow_it_started(tmp_path):
                         workdir=tmp_path / "work")
 
     async def start() -> None:
-        with pytest.raises(TimeoutError):
+        with pytest.raises(TimeoutError, match="the end of its api-server's log:\n"):  # its folder goes too
             await emulator.start(ready_timeout=1.0)
 
     asyncio.run(start())

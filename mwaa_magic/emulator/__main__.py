@@ -81,11 +81,13 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
             return _fail(str(exc), EXIT_PORT_IN_USE)
         except StartError as exc:
             return _fail(str(exc), 1)
-        except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready
-            return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
+        except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready: what its log said
+            return _fail(str(exc) or type(exc).__name__, 1)
         print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
               f"#   eval \"$(python -m mwaa_magic.emulator env)\"", flush=True)
         print(emulator.export_lines(), flush=True)
+        if emulator.backends:
+            print(f"# Airflow's logs: {emulator.workdir}/airflow-*/logs (removed when the emulator stops)", flush=True)
         print("# ready (Ctrl-C stops the emulator and every process it started)", flush=True)
         if args.state_file:
             _write_state(Path(args.state_file), emulator)

@@ -98,14 +98,24 @@ class AirflowBackend:
             while time.monotonic() < deadline:
                 for name, proc in self.procs.items():
                     if proc.poll() is not None:
-                        raise RuntimeError(f"airflow {name} exited ({proc.returncode}); see {self.workdir}/logs")
+                        raise RuntimeError(f"airflow {self.version} {name} exited ({proc.returncode}); "
+                                           f"the end of its log:\n{self.log_tail(name)}")
                 try:
                     if (await client.get(url)).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; see {self.workdir}/logs")
+        web = "api-server" if self.major >= 3 else "webserver"
+        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; the end of its {web}'s log:\n"
+                           f"{self.log_tail(web)}")
+
+    def log_tail(self, process: str, lines: int = 15) -> str:
+        """The last lines of a process's log (its folder goes with the emulator's working directory)."""
+        try:
+            return "\n".join((self.workdir / "logs" / f"{process}.log").read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def pids(self) -> list[int]:
         """Every live process of this backend (process-group leaders and their descendants)."""

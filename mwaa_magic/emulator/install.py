@@ -38,65 +38,79 @@ def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Pat
 
 def _install_one(version: str, cache_dir: Path | None) -> Path:
     venv = venv_dir(version, cache_dir)
+    run = Installation(version)
     if is_installed(version, cache_dir):
-        print(f"airflow {version}: already installed in {venv}", flush=True)
+        run.say(f"already installed in {venv}")
         return venv
-    timings: dict[str, float] = {}
-    if not (venv / "bin" / "airflow").exists() or not _reports_version(venv, version):
-        _step(timings, "venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
-        _step(timings, "pip", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                               "--disable-pip-version-check", f"apache-airflow=={version}"])
-        if not _reports_version(venv, version):
+    if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
+        run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
+        run.step("pip", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                         "--disable-pip-version-check", f"apache-airflow=={version}"])
+        if not reports_version(venv, version):
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
-        print(f"airflow {version}: reusing the venv {venv}", flush=True)
+        run.say(f"reusing the venv {venv}")
     if EXTRA_REQUIREMENTS.get(version):
-        _step(timings, "pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                                    "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
-    _make_template(version, cache_dir, timings)
-    (venv / MARKER).write_text(json.dumps({"version": version, "timings": timings}, indent=1))
-    print(f"airflow {version}: ready in {venv} ({sum(timings.values()):.1f} s)", flush=True)
+        run.step("pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                              "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
+    _make_template(run, cache_dir)
+    (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
+    run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
 
 
-def _reports_version(venv: Path, version: str) -> bool:
-    try:
-        out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
-                             timeout=120, env={**base_env(), "AIRFLOW_HOME": tempfile.mkdtemp()})
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+def reports_version(venv: Path, version: str) -> bool:
+    """Whether `airflow version` in ``venv`` answers ``version`` (in a throwaway AIRFLOW_HOME)."""
+    with tempfile.TemporaryDirectory(prefix="mwaa-version-") as home:
+        try:
+            out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
+                                 timeout=120, env={**base_env(), "AIRFLOW_HOME": home})
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [version]
 
 
-def _make_template(version: str, cache_dir: Path | None, timings: dict[str, float]) -> None:
+def _make_template(run: "Installation", cache_dir: Path | None) -> None:
+    version = run.version
     target = template_dir(version, cache_dir)
-    work = Path(tempfile.mkdtemp(prefix="mwaa-template-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="mwaa-template-") as tmp:
+        work = Path(tmp)
         db = work / "airflow.db"
         env = airflow_environment(version, work / "home", db, port=0, secret="install", cache_dir=cache_dir)
         airflow = str(venv_dir(version, cache_dir) / "bin" / "airflow")
-        _step(timings, "db migrate", [airflow, "db", "migrate"], env)
-        _step(timings, "dags reserialize", [airflow, "dags", "reserialize"], env)
+        run.step("db migrate", [airflow, "db", "migrate"], env)
+        run.step("dags reserialize", [airflow, "dags", "reserialize"], env)
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
         if version.startswith("2."):
-            _step(timings, "sync-perm", [airflow, "sync-perm"], env)  # creates the Op/User/Viewer roles
+            run.step("sync-perm", [airflow, "sync-perm"], env)  # creates the Op/User/Viewer roles
             for role in ROLES:
                 name = role.lower()
-                _step(timings, f"users create {name}", [
+                run.step(f"users create {name}", [
                     airflow, "users", "create", "--username", name, "--password", users[name], "--role", role,
                     "--firstname", role, "--lastname", "User", "--email", f"{name}@example.com"], env)
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
         os.chmod(target / "users.json", 0o600)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
-def _step(timings: dict[str, float], name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-    start = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env())
-    timings[name] = round(time.monotonic() - start, 2)
-    print(f"  {name}: {timings[name]:.1f} s", flush=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+class Installation:
+    """The steps of one Airflow version's install, timed; every line printed names the version (installs of
+    several versions run in parallel and their lines interleave)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.timings: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        print(f"airflow {self.version}: {text}", flush=True)
+
+    def step(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        """Run ``argv``; record and print its time; RuntimeError with its output's end if it fails."""
+        start = time.monotonic()
+        done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env())
+        self.timings[name] = round(time.monotonic() - start, 2)
+        self.say(f"{name}: {self.timings[name]:.1f} s")
+        if done.returncode != 0:
+            raise RuntimeError(f"airflow {self.version}: {name} failed ({done.returncode}):\n"
+                               f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
