@@ -62,7 +62,8 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
 
     secret = secrets.token_urlsafe(32)
     admin_file = _write_admin_file(secret)
-    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow, admin_secret=secret,
+    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow,
+                        with_history=not args.no_history, admin_secret=secret,
                         admin_file=admin_file)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument("--config", help="TOML file describing environments and identities (default: the bundled one)")
     p_up.add_argument("--port", type=int, help="control-plane port; 0 makes every port a free one")
     p_up.add_argument("--no-airflow", action="store_true", help="control plane only: no web servers, no Airflow")
+    p_up.add_argument("--no-history", action="store_true", help="no runs in the sample DAGs' last days")
     p_up.add_argument("--state-file", default=str(state_file()), help="where `env` and `down` find the running emulator ('' for none)")
     p_up.set_defaults(func=cmd_up)
     for name, func, text in (("env", cmd_env, "print the running emulator's settings"), ("down", cmd_down, "stop the running emulator")):

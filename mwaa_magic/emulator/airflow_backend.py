@@ -12,11 +12,13 @@ import shutil
 import signal
 import subprocess
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
 from .airflow_env import airflow_environment, free_port, template_dir, venv_dir
+from .history import HISTORY_DB, history_reference, move_to_now, write_logs
 
 ROLE_USERS = {"Admin": "admin", "Op": "op", "User": "user", "Viewer": "viewer", "Public": "viewer"}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -33,8 +35,9 @@ def _jwt_expiry(token: str) -> float:
 class AirflowBackend:
     """A real Airflow of one release, started in ``workdir``; each process in its own process group."""
 
-    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None) -> None:
+    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True) -> None:
         self.version = version
+        self.history = history  # start with the sample DAGs' last days (when the install seeded them)
         self.major = int(version.split(".")[0])
         self.workdir = Path(workdir)
         self.cache_dir = cache_dir
@@ -66,29 +69,43 @@ class AirflowBackend:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         home.mkdir(parents=True, exist_ok=True)
         db = self.workdir / "airflow.db"
-        shutil.copyfile(template / "airflow.db", db)
+        self._copy_database(template, db, home / "logs")
         self._passwords = json.loads((template / "users.json").read_text())
         self.port = self.port or free_port()
         self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
         if self.major >= 3:
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))
-            commands = {
-                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler", "--skip-serve-logs"],
-                "dag-processor": ["dag-processor"],
-            }
-        else:
-            commands = {
-                "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler", "--skip-serve-logs"],
-            }
-        for name, argv in commands.items():
+        for name, argv in self.commands().items():
             log = open(self.workdir / "logs" / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
                 [str(self.venv / "bin" / "airflow"), *argv], env=self._env, cwd=self.workdir,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             log.close()
+
+    def _copy_database(self, template: Path, db: Path, task_logs: Path) -> None:
+        """The template's database; with ``history``, the one holding the sample DAGs' last days, moved to now."""
+        reference = history_reference(template) if self.history else None
+        if reference is None:
+            shutil.copyfile(template / "airflow.db", db)
+            return
+        shutil.copyfile(template / HISTORY_DB, db)
+        move_to_now(db, reference, datetime.now(timezone.utc))
+        write_logs(db, task_logs, airflow3=self.major >= 3)
+
+    def commands(self) -> dict[str, list[str]]:
+        """The Airflow processes to run (``airflow`` arguments by name). No log server: see airflow_env."""
+        if self.major >= 3:
+            return {
+                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+                "scheduler": ["scheduler", "--skip-serve-logs"],
+                "dag-processor": ["dag-processor"],
+                "triggerer": ["triggerer", "--skip-serve-logs"],  # else the UI shows a red "Triggerer" badge
+            }
+        return {
+            "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+            "scheduler": ["scheduler", "--skip-serve-logs"],
+        }
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until the web server answers its health check; raise if a process died or on timeout."""

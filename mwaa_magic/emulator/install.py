@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
+from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, reference_time
 
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
@@ -41,6 +42,7 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
     run = Installation(version)
     if is_installed(version, cache_dir):
         run.say(f"already installed in {venv}")
+        _make_history(run, cache_dir)  # installs from before the seeded history get it once
         return venv
     if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
         run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
@@ -54,6 +56,7 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
         run.step("pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
                               "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
     _make_template(run, cache_dir)
+    _make_history(run, cache_dir)
     (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
     run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
@@ -92,6 +95,24 @@ def _make_template(run: "Installation", cache_dir: Path | None) -> None:
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
         os.chmod(target / "users.json", 0o600)
+
+
+def _make_history(run: "Installation", cache_dir: Path | None) -> None:
+    """The template database with the sample DAGs' last days seeded (``history.HISTORY_DB``), unless present."""
+    target = template_dir(run.version, cache_dir)
+    if history_reference(target) is not None:
+        return
+    reference = reference_time()
+    with tempfile.TemporaryDirectory(prefix="mwaa-history-") as tmp:
+        db = Path(tmp) / "airflow.db"
+        shutil.copyfile(target / "airflow.db", db)
+        env = airflow_environment(run.version, Path(tmp) / "home", db, port=0, secret="install", cache_dir=cache_dir)
+        python = str(venv_dir(run.version, cache_dir) / "bin" / "python")
+        run.step("history", [python, str(SEED_SCRIPT), reference.isoformat()], env)
+        (target / HISTORY_META).write_text(json.dumps({"reference": reference.isoformat()}))
+        part = target / (HISTORY_DB + ".part")
+        shutil.copyfile(db, part)
+        os.replace(part, target / HISTORY_DB)  # whole or absent, for an emulator starting meanwhile
 
 
 class Installation:

@@ -42,13 +42,14 @@ class Emulator:
     """A local MWAA. ``await start()``, read ``settings()``, ``await stop()``."""
 
     def __init__(self, config: EmulatorConfig, workdir: Path | None = None, cache_dir: Path | None = None,
-                 with_airflow: bool = True, admin_secret: str | None = None, admin_file: Path | None = None) -> None:
+                 with_airflow: bool = True, with_history: bool = True, admin_secret: str | None = None, admin_file: Path | None = None) -> None:
         self.config = config
         self.admin_secret = admin_secret or secrets.token_urlsafe(32)  # the admin API's bearer token
         self.admin_file = admin_file  # where `up` writes it (exported as MWAA_EMULATOR_ADMIN_FILE)
         self.knobs = Knobs()
         self.signer = TokenSigner()
         self.with_airflow = with_airflow
+        self.with_history = with_history  # the sample DAGs' last days of runs, when the install seeded them
         self.cache_dir = cache_dir
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="mwaa-emulator-")
         self.workdir = Path(workdir or self._tmp.name)
@@ -84,7 +85,8 @@ class Emulator:
         from . import webserver
 
         for version in self.config.backend_versions():
-            self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
+            self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir,
+                                                    history=self.with_history)
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
