@@ -39,7 +39,10 @@ def cmd_install(args: argparse.Namespace) -> int:
     from .install import install
 
     versions = args.versions or load_config(args.config, None).backend_versions()
-    install(versions, cache_root())
+    try:
+        install(versions, cache_root())
+    except RuntimeError as exc:  # a failed step: its name, and the end of its output
+        return _fail(str(exc), 1)
     return 0
 
 
@@ -53,7 +56,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not args.no_airflow:
         from .install import install
 
-        install(config.backend_versions(), cache_root())
+        try:
+            install(config.backend_versions(), cache_root())
+        except RuntimeError as exc:
+            return _fail(str(exc), 1)
     return asyncio.run(_serve(config, args))
 
 

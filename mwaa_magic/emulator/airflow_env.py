@@ -27,10 +27,12 @@ def template_dir(version: str, cache_dir: Path | None = None) -> Path:
 
 
 def base_env() -> dict[str, str]:
-    """The variables of this process an Airflow process may inherit (paths, locale, pip's index)."""
+    """The variables of this process an Airflow process (or pip, uv) may inherit: paths, locale, package
+    indexes, certificates and proxies (pip's, and every ``UV_`` setting)."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-            "PIP_FIND_LINKS", "PIP_CONFIG_FILE")
-    return {k: v for k, v in os.environ.items() if k in keep}
+            "PIP_FIND_LINKS", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "PIP_NO_CACHE_DIR", "PIP_CERT", "SSL_CERT_FILE",
+            "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+    return {k: v for k, v in os.environ.items() if k in keep or k.startswith("UV_")}
 
 
 def dags_folder() -> Path:

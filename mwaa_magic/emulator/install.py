@@ -16,7 +16,7 @@ from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, r
 
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
-# Pins installed after apache-airflow: plain pip picks releases newer than the Airflow release knows.
+# Pins resolved together with apache-airflow: left alone, pip and uv pick releases newer than the Airflow release knows.
 # Airflow 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
 EXTRA_REQUIREMENTS = {
     "3.0.6": ["fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7"],
@@ -44,22 +44,58 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
         run.say(f"already installed in {venv}")
         _make_history(run, cache_dir)  # installs from before the seeded history get it once
         return venv
+    requirements = [f"apache-airflow=={version}", *EXTRA_REQUIREMENTS.get(version, [])]
     if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
-        run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
-        run.step("pip", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                         "--disable-pip-version-check", f"apache-airflow=={version}"])
+        _create_venv(run, venv)
+        _install_requirements(run, venv, requirements)  # one resolution, pins included
         if not reports_version(venv, version):
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
         run.say(f"reusing the venv {venv}")
-    if EXTRA_REQUIREMENTS.get(version):
-        run.step("pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                              "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
-    _make_template(run, cache_dir)
+        if EXTRA_REQUIREMENTS.get(version):
+            _install_requirements(run, venv, requirements)
+    make_template(run, cache_dir)
     _make_history(run, cache_dir)
     (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
     run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
+
+
+def find_uv() -> str | None:
+    """The ``uv`` executable (the ``uv`` package's, else one on PATH), or None: then venv and pip are used."""
+    try:
+        import uv
+
+        return uv.find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _create_venv(run: "Installation", venv: Path) -> None:
+    uv = find_uv()
+    if uv:
+        run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], uv_env())
+    else:
+        run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
+
+
+def _install_requirements(run: "Installation", venv: Path, requirements: list[str]) -> None:
+    uv, python = find_uv(), str(venv / "bin" / "python")
+    if uv and not (venv / "bin" / "pip").exists():  # a venv uv made (pip's venvs keep pip)
+        run.step("uv pip install", [uv, "pip", "install", "--quiet", "--python", python, *requirements], uv_env())
+    else:
+        run.step("pip install", [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirements])
+
+
+def uv_env() -> dict[str, str]:
+    """The environment for uv: pip's index and certificate settings carried over (uv does not read them)
+    unless uv's own are set."""
+    env = base_env()
+    for pip_name, uv_name in (("PIP_INDEX_URL", "UV_DEFAULT_INDEX"), ("PIP_EXTRA_INDEX_URL", "UV_INDEX"),
+                              ("PIP_FIND_LINKS", "UV_FIND_LINKS"), ("PIP_CERT", "SSL_CERT_FILE")):
+        if pip_name in env and uv_name not in env:
+            env[uv_name] = env[pip_name]
+    return env
 
 
 def reports_version(venv: Path, version: str) -> bool:
@@ -73,7 +109,8 @@ def reports_version(venv: Path, version: str) -> bool:
     return out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [version]
 
 
-def _make_template(run: "Installation", cache_dir: Path | None) -> None:
+def make_template(run: "Installation", cache_dir: Path | None) -> None:
+    """The migrated database (DAGs serialized; Airflow 2: roles and users) and users.json of ``run.version``."""
     version = run.version
     target = template_dir(version, cache_dir)
     with tempfile.TemporaryDirectory(prefix="mwaa-template-") as tmp:
@@ -84,13 +121,10 @@ def _make_template(run: "Installation", cache_dir: Path | None) -> None:
         run.step("db migrate", [airflow, "db", "migrate"], env)
         run.step("dags reserialize", [airflow, "dags", "reserialize"], env)
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
-        if version.startswith("2."):
-            run.step("sync-perm", [airflow, "sync-perm"], env)  # creates the Op/User/Viewer roles
-            for role in ROLES:
-                name = role.lower()
-                run.step(f"users create {name}", [
-                    airflow, "users", "create", "--username", name, "--password", users[name], "--role", role,
-                    "--firstname", role, "--lastname", "User", "--email", f"{name}@example.com"], env)
+        if version.startswith("2."):  # the Op/User/Viewer roles and one user per role, in one process
+            python = str(venv_dir(version, cache_dir) / "bin" / "python")
+            run.step("users", [python, str(Path(__file__).with_name("_create_users.py"))], env,
+                     stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}))
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
@@ -126,10 +160,10 @@ class Installation:
     def say(self, text: str) -> None:
         print(f"airflow {self.version}: {text}", flush=True)
 
-    def step(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def step(self, name: str, argv: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> None:
         """Run ``argv``; record and print its time; RuntimeError with its output's end if it fails."""
         start = time.monotonic()
-        done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env())
+        done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env(), input=stdin)
         self.timings[name] = round(time.monotonic() - start, 2)
         self.say(f"{name}: {self.timings[name]:.1f} s")
         if done.returncode != 0:
