@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from mwaa_magic.emulator.airflow_backend import AirflowBackend
-from mwaa_magic.emulator.install import MARKER, cache_root, venv_dir
+from mwaa_magic.emulator.airflow_env import cache_root, venv_dir
+from mwaa_magic.emulator.install import MARKER
 
 VERSIONS = ("3.0.6", "2.10.3")
 
@@ -44,25 +45,26 @@ def install_times(version: str) -> str:
     return ", ".join(parts) or "unknown"
 
 
-async def measure(version: str) -> None:
-    backend = AirflowBackend(version, Path(tempfile.mkdtemp(prefix="mwaa-bench-")))
-    start = time.monotonic()
-    backend.start()
-    try:
-        await backend.wait_ready()
-        ready = time.monotonic() - start
-        await backend.login("Admin")
-        web = "api-server" if backend.major >= 3 else "webserver"
-        web_pids = [p for p in backend.pids() if os.getpgid(p) == backend.procs[web].pid]
-        print(f"Airflow {version}: install [{install_times(version)}]")
-        print(f"  start() -> ready: {ready:.1f} s")
-        print(f"  RSS of the {web} process tree: {rss_mib(web_pids):.0f} MiB; "
-              f"whole backend ({len(backend.pids())} processes): {rss_mib(backend.pids()):.0f} MiB")
-    finally:
-        backend.stop()
+async def measure(version: str, history: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="mwaa-bench-") as work:
+        backend = AirflowBackend(version, Path(work), history=history)
+        start = time.monotonic()
+        backend.start()
+        spawned = time.monotonic() - start  # the database copy (and, with history, moving it to now)
+        try:
+            await backend.wait_ready()
+            ready = time.monotonic() - start
+            await backend.login("Admin")
+            groups = {name: [p for p in backend.pids() if os.getpgid(p) == proc.pid] for name, proc in backend.procs.items()}
+            print(f"Airflow {version}, history {'on' if history else 'off'}: install [{install_times(version)}]")
+            print(f"  start() {spawned:.2f} s; start() -> ready: {ready:.1f} s")
+            print("  RSS by process tree: " + ", ".join(f"{name} {rss_mib(pids):.0f} MiB" for name, pids in groups.items())
+                  + f"; whole backend ({len(backend.pids())} processes): {rss_mib(backend.pids()):.0f} MiB")
+        finally:
+            backend.stop()
 
 
 if __name__ == "__main__":
-
     for v in VERSIONS:
-        asyncio.run(measure(v))
+        for with_history in (False, True):
+            asyncio.run(measure(v, with_history))

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 
 from . import errors
 from .flavours import Flavour
+from .table import Table
 from .text import first_line, one_line, shorten
 from .transport import TokenTransport, Transport
 from .weblogin import Credential
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
 PAGE_WORKERS = 4  # measured: more concurrent pages only load a busy web server (bench/list_runs.py)
 FINISHED = ("success", "failed")
+DAG_COLUMNS = ["dag_id", "is_paused", "timetable_description", "tags", "owners"]
+TASK_COLUMNS = ["task_id", "state", "try_number", "start_date", "end_date", "duration"]
 
 
 @dataclass(frozen=True)
@@ -131,17 +134,19 @@ class AirflowSession:
         return items[:wanted]
 
     # --- DAGs and runs -------------------------------------------------------------------------
-    def dags(self, only_active: bool = True, **params: Any) -> list[dict]:
+    def dags(self, only_active: bool = True, **params: Any) -> Table:
         """Every DAG (id, paused, schedule, tags, ...)."""
-        return self.paged("/dags", "dags", only_active=only_active, **params)
+        return Table(self.paged("/dags", "dags", only_active=only_active, **params), DAG_COLUMNS, "DAGs")
 
     def dag(self, dag_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}")
 
-    def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> list[dict]:
+    def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
-        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
+        runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
                           state=state)
+        columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
+        return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
@@ -203,8 +208,10 @@ class AirflowSession:
         return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": False}, update_mask="is_paused")
 
     # --- tasks ---------------------------------------------------------------------------------
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+    def task_instances(self, dag_id: str, run_id: str) -> Table:
+        """The task instances of a run (state, try number, times)."""
+        items = self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+        return Table(items, TASK_COLUMNS, f"Tasks of {dag_id} {run_id}")
 
     def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
         """The log text of one task try (the latest when ``try_number`` is None)."""

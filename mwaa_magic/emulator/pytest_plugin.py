@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .admin import EmulatorAdmin
+from .admin import ADMIN_FILE_VARIABLE, EmulatorAdmin
 
 # Settings that would make boto3 look elsewhere than the emulator.
 CLEARED_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -49,7 +49,7 @@ class RunningEmulator:
     @property
     def admin(self) -> EmulatorAdmin:
         if not hasattr(self, "_admin"):
-            self._admin = EmulatorAdmin(self.env["MWAA_EMULATOR_URL"])
+            self._admin = EmulatorAdmin(self.env["MWAA_EMULATOR_URL"], admin_file=self.env[ADMIN_FILE_VARIABLE])
         return self._admin
 
     def state(self) -> dict:

@@ -10,12 +10,11 @@ import html
 import os
 import threading
 import uuid
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core.session import LoginInfo, Progress
-from ..core.text import shorten
+from ..core.table import Table
 
 LOGIN_MIME = "application/vnd.mwaa.login+json"
 TOKEN_LIFETIME = 60.0
@@ -118,34 +117,7 @@ class TokenLink:
         timer.start()
 
 
-class Rows(list):
-    """A list of dicts that shows as an HTML table in notebooks and a text table in terminals."""
-
-    def __init__(self, items: Iterable[dict], columns: list[str], title: str = "") -> None:
-        super().__init__(items)
-        self.columns, self.title = columns, title
-
-    def _cells(self) -> list[list[str]]:
-        return [[_short(row.get(c)) for c in self.columns] for row in self]
-
-    def __repr__(self) -> str:
-        cells = self._cells()
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
-        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()  # noqa: E731
-        out = ([self.title] if self.title else []) + [line(self.columns), line(["-" * w for w in widths])]
-        return "\n".join(out + [line(r) for r in cells] + [f"({len(self)} rows)"])
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{_e(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in self._cells())
-        caption = f"<caption style='text-align:left'>{_e(self.title)} ({len(self)} rows)</caption>"
-        return f"<table class='mwaa-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        value = ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
-    return shorten(value)
+Rows = Table  # the faces' name for the core's table
 
 
 class NotebookProgress(Progress):

@@ -132,3 +132,15 @@ def test_a_throttled_read_through_invoke_rest_api_is_retried_then_explained(aws)
     with pytest.raises(errors.RestApiLimitExceeded, match="throttled InvokeRestApi on GET /dags"):
         transport.request("GET", "/dags")
     assert aws.admin.calls()["InvokeRestApi"] == RetryPolicy().attempts
+
+
+def test_python_results_are_the_magics_tables(shell, stub):
+    """``mwaa.dags()`` shows as a table like ``%mwaa dags``, acts as a list, and becomes a DataFrame."""
+    mwaa = login(shell)
+    dags = mwaa.dags()
+    assert isinstance(dags, list) and len(dags) == 250 and dags[0]["dag_id"] == "dag_000"
+    assert "<table" in dags._repr_html_() and "dag_000" in repr(dags)
+    shown = shell.run_line_magic("mwaa", "dags")
+    assert type(shown) is type(dags) and shown.columns == dags.columns
+    frame = dags.to_dataframe()
+    assert list(frame.columns[:2]) == ["dag_id", "is_paused"] and len(frame) == 250
