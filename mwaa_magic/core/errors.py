@@ -8,6 +8,11 @@ import traceback
 show_full_tracebacks = False
 
 
+def doctor_hint(environment: str | None) -> str:
+    """The end of a message whose cause ``%mwaa doctor`` can pin down."""
+    return f" Run `%mwaa doctor {environment or 'ENV'}` for details."
+
+
 class MwaaError(Exception):
     """Base class: ``str(error)`` is a short, actionable, secret-free message."""
 
