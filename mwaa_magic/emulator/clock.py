@@ -6,7 +6,7 @@ A client whose clock is right then sees the skew a wrong local clock would give 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tornado import httputil
@@ -14,7 +14,7 @@ from tornado import httputil
 
 def server_now(knobs: Any) -> datetime:
     """The control plane's time now: the real time plus the ``clock_offset`` knob."""
-    return datetime.fromtimestamp(time.time() + knobs.clock_offset, timezone.utc)
+    return datetime.fromtimestamp(time.time() + knobs.clock_offset, UTC)
 
 
 class OffsetDate:

@@ -7,6 +7,7 @@ To add a subcommand, add a function ``def _name(magics, args)`` below and one ``
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,6 +126,28 @@ def _cli(magics: Any, args: argparse.Namespace) -> Any:
     return run_cli(sessions.get(args.session).environment, shlex.join(args.cli_command))
 
 
+def _doctor(magics: Any, args: argparse.Namespace) -> None:
+    """Run the checks, show the table (or JSON), store it (-o) and fail the cell when a check failed."""
+    from ..core.doctor import DoctorFailed, doctor
+    from .display import show
+
+    name, region, profile = args.environment, args.region or magics.region, args.profile or magics.profile
+    if not name:
+        if sessions.current is None:
+            raise UsageError("%mwaa doctor ENV: name the environment to check (or log in first to check the current one).")
+        info = sessions.get(None).info
+        name, region, profile = info.environment, args.region or info.region, args.profile or info.profile
+    diagnosis = doctor(name, region, profile, magics.webserver_urls)
+    if args.output:
+        magics.user_ns[args.output] = diagnosis
+    if args.json:
+        print(json.dumps(diagnosis.to_json(), indent=2, ensure_ascii=False))
+    else:
+        show(diagnosis)
+    if not diagnosis.ok:
+        raise DoctorFailed(diagnosis)
+
+
 SESSION_HELP = "session alias (default: the current one)"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("envs", "List the environments of a region, with status and Airflow version.", _envs,
@@ -147,6 +170,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("use", "Make a session current.", _use, (arg("name"),), session=False, output=False),
     Subcommand("logout", "Forget a session (default: the current one).", _logout, (arg("name", nargs="?"),),
                session=False, output=False),
+    Subcommand("doctor", "Check the whole path to an environment step by step, and say what to fix.", _doctor,
+               (arg("environment", nargs="?", help="environment name (default: the current session's)"),
+                arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile"),
+                arg("--json", action="store_true", help="print the results as JSON (the same data as -o VAR)")),
+               session=False),
     Subcommand("cli", "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).", _cli,
                (arg("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json"),)),
 )
@@ -199,6 +227,10 @@ def check(args: argparse.Namespace) -> None:
         raise UsageError("--limit must be at least 1.")
     if args.command == "cli" and not args.cli_command:
         raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
+    if args.command == "doctor" and args.environment:
+        from ..core.control_plane import validate_environment_name
+
+        validate_environment_name(args.environment)
     if args.command == "trigger":
         json_object(args.conf, "--conf")
     if getattr(args, "session", None):
