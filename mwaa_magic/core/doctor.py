@@ -11,7 +11,6 @@ check) that is also data (``to_json()``). No token, cookie or JWT ever goes into
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from . import doctor_checks as c
 from . import errors
 from .addresses import WEBSERVER_URLS_VARIABLE, parse_webserver_urls, webserver_base_url
 from .control_plane import ControlPlane, EnvironmentInfo, validate_environment_name
-from .doctor_checks import Outcome, fail
+from .doctor_checks import Outcome, clean, fail
 from .settings import Timeouts
 from .table import Table
 from .text import first_line, shorten
@@ -34,7 +33,6 @@ CLI_TIMEOUT = 8.0  # `airflow version` through MWAA's CLI endpoint
 REGIONS_VARIABLE = "MWAA_MAGIC_DOCTOR_REGIONS"  # comma-separated regions to search (default: botocore's list)
 MARKS = {"ok": "✓", "warn": "⚠", "fail": "✗", "skipped": "skipped", "n/a": "–"}
 PASSING = ("ok", "warn", "n/a")
-_HINT = re.compile(r" Run `%mwaa doctor [^`]*` for details\.")
 
 
 class Diagnosis(Table):
@@ -94,11 +92,6 @@ def doctor(environment: str, region: str | None = None, profile: str | None = No
     return DoctorRun(environment, region, profile, webserver_urls, regions, budget).run()
 
 
-def clean(message: str) -> str:
-    """An error's message without the "run %mwaa doctor" hint (we are the doctor)."""
-    return _HINT.sub("", message)
-
-
 # --- running steps with deadlines ------------------------------------------------------------------
 class DoctorRun:
     """One run: the steps in order, what they share (never printed), and the rows."""
@@ -108,7 +101,7 @@ class DoctorRun:
         self.name, self.region, self.profile = name, region, profile or None
         self.webserver_urls, self.regions = webserver_urls, regions
         self.started = time.monotonic()
-        self.deadline = self.started + budget
+        self.budget, self.deadline = budget, self.started + budget
         self.rows: dict[str, dict] = {}
         self._lock = threading.Lock()
         # what the steps share; tokens stay here, never in a row
@@ -167,7 +160,7 @@ class DoctorRun:
         blocked = self._blocked(needs)
         remaining = self.deadline - time.monotonic()
         if blocked or remaining < 0.5:
-            self._record(key, Outcome("skipped", blocked or f"the run's {BUDGET:g} s budget ran out"), 0.0)
+            self._record(key, Outcome("skipped", blocked or f"the run's {self.budget:g} s budget ran out"), 0.0)
             return lambda: None
         limit = min(TIMEOUTS.get(key, STEP_TIMEOUT), remaining)
         box: dict[str, Outcome] = {}

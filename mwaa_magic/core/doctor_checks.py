@@ -26,7 +26,12 @@ if TYPE_CHECKING:
     from .doctor import DoctorRun
 
 SKEW_WARN, SKEW_FAIL = 60.0, 300.0  # seconds: SigV4 refuses requests 5 (some services) to 15 minutes off
-TIMEOUT_CODES = ("ConnectTimeoutError", "ReadTimeoutError")
+_HINT = re.compile(r" Run `%mwaa doctor [^`]*` for details\.")
+
+
+def clean(message: str) -> str:
+    """An error's message without the "run %mwaa doctor" hint (we are the doctor)."""
+    return _HINT.sub("", message)
 
 
 @dataclass(frozen=True)
@@ -272,8 +277,6 @@ def region(run: DoctorRun, limit: float) -> Outcome:
         run.info_error = exc
         return Outcome("n/a", "cannot tell here: airflow:GetEnvironment is denied (the token calls below tell)")
     except errors.EnvironmentNotFound as exc:
-        from .doctor import clean
-
         holders, silent = find_elsewhere(run, limit - (time.monotonic() - started))
         quiet = f" ({silent} regions did not answer)" if silent else ""
         if holders:
@@ -314,7 +317,6 @@ def find_elsewhere(run: DoctorRun, limit: float) -> tuple[list[str], int]:
 
 def environment(run: DoctorRun, limit: float) -> Outcome:
     """GetEnvironment: status, Airflow version, access mode, the last update's error."""
-    from .doctor import clean
     from .flavours import UnsupportedAirflowVersion, flavour_for
 
     info = run.info
@@ -347,7 +349,6 @@ def denied_fix(message: str) -> str:
 
 def token_call(run: DoctorRun, call: Any, required: bool) -> Any:
     """The answer of a token call, or the Outcome for a denial (fail when ``required``) or an unavailable environment."""
-    from .doctor import clean
 
     try:
         return call()
