@@ -29,7 +29,7 @@ BUDGET = 25.0  # seconds for the whole run (the promise is 30 s)
 AWS_TIMEOUTS = Timeouts(connect=2.0, read=4.0, web_read=5.0)
 STEP_TIMEOUT = 5.0  # seconds per AWS call or web request
 NETWORK_TIMEOUT = 3.0  # seconds for DNS and for a TCP connect
-CLI_TIMEOUT = 8.0  # `airflow version` through MWAA's CLI endpoint
+CLI_TIMEOUT = 12.0  # `airflow version` through MWAA's CLI endpoint (Airflow starts a CLI process: seconds)
 REGIONS_VARIABLE = "MWAA_MAGIC_DOCTOR_REGIONS"  # comma-separated regions to search (default: botocore's list)
 MARKS = {"ok": "✓", "warn": "⚠", "fail": "✗", "skipped": "skipped", "n/a": "–"}
 PASSING = ("ok", "warn", "n/a")

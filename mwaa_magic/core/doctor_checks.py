@@ -544,6 +544,10 @@ def cli(run: DoctorRun, limit: float) -> Outcome:
 
     if run.cli_token is None:
         return Outcome("skipped", "no CLI token (CreateCliToken)")
+    from .settings import Timeouts
+    from .transport import http_client
+
     base, _ = run.choose_address(run.cli_token.hostname)
-    result = run_once(web_client(run, limit), CliAccess(Secret(run.cli_token.token), base), "version", run.name)
+    with http_client(Timeouts(connect=min(3.0, limit), read=limit, web_read=limit)) as http:  # its own, longer read timeout
+        result = run_once(http, CliAccess(Secret(run.cli_token.token), base), "version", run.name)
     return ok(f"`airflow version`: {first_line(result.stdout, 80) or '(no output)'}")
