@@ -9,11 +9,10 @@ Run: python bench/doctor.py
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 
-from _common import emulator
+from _common import emulator, environ
 
 
 def silent_address() -> tuple[str, socket.socket]:
@@ -25,18 +24,10 @@ def silent_address() -> tuple[str, socket.socket]:
 def timed(settings: dict[str, str], environment: str = "demo-airflow3") -> tuple[float, object]:
     from mwaa_magic.core.doctor import doctor
 
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    try:
+    with environ(settings):
         started = time.perf_counter()
         diagnosis = doctor(environment)
         return time.perf_counter() - started, diagnosis
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def main() -> None:
