@@ -17,6 +17,7 @@ ROUTES = [
     ("GET", "mwaa/environments"),
     ("GET", "mwaa/environments/demo-airflow3"),
     ("POST", "mwaa/login-url"),
+    ("GET", "mwaa/doctor/demo-airflow3"),
     ("GET", "mwaa/open?environment=demo-airflow3"),
     ("POST", "mwaa/open?environment=demo-airflow3"),
 ]

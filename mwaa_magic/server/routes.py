@@ -155,6 +155,17 @@ class EnvironmentHandler(MwaaHandler):
         await self.run(go)
 
 
+class DoctorHandler(MwaaHandler):
+    """``GET /mwaa/doctor/<name>?profile=&region=``: %mwaa doctor's checks as JSON (the sidebar's "Diagnose")."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        async def go() -> None:
+            self.reply(await self.blocking(aws.doctor, *_target(name, self.query("region"), self.query("profile"))))
+
+        await self.run(go)
+
+
 class LoginUrlHandler(MwaaHandler):
     """``POST /mwaa/login-url`` ``{environment, region, profile}`` → ``{url}``: a console-SSO link minted now.
 
@@ -254,6 +265,7 @@ def setup_handlers(web_app: Any, settings: MwaaMagicServer | None = None) -> Non
         (url_path_join(base, "config"), ConfigHandler),
         (url_path_join(base, "environments"), EnvironmentsHandler),
         (url_path_join(base, "environments", r"([^/]+)"), EnvironmentHandler),
+        (url_path_join(base, "doctor", r"([^/]+)"), DoctorHandler),
         (url_path_join(base, "login-url"), LoginUrlHandler),
         (url_path_join(base, "open"), OpenHandler),
     ])
