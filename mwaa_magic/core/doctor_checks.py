@@ -26,12 +26,7 @@ if TYPE_CHECKING:
     from .doctor import DoctorRun
 
 SKEW_WARN, SKEW_FAIL = 60.0, 300.0  # seconds: SigV4 refuses requests 5 (some services) to 15 minutes off
-_HINT = re.compile(r" Run `%mwaa doctor [^`]*` for details\.")
-
-
-def clean(message: str) -> str:
-    """An error's message without the "run %mwaa doctor" hint (we are the doctor)."""
-    return _HINT.sub("", message)
+clean = errors.without_doctor_hint  # inside doctor, the errors' "Run %mwaa doctor" ending says nothing
 
 
 @dataclass(frozen=True)
