@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 from . import errors
 from .flavours import Flavour
 from .table import Table
+from .tasklog import TaskLog
 from .text import first_line, one_line, shorten
 from .transport import TokenTransport, Transport
 from .weblogin import Credential
@@ -216,14 +217,14 @@ class AirflowSession:
         items = self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
         return Table(items, TASK_COLUMNS, f"Tasks of {dag_id} {run_id}")
 
-    def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
+    def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> TaskLog:
         """The log text of one task try (the latest when ``try_number`` is None)."""
         if try_number is None:
             ti = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}")
             try_number = max(1, int(ti.get("try_number") or 1))
         path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
         data = self.request("GET", path, {"full_content": True}, text=not self.flavour.structured_logs)
-        return _log_text(data)
+        return TaskLog(_log_text(data))
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         entry = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/xcomEntries/{_seg(key)}")

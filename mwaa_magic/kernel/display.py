@@ -42,11 +42,6 @@ def escape(value: Any) -> str:
 _e = escape
 
 
-class Text(str):
-    """A string that shows as itself (log text, CLI output)."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
