@@ -144,3 +144,18 @@ def test_python_results_are_the_magics_tables(shell, stub):
     assert type(shown) is type(dags) and shown.columns == dags.columns
     frame = dags.to_dataframe()
     assert list(frame.columns[:2]) == ["dag_id", "is_paused"] and len(frame) == 250
+
+
+def test_wait_survives_a_web_server_restart(shell, stub_server, stub):
+    """The web server goes down (refused) and comes back without sessions: the wait logs in again and ends."""
+    import threading
+
+    mwaa = login(shell)
+    stub.state.run_polls_to_finish = 6
+    run_ = mwaa.trigger("etl")
+    restarted: list = []
+    threading.Timer(0.1, lambda: restarted.append(stub.restarted(down_for=1.0))).start()
+    finished = mwaa.wait(run_, poll=0.2)
+    assert finished["state"] == "success" and restarted
+    assert mwaa.transport.logins == 2  # one login after the restart
+    restarted[0].shutdown()
