@@ -20,16 +20,22 @@ from mwaa_magic.emulator.install import MARKER
 VERSIONS = ("3.0.6", "2.10.3")
 
 
-def rss_mib(pids: list[int]) -> float:
+def memory_mib(pids: list[int], field: str = "Rss") -> float:
+    """Sum of ``field`` of /proc/PID/smaps_rollup: ``Rss``, or ``Pss`` (shared pages split between sharers,
+    fairer for forked processes such as the triggerer's)."""
     total = 0
     for pid in pids:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        match = re.search(rf"^{field}:\s+(\d+) kB", rollup, re.M)
         total += int(match.group(1)) if match else 0
     return total / 1024
+
+
+def memory(pids: list[int]) -> str:
+    return f"{memory_mib(pids):.0f} MiB RSS / {memory_mib(pids, 'Pss'):.0f} MiB PSS"
 
 
 def install_times(version: str) -> str:
@@ -58,8 +64,9 @@ async def measure(version: str, history: bool) -> None:
             groups = {name: [p for p in backend.pids() if os.getpgid(p) == proc.pid] for name, proc in backend.procs.items()}
             print(f"Airflow {version}, history {'on' if history else 'off'}: install [{install_times(version)}]")
             print(f"  start() {spawned:.2f} s; start() -> ready: {ready:.1f} s")
-            print("  RSS by process tree: " + ", ".join(f"{name} {rss_mib(pids):.0f} MiB" for name, pids in groups.items())
-                  + f"; whole backend ({len(backend.pids())} processes): {rss_mib(backend.pids()):.0f} MiB")
+            for name, pids in groups.items():
+                print(f"  {name} ({len(pids)} processes): {memory(pids)}")
+            print(f"  whole backend ({len(backend.pids())} processes): {memory(backend.pids())}")
         finally:
             backend.stop()
 

@@ -32,12 +32,13 @@ def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Pat
     """Install each Airflow version (venv + template DB) unless already complete, in parallel; return the venvs."""
     from concurrent.futures import ThreadPoolExecutor
 
+    uv = find_uv()  # here, not in the threads: uv's lookup reads sysconfig, which is not thread-safe
     with ThreadPoolExecutor(max_workers=max(1, len(versions))) as pool:
-        venvs = list(pool.map(lambda v: _install_one(v, cache_dir), versions))
+        venvs = list(pool.map(lambda v: _install_one(v, cache_dir, uv), versions))
     return dict(zip(versions, venvs))
 
 
-def _install_one(version: str, cache_dir: Path | None) -> Path:
+def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
     venv = venv_dir(version, cache_dir)
     run = Installation(version)
     if is_installed(version, cache_dir):
@@ -46,14 +47,14 @@ def _install_one(version: str, cache_dir: Path | None) -> Path:
         return venv
     requirements = [f"apache-airflow=={version}", *EXTRA_REQUIREMENTS.get(version, [])]
     if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
-        _create_venv(run, venv)
-        _install_requirements(run, venv, requirements)  # one resolution, pins included
+        _create_venv(run, venv, uv)
+        _install_requirements(run, venv, requirements, uv)  # one resolution, pins included
         if not reports_version(venv, version):
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
         run.say(f"reusing the venv {venv}")
         if EXTRA_REQUIREMENTS.get(version):
-            _install_requirements(run, venv, requirements)
+            _install_requirements(run, venv, requirements, uv)
     make_template(run, cache_dir)
     _make_history(run, cache_dir)
     (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
@@ -71,16 +72,15 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _create_venv(run: "Installation", venv: Path) -> None:
-    uv = find_uv()
+def _create_venv(run: "Installation", venv: Path, uv: str | None) -> None:
     if uv:
         run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], uv_env())
     else:
         run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
 
 
-def _install_requirements(run: "Installation", venv: Path, requirements: list[str]) -> None:
-    uv, python = find_uv(), str(venv / "bin" / "python")
+def _install_requirements(run: "Installation", venv: Path, requirements: list[str], uv: str | None) -> None:
+    python = str(venv / "bin" / "python")
     if uv and not (venv / "bin" / "pip").exists():  # a venv uv made (pip's venvs keep pip)
         run.step("uv pip install", [uv, "pip", "install", "--quiet", "--python", python, *requirements], uv_env())
     else:

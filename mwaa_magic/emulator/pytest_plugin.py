@@ -74,7 +74,12 @@ class RunningEmulator:
         return env
 
     def stop(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
         stop_process_group(self.process, 30)
+
+
+RUNNING: list[RunningEmulator] = []  # emulators started here and not yet stopped (tests scan what they issued)
 
 
 def start_emulator(config: str | None = None, with_airflow: bool = True, timeout: float = 600) -> RunningEmulator:
@@ -102,6 +107,7 @@ def start_emulator(config: str | None = None, with_airflow: bool = True, timeout
         raise RuntimeError("the MWAA emulator did not start:\n" + "".join(running.output[-40:]))
     # keep draining its output so it never blocks on a full pipe
     threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
+    RUNNING.append(running)
     return running
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import threading
 import uuid
 from typing import Any
@@ -21,8 +22,13 @@ TOKEN_LIFETIME = 60.0
 
 
 def served_by_jupyter() -> bool:
-    """True when a Jupyter server started this kernel (so its /mwaa routes can mint links at click time)."""
-    return bool(os.environ.get("JPY_SESSION_NAME"))
+    """True when JupyterLab or Notebook 7 shows this kernel's output, so the server's /mwaa routes can mint
+    links at click time. A Jupyter server sets JPY_SESSION_NAME for its kernels; VS Code (which may set it
+    too, and shows output in a webview where a relative link goes nowhere) and Colab have no such routes."""
+    env = os.environ
+    if any(name.startswith("VSCODE_") for name in env) or "COLAB_RELEASE_TAG" in env or "google.colab" in sys.modules:
+        return False
+    return bool(env.get("JPY_SESSION_NAME"))
 
 
 def open_route(environment: str, region: str, profile: str | None, base_url: str | None = None) -> str:
@@ -42,11 +48,6 @@ def escape(value: Any) -> str:
 _e = escape
 
 
-class Text(str):
-    """A string that shows as itself (log text, CLI output)."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"

@@ -68,9 +68,7 @@ def _wait(magics: Any, args: argparse.Namespace) -> Any:
 
 
 def _logs(magics: Any, args: argparse.Namespace) -> Any:
-    from .display import Text
-
-    return Text(sessions.get(args.session).task_logs(args.dag_id, args.run_id, args.task_id, args.try_number))
+    return sessions.get(args.session).task_logs(args.dag_id, args.run_id, args.task_id, args.try_number)
 
 
 def _ui(magics: Any, args: argparse.Namespace) -> None:
