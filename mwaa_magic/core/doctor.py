@@ -30,7 +30,6 @@ AWS_TIMEOUTS = Timeouts(connect=2.0, read=4.0, web_read=5.0)
 STEP_TIMEOUT = 5.0  # seconds per AWS call or web request
 NETWORK_TIMEOUT = 3.0  # seconds for DNS and for a TCP connect
 CLI_TIMEOUT = 12.0  # `airflow version` through MWAA's CLI endpoint (Airflow starts a CLI process: seconds)
-REGIONS_VARIABLE = "MWAA_MAGIC_DOCTOR_REGIONS"  # comma-separated regions to search (default: botocore's list)
 MARKS = {"ok": "✓", "warn": "⚠", "fail": "✗", "skipped": "skipped", "n/a": "–"}
 PASSING = ("ok", "warn", "n/a")
 
@@ -85,7 +84,7 @@ def doctor(environment: str, region: str | None = None, profile: str | None = No
            regions: list[str] | None = None, budget: float = BUDGET) -> Diagnosis:
     """Run every check on ``environment`` and return the :class:`Diagnosis` (it never raises for a failed check).
 
-    ``regions``: where to look when ``environment`` is not in ``region`` (default ``$MWAA_MAGIC_DOCTOR_REGIONS``,
+    ``regions``: where to look when ``environment`` is not in ``region`` (default ``$MWAA_MAGIC_SEARCH_REGIONS``,
     else every region botocore knows for MWAA).
     """
     validate_environment_name(environment)
@@ -225,15 +224,6 @@ class DoctorRun:
             return base, f"{WEBSERVER_URLS_VARIABLE} (one address for every environment)"
         return base, "https://{WebServerHostname}, as MWAA gives it"
 
-    def search_regions(self) -> list[str]:
-        if self.regions is not None:
-            return list(self.regions)
-        text = os.environ.get(REGIONS_VARIABLE, "")
-        if text.strip():
-            return [r.strip() for r in text.split(",") if r.strip()]
-        from .control_plane import mwaa_regions
-
-        return mwaa_regions()
 
 
 STEPS: tuple[tuple[str, str], ...] = (
@@ -244,7 +234,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("cli", "CLI"),
 )
 TITLES = dict(STEPS)
-TIMEOUTS = {"credentials": STEP_TIMEOUT, "dns": NETWORK_TIMEOUT, "tcp": NETWORK_TIMEOUT, "cli": CLI_TIMEOUT,
+TIMEOUTS = {"credentials": STEP_TIMEOUT, "region": 9.0, "dns": NETWORK_TIMEOUT, "tcp": NETWORK_TIMEOUT, "cli": CLI_TIMEOUT,
             "clock": 1.0, "address": 1.0, "environment": 1.0}
 FIXES = {
     "credentials": "run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile",

@@ -12,7 +12,6 @@ import socket
 import ssl
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -264,50 +263,22 @@ def region(run: DoctorRun, limit: float) -> Outcome:
     if not run.region:
         return fail("no AWS region", "pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile")
     validate_region(run.region)
-    started = time.monotonic()
-    run.plane = ControlPlane(run.profile, run.region, Timeouts(connect=min(2.0, limit), read=limit), attempts=1)
+    # GetEnvironment one 4 s try; a not-found answer also lists the region and searches the others (2 s each)
+    run.plane = ControlPlane(run.profile, run.region, Timeouts(connect=min(2.0, limit), read=min(4.0, limit)), attempts=1)
     try:
         run.info = run.plane.get_environment(run.name)
     except errors.AccessDenied as exc:
         run.info_error = exc
         return Outcome("n/a", "cannot tell here: airflow:GetEnvironment is denied (the token calls below tell)")
     except errors.EnvironmentNotFound as exc:
-        holders, silent = find_elsewhere(run, limit - (time.monotonic() - started))
-        quiet = f" ({silent} regions did not answer)" if silent else ""
+        from .regions import regions_holding
+
+        holders = regions_holding(run.name, run.profile, run.region, run.regions)  # the message's search, reused
         if holders:
-            return fail(clean(exc.message), f"{run.name} is in {', '.join(holders)}: pass --region {holders[0]}{quiet}")
-        return fail(clean(exc.message), f"no region searched holds {run.name}{quiet}: check the name, and the account "
-                                        "(Identity row) your profile points to")
+            return fail(clean(exc.message), f"pass --region {holders[0]} ({run.name} is in {', '.join(holders)})")
+        return fail(clean(exc.message), f"no region holds {run.name}: check the name, and the account (Identity row) "
+                                        "your profile points to")
     return ok(f"{run.name} is in {run.region}")
-
-
-def find_elsewhere(run: DoctorRun, limit: float) -> tuple[list[str], int]:
-    """The other regions that hold the environment (concurrently, one short try each), and how many were silent."""
-    regions = [r for r in run.search_regions() if r != run.region]
-    if not regions or limit < 0.5:
-        return [], len(regions)
-    config = aws_config(limit)
-
-    def look(where: str) -> bool:
-        import botocore.exceptions as bx
-
-        with _client_lock:
-            client = run.session.client("mwaa", region_name=where, config=config)
-        try:
-            client.get_environment(Name=run.name)
-            return True
-        except bx.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return False
-            raise
-
-    pool = ThreadPoolExecutor(max_workers=min(16, len(regions)), thread_name_prefix="mwaa-doctor-regions")
-    futures = {pool.submit(look, where): where for where in regions}
-    done, _ = wait(futures, timeout=limit)
-    pool.shutdown(wait=False, cancel_futures=True)
-    holders = sorted(futures[f] for f in done if f.exception() is None and f.result())
-    silent = sum(1 for f in futures if f not in done or f.exception() is not None)
-    return holders, silent
 
 
 def environment(run: DoctorRun, limit: float) -> Outcome:
