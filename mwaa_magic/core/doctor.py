@@ -21,12 +21,10 @@ from . import errors
 from .addresses import WEBSERVER_URLS_VARIABLE, parse_webserver_urls, webserver_base_url
 from .control_plane import ControlPlane, EnvironmentInfo, validate_environment_name
 from .doctor_checks import Outcome, clean, fail
-from .settings import Timeouts
 from .table import Table
 from .text import first_line, shorten
 
 BUDGET = 25.0  # seconds for the whole run (the promise is 30 s)
-AWS_TIMEOUTS = Timeouts(connect=2.0, read=4.0, web_read=5.0)
 STEP_TIMEOUT = 5.0  # seconds per AWS call or web request
 NETWORK_TIMEOUT = 3.0  # seconds for DNS and for a TCP connect
 CLI_TIMEOUT = 12.0  # `airflow version` through MWAA's CLI endpoint (Airflow starts a CLI process: seconds)
