@@ -6,13 +6,14 @@ import asyncio
 import shlex
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
 from ..core.addresses import WEBSERVER_URLS_VARIABLE
-from .admin import AdminHandler
+from .admin import AdminHandler, S3AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig
 from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
@@ -37,11 +38,16 @@ class Emulator:
         self.web_urls: dict[tuple[str, str], str] = {}  # (region, name) -> base URL
         self.control_url = ""
         self._servers: list[tornado.httpserver.HTTPServer] = []
+        self.s3: Any = None  # s3.S3World: the environments' buckets (moto on loopback)
+        self.dag_sync: Any = None  # s3.DagSync: bucket DAG prefixes -> the Airflow DAG folders
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
-        state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
-        app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+        self._start_s3()
+        state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
+                             environment_fields=self.s3.environment_fields if self.s3 else None)
+        app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
+                                       (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
         port = self._listen(app, self.config.port)
         self.control_url = f"http://{self.config.host}:{port}"
         if self.with_airflow:
@@ -53,6 +59,7 @@ class Emulator:
 
         for version in self.config.backend_versions():
             backend = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
+            backend.dags_dir, backend.rescan_interval = self.dag_folder(version), self.config.dag_rescan_interval
             self.backends[version] = backend
             backend.start()
         self.sessions = webserver.SessionBook(self.knobs)
@@ -62,7 +69,29 @@ class Emulator:
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
         await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
 
+    def _start_s3(self) -> None:
+        """The buckets (moto on loopback), then the sync that fills each Airflow's DAG folder before it starts."""
+        from .s3 import DagSync, S3World
+
+        world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port)
+        world.start()
+        world.knobs.sync_interval = self.config.dag_sync_interval
+        if self.with_airflow:
+            targets: dict[Path, list[EnvironmentConfig]] = {}
+            for env in self._available():
+                targets.setdefault(self.dag_folder(env.backend_version), []).append(env)
+            self.dag_sync = DagSync(world, targets)
+            self.dag_sync.start()
+
+    def dag_folder(self, version: str) -> Path:
+        """The DAG folder of the Airflow ``version`` (filled from the buckets of its environments)."""
+        return self.workdir / f"airflow-{version}" / "dags"
+
     async def stop(self) -> None:
+        if self.dag_sync is not None:
+            await asyncio.to_thread(self.dag_sync.stop)
+        if self.s3 is not None:
+            self.s3.stop()
         for server in self._servers:
             server.stop()
         await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
@@ -92,6 +121,8 @@ class Emulator:
             "AWS_REGION": self.config.region,
             "MWAA_EMULATOR_URL": self.control_url,
         }
+        if self.s3 is not None:
+            settings["AWS_ENDPOINT_URL_S3"] = self.s3.url  # an unmodified boto3.client("s3") reaches the buckets
         if self.web_urls:
             settings[WEBSERVER_URLS_VARIABLE] = ",".join(
                 f"{env.hostname}={self.web_urls[(env.region, env.name)]}"
@@ -119,6 +150,7 @@ class Emulator:
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
+            "s3": {"url": self.s3.url, **self.s3.knobs.snapshot()} if self.s3 else None,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 
