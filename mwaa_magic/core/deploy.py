@@ -376,7 +376,7 @@ class DagLoop:
         if trigger and not wait:
             raise errors.InvalidDagFile("--trigger needs the parse to finish first: drop --no-wait.")
         self._check_clashes(sources)
-        results = []
+        results: list[dict[str, Any]] = []
         for source in sources:
             started = time.time()
             changed = self.folder.put(source, force=force)

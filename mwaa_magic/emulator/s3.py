@@ -109,7 +109,7 @@ class S3World:
         from moto.iam.models import iam_backends
 
         iam = iam_backends[self.config.account_id]["aws"]
-        users = [(SYNC_USER, *self._sync_key, [])]
+        users: list[tuple[str, str, str, list[str]]] = [(SYNC_USER, *self._sync_key, [])]
         for number, identity in enumerate(self.config.identities):
             name = identity.iam_identity.rsplit("/", 1)[-1] or f"identity{number}"
             users.append((f"{name}-{number}", identity.access_key_id, identity.secret_access_key,
