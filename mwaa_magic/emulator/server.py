@@ -150,7 +150,8 @@ class Emulator:
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
-            "s3": {"url": self.s3.url, **self.s3.knobs.snapshot()} if self.s3 else None,
+            "s3": {"url": self.s3.url, **self.s3.knobs.snapshot(),
+                   "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends}} if self.s3 else None,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 
