@@ -241,7 +241,9 @@ def test_missing_bucket(ipython, logged_in, mwaa_env):
 
 
 def test_wrong_secret_is_refused_by_s3(mwaa_env):
-    client = boto3.client("s3", aws_secret_access_key="not-the-secret")
+    import os
+
+    client = boto3.client("s3", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key="not-the-secret")
     with pytest.raises(botocore.exceptions.ClientError, match="SignatureDoesNotMatch"):
         client.list_objects_v2(Bucket=BUCKETS[3])
     unsigned = boto3.client("s3", aws_access_key_id="AKIANOTKNOWN00000000", aws_secret_access_key="x")
