@@ -150,9 +150,11 @@ class MwaaMagics(Magics):
         from ..core.deploy import dag_source, source_name
         from .parsing import json_object
 
-        args = self._parse(self.mwaa_dag, line)
-        if args is None:
+        words = split_line(line, "%%mwaa_dag")
+        if "-h" in words or "--help" in words:
+            print(self.mwaa_dag.__doc__)
             return None
+        args = self.mwaa_dag.parser.parse_args(words)  # the words as the shell split them (quoted JSON stays whole)
         if args.output:
             identifier(args.output)
         with self._debugging(args.debug):
