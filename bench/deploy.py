@@ -40,7 +40,7 @@ def one_round(session, folder: Path, trigger: bool) -> dict[str, float]:
 
     started = time.perf_counter()
     source = dag_source(f"{dag_id}.py", dag_code(dag_id))
-    loop._check_clashes([source])  # noqa: SLF001 - the same steps deploy() takes, timed one by one
+    loop._check_clashes([source])  # the same steps deploy() takes, timed one by one
     checked = time.perf_counter()
     uploaded_at = time.time()
 

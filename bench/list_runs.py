@@ -1,8 +1,11 @@
-"""Listing 2,000 DAG runs: ``mwaa.dag_runs()`` (concurrent pages) vs apache-airflow-client paging sequentially (goal >= 4x).
+"""Listing 2,000 DAG runs: ``mwaa.dag_runs()`` (adaptive waves of pages) vs apache-airflow-client paging sequentially.
+
+Goals: with no added latency, at most 1.05x the sequential client's time (never slower than the simple
+loop); at 50 ms per request, aim for at most 1.15x the server's own sequential time (its CPU is the floor).
 
 Seeds 2,000 finished runs of ``hello_world`` in demo-airflow3 (Airflow 3.0.6 behind the emulator), logs
 in both clients first, then adds 50 ms to every web-server request (``web_latency=0.05``) and times:
-- mwaa_magic: ``session.dag_runs("hello_world")`` (first page, then the other pages 16 at a time);
+- mwaa_magic: ``session.dag_runs("hello_world")`` (first page, then waves of 1, 2, 4 pages while that helps);
 - apache-airflow-client: ``DagRunApi.get_dag_runs(dag_id, limit=100, offset=...)`` one page after another
   until ``total_entries`` are fetched, with ``Configuration(host=web_url, access_token=<JWT>)``, the JWT
   being the ``_token`` cookie of a web-token login to ``/pluginsv2/aws_mwaa/login``.
@@ -72,7 +75,8 @@ def main(n: int = 3) -> None:
                 typed = False
                 print(f"apache-airflow-client could not deserialize DagRun from Airflow 3.0.6 ({type(exc).__name__}: "
                       f"{str(exc).splitlines()[0][:160]}); timing get_dag_runs_without_preload_content and counting JSON items instead")
-            base_ours, base_theirs = timed(lambda: session.dag_runs(DAG)), timed(lambda: client_pages(api, typed))
+            base_ours = min(timed(lambda: session.dag_runs(DAG)) for _ in range(n))
+            base_theirs = min(timed(lambda: client_pages(api, typed)) for _ in range(n))
             running.admin.set(web_latency=0.05)
             ours, theirs = [], []
             for _ in range(n):
@@ -85,11 +89,14 @@ def main(n: int = 3) -> None:
         kind = "typed DagRun models" if typed else "raw JSON, no models"
         print(f"listing {fetched} runs of {DAG} ({pages} pages of {PAGE}), median of {n} (load average {os.getloadavg()[0]:.1f})")
         print("                                                 +50 ms/request   no added latency")
-        print(f"  mwaa_magic session.dag_runs (concurrent pages):   {ms(ours):7.0f} ms      {base_ours * 1000:7.0f} ms")
+        print(f"  mwaa_magic session.dag_runs (adaptive waves):     {ms(ours):7.0f} ms      {base_ours * 1000:7.0f} ms")
         print(f"  apache-airflow-client, sequential pages:          {ms(theirs):7.0f} ms      {base_theirs * 1000:7.0f} ms  ({kind})")
-        speedup = ms(theirs) / ms(ours)
-        print(f"  speed-up at 50 ms/request: {speedup:.1f}x  (goal >= 4x: {verdict(speedup >= 4)}); "
-              f"the server alone spends ~{base_theirs * 1000 / pages:.0f} ms per page (sequential, no added latency)")
+        at_zero = base_ours / base_theirs
+        at_fifty = ms(ours) / (base_theirs * 1000)
+        print(f"  no added latency: mwaa_magic / sequential client = {at_zero:.2f}x  (goal <= 1.05x: {verdict(at_zero <= 1.05)})")
+        print(f"  +50 ms/request:  mwaa_magic / server's own sequential time = {at_fifty:.2f}x  (aim <= 1.15x: "
+              f"{verdict(at_fifty <= 1.15)}); sequential client {ms(theirs) / (base_theirs * 1000):.2f}x; "
+              f"the server alone spends ~{base_theirs * 1000 / pages:.0f} ms per page")
 
 
 def timed(call) -> float:

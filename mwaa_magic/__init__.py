@@ -5,7 +5,16 @@ Entry points only; everything heavy (boto3, httpx, ipywidgets, tornado) loads on
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` from the installed metadata (its one source is labextension/package.json)."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("mwaa_magic")
+    raise AttributeError(name)
 
 
 def load_ipython_extension(ipython) -> None:

@@ -3,7 +3,7 @@ shell pointed at it, and for browser tests (``lab_helpers``) a real JupyterLab i
 
 import pytest
 
-pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers"]
+pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers", "secret_scan"]
 
 
 @pytest.fixture

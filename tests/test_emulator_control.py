@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import boto3
@@ -180,3 +181,64 @@ def test_web_token_expires(mwaa, mwaa_env):
     base = mwaa_env.environment(ENV3)["web_url"]
     response = httpx.post(f"{base}/pluginsv2/aws_mwaa/login", data={"token": answer["WebToken"]})
     assert response.status_code == 403 and "_token" not in response.cookies
+
+
+def test_status_knob(mwaa, mwaa_env):
+    """An AVAILABLE environment set to UPDATING refuses tokens as MWAA does, keeps its web server, and comes back."""
+    web = mwaa_env.environment(ENV3)["web_url"]
+    mwaa_env.admin.set_status(ENV3, "UPDATING")
+    assert mwaa.get_environment(Name=ENV3)["Environment"]["Status"] == "UPDATING"
+    assert mwaa_env.environment(ENV3)["status"] == "UPDATING"
+    for call, kwargs in ((mwaa.create_web_login_token, {}), (mwaa.create_cli_token, {}),
+                         (mwaa.invoke_rest_api, {"Method": "GET", "Path": "/dags"})):
+        status, code, message = error_of(call, Name=ENV3, **kwargs)
+        assert (status, code) == (400, "ValidationException") and "UPDATING" in message
+    assert httpx.get(f"{web}/api/v2/monitor/health").status_code == 200  # the web server stays up
+    mwaa_env.admin.set_status(ENV3, "AVAILABLE")
+    assert mwaa.create_web_login_token(Name=ENV3)["WebToken"]
+    mwaa_env.admin.set_status("staging-updating", "AVAILABLE")
+    assert mwaa.get_environment(Name="staging-updating")["Environment"]["Status"] == "AVAILABLE"
+    mwaa_env.admin.set_status(ENV2, "MAINTENANCE")
+    mwaa_env.admin.reset()  # back to the configured statuses
+    assert [mwaa.get_environment(Name=n)["Environment"]["Status"] for n in (ENV2, "staging-updating")] == [
+        "AVAILABLE", "UPDATING"]
+
+
+def test_status_knob_refuses_unknown_values(mwaa_env):
+    with pytest.raises(ValueError, match="MAINTENANCE"):
+        mwaa_env.admin.set_status(ENV3, "BROKEN")
+    with pytest.raises(httpx.HTTPStatusError, match="404 no environment nope"):
+        mwaa_env.admin.set_status("nope", "UPDATING")
+    raw = admin_post(mwaa_env, "status", {"environment": ENV3, "status": "BROKEN"})
+    assert raw.status_code == 400 and "AVAILABLE" in raw.json()["message"]
+
+
+def admin_post(mwaa_env, action: str, body: dict) -> httpx.Response:
+    """A POST to the admin API with plain httpx (no EmulatorAdmin checks before it)."""
+    secret = json.loads(open(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read())["secret"]
+    return httpx.post(f"{mwaa_env.env['MWAA_EMULATOR_URL']}/_emulator/{action}", json=body,
+                      headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_unknown_knobs_and_operations_are_refused_loudly(mwaa_env):
+    with pytest.raises(ValueError, match="unknown knob session_ttl; valid: .*session_lifetime"):
+        mwaa_env.admin.set(session_ttl=20)
+    with pytest.raises(ValueError, match="unknown operation 'CreateWebToken'; valid: CreateWebLoginToken"):
+        mwaa_env.admin.fail_next("CreateWebToken")
+    with pytest.raises(ValueError, match="seconds"):
+        mwaa_env.admin.set(control_latency="fast")
+    for action, body, valid in (("knobs", {"session_ttl": 20}, "session_lifetime"),
+                                ("knobs", {"control_latency": -1}, "seconds"),
+                                ("faults", {"operation": "CreateWebToken"}, "WebRequest")):
+        response = admin_post(mwaa_env, action, body)
+        assert response.status_code == 400 and valid in response.json()["message"], response.text
+    knobs = mwaa_env.admin.state()["knobs"]
+    assert knobs["session_lifetime"] == 12 * 3600 and knobs["control_latency"] == 0 and not knobs["faults"]
+
+
+def test_every_operation_the_emulator_counts_is_registered():
+    from mwaa_magic.emulator import control_plane
+    from mwaa_magic.emulator.knobs import OPERATIONS
+
+    handlers = [c for c in vars(control_plane).values() if isinstance(c, type) and issubclass(c, control_plane.MwaaHandler)]
+    assert {h.operation for h in handlers} <= set(OPERATIONS)

@@ -159,3 +159,33 @@ def test_console_sso_page_logs_the_browser_in(mwaa_env, name, sso):
         # without a token, the SSO page says how to log in instead of looping
         page.goto(f"{base}{sso}?login=true")
         page.get_by_text("Amazon MWAA console").wait_for(timeout=10_000)
+
+
+def cli_post(mwaa_env, name: str, command: str) -> httpx.Response:
+    token = boto3.client("mwaa").create_cli_token(Name=name)["CliToken"]
+    return httpx.post(web_url(mwaa_env, name) + "/aws_mwaa/cli", content=command, timeout=180,
+                      headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+
+
+@pytest.mark.parametrize("name", [V3, pytest.param(V2, marks=pytest.mark.airflow2)])
+def test_cli_never_points_airflow_at_other_files(mwaa_env, name, tmp_path):
+    """--subdir (Airflow 2) and --dagfile-path (Airflow 3) would import a planted file; file options are refused."""
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    marker = tmp_path / "imported"
+    (planted / "evil_dag.py").write_text(f"open({str(marker)!r}, 'w').write('imported')  # airflow dag\n")
+    written = tmp_path / "written.dot"
+    attempts = [
+        f"dags list --subdir {planted}", f"dags list -S {planted}", f"dags list --subdir={planted}",
+        f"dags list --sub {planted}", f"dags list -vS {planted}", f"dags report -S {planted}",
+        f"tasks list hello_world -S {planted}", f"dags test hello_world --dagfile-path {planted}/evil_dag.py",
+        f"dags test hello_world -f {planted}/evil_dag.py", f"variables import {planted}/evil_dag.py",
+        f"dags show hello_world --save {written}", "info --file-io", "tasks test hello_world say_hello -m",
+    ]
+    for command in attempts:
+        response = cli_post(mwaa_env, name, command)
+        assert response.status_code == 400, (command, response.text)
+        assert "not supported by Amazon MWAA" in response.json()["message"], command
+    assert not marker.exists() and not written.exists()
+    allowed = cli_post(mwaa_env, name, "variables get no_such_variable -d fallback")
+    assert allowed.status_code == 200 and base64.b64decode(allowed.json()["stdout"]).strip() == b"fallback"

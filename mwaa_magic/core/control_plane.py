@@ -24,10 +24,16 @@ ROLE_ARN = "arn:aws:airflow:{region}:{account}:role/{name}/{{Admin|Op|User|Viewe
 ENVIRONMENT_ARN = "arn:aws:airflow:{region}:{account}:environment/{name}"
 _RESOURCE_IN_MESSAGE = re.compile(r"on resource:\s*(arn:aws[\w-]*:airflow:[\w-]+:\d{12}:[\w/\-{}|*.]+)")
 _ACCOUNT_IN_MESSAGE = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
-USER_AGENT = "mwaa-magic/0.1"
 TOKEN_OPERATIONS = ("CreateWebLoginToken", "CreateCliToken", "InvokeRestApi")
 POOL_CONNECTIONS = 25  # the picker describes a ListEnvironments page (25 names) at once
 LISTING_REUSE = 5.0  # seconds a ListEnvironments answer explains a not-found error (one call, not two)
+
+
+def user_agent() -> str:
+    """``mwaa-magic/VERSION`` for the AWS calls we make."""
+    import mwaa_magic
+
+    return f"mwaa-magic/{mwaa_magic.__version__}"
 
 
 def validate_environment_name(name: object) -> str:
@@ -165,7 +171,7 @@ class ControlPlane:
         t = self.timeouts
 
         def config(read: float, attempts: int) -> Any:
-            return botocore.config.Config(user_agent_extra=USER_AGENT, retries={"mode": "standard", "total_max_attempts": attempts},
+            return botocore.config.Config(user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": attempts},
                                           max_pool_connections=POOL_CONNECTIONS,
                                           connect_timeout=t.connect, read_timeout=read)
 
@@ -236,7 +242,7 @@ class ControlPlane:
 
         with _lock:  # client creation is not thread-safe in botocore
             return self._session.client(service, region_name=self.region, config=botocore.config.Config(
-                user_agent_extra=USER_AGENT, retries={"mode": "standard", "total_max_attempts": 3},
+                user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": 3},
                 connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read))
 
     # --- environment calls -----------------------------------------------------------------------

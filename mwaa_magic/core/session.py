@@ -11,6 +11,8 @@ from urllib.parse import quote, unquote
 
 from . import errors
 from .flavours import Flavour
+from .table import Table
+from .tasklog import TaskLog
 from .text import first_line, one_line, shorten
 from .transport import TokenTransport, Transport
 from .weblogin import Credential
@@ -19,8 +21,11 @@ if TYPE_CHECKING:
     from .environment import Environment
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
-PAGE_WORKERS = 4  # measured: more concurrent pages only load a busy web server (bench/list_runs.py)
+PAGE_WORKERS = 4  # the widest wave of pages (bench/list_runs.py: more only loads a busy web server)
+WIDEN_GAIN = 1.05  # a wider wave must fetch pages this much faster to be kept
 FINISHED = ("success", "failed")
+DAG_COLUMNS = ["dag_id", "is_paused", "timetable_description", "tags", "owners"]
+TASK_COLUMNS = ["task_id", "state", "try_number", "start_date", "end_date", "duration"]
 
 
 @dataclass(frozen=True)
@@ -118,31 +123,35 @@ class AirflowSession:
         return self.request("DELETE", path, params)
 
     def paged(self, path: str, key: str, limit: int | None = None, **params: Any) -> list[dict]:
-        """All items of a paged collection (``limit``/``offset``), later pages fetched concurrently."""
+        """All items of a paged collection (``limit``/``offset``); later pages in waves that widen only
+        while that really raises throughput (never slower than one page after another)."""
         size = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
+        started = time.perf_counter()
         first = self.get(path, limit=size, offset=0, **params)
         items = list(first.get(key, []))
         total = first.get("total_entries", len(items))
         wanted = min(total, limit) if limit else total
         offsets = list(range(len(items), wanted, size)) if len(items) == size else []
         if offsets:
-            with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(offsets))) as pool:
-                for page in pool.map(lambda o: self.get(path, limit=size, offset=o, **params).get(key, []), offsets):
-                    items.extend(page)
+            fetch = lambda offset: self.get(path, limit=size, offset=offset, **params).get(key, [])  # noqa: E731
+            for page in _adaptive_pages(fetch, offsets, time.perf_counter() - started):
+                items.extend(page)
         return items[:wanted]
 
     # --- DAGs and runs -------------------------------------------------------------------------
-    def dags(self, only_active: bool = True, **params: Any) -> list[dict]:
+    def dags(self, only_active: bool = True, **params: Any) -> Table:
         """Every DAG (id, paused, schedule, tags, ...)."""
-        return self.paged("/dags", "dags", only_active=only_active, **params)
+        return Table(self.paged("/dags", "dags", only_active=only_active, **params), DAG_COLUMNS, "DAGs")
 
     def dag(self, dag_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}")
 
-    def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> list[dict]:
+    def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
-        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
+        runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
                           state=state)
+        columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
+        return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
@@ -204,17 +213,19 @@ class AirflowSession:
         return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": False}, update_mask="is_paused")
 
     # --- tasks ---------------------------------------------------------------------------------
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+    def task_instances(self, dag_id: str, run_id: str) -> Table:
+        """The task instances of a run (state, try number, times)."""
+        items = self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+        return Table(items, TASK_COLUMNS, f"Tasks of {dag_id} {run_id}")
 
-    def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
+    def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> TaskLog:
         """The log text of one task try (the latest when ``try_number`` is None)."""
         if try_number is None:
             ti = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}")
             try_number = max(1, int(ti.get("try_number") or 1))
         path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
         data = self.request("GET", path, {"full_content": True}, text=not self.flavour.structured_logs)
-        return _log_text(data)
+        return TaskLog(_log_text(data))
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         entry = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/xcomEntries/{_seg(key)}")
@@ -358,6 +369,31 @@ def api_path(path: object) -> str:
         raise errors.InvalidPath(f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): "
                                  "paths are relative to /api/v1 or /api/v2.")
     return path
+
+
+def _adaptive_pages(fetch: Callable[[int], list], offsets: list[int], first_page_seconds: float) -> list[list]:
+    """Pages at ``offsets`` in order, fetched in waves: one at a time, then two, then four, as long as a wider
+    wave raises pages per second by :data:`WIDEN_GAIN`; a busy server (no gain) keeps it sequential."""
+    pages: dict[int, list] = {}
+    width, rate, settled, position = 1, 1.0 / max(first_page_seconds, 1e-6), False, 0
+    with ThreadPoolExecutor(max_workers=PAGE_WORKERS) as pool:
+        while position < len(offsets):
+            wave = offsets[position:position + width]
+            started = time.perf_counter()
+            pages.update(zip(wave, pool.map(fetch, wave), strict=True))
+            position += len(wave)
+            wave_rate = len(wave) / max(time.perf_counter() - started, 1e-6)
+            if settled:
+                continue
+            if width == 1 or wave_rate > rate * WIDEN_GAIN:
+                rate = max(rate, wave_rate) if width == 1 else wave_rate
+                if width < PAGE_WORKERS:
+                    width *= 2
+                else:
+                    settled = True
+            else:  # no gain from the wider wave: step back and stay
+                width, settled = max(1, width // 2), True
+    return [pages[offset] for offset in offsets]
 
 
 def _worth_waiting(exc: errors.MwaaError) -> bool:

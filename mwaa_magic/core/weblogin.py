@@ -11,7 +11,6 @@ from . import errors, redaction
 from .flavours import Flavour, login_candidates
 from .secret import Secret
 
-
 LOGIN_TIMEOUT = 10.0  # seconds for the login POST: MWAA answers it at once, a hung server must fail fast
 
 

@@ -6,13 +6,19 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from .config import EmulatorConfig
-from .install import cache_root
+from .airflow_env import cache_root
+
+
+EXIT_PORT_IN_USE = 3  # scripts/quickstart then retries with --port 0
+EXIT_ALREADY_RUNNING = 4
 
 
 def state_file() -> Path:
@@ -33,23 +39,38 @@ def cmd_install(args: argparse.Namespace) -> int:
     from .install import install
 
     versions = args.versions or load_config(args.config, None).backend_versions()
-    install(versions, cache_root())
+    try:
+        install(versions, cache_root())
+    except RuntimeError as exc:  # a failed step: its name, and the end of its output
+        return _fail(str(exc), 1)
     return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    if args.state_file and (owner := _read_state(Path(args.state_file))):
+        return _fail(f"an MWAA emulator is already running (pid {owner['pid']}, "
+                     f"{owner['settings'].get('MWAA_EMULATOR_URL', '?')}): use it with "
+                     f"`eval \"$(python -m mwaa_magic.emulator env)\"`, or stop it with "
+                     f"`python -m mwaa_magic.emulator down`", EXIT_ALREADY_RUNNING)
     config = load_config(args.config, args.port)
     if not args.no_airflow:
         from .install import install
 
-        install(config.backend_versions(), cache_root())
+        try:
+            install(config.backend_versions(), cache_root())
+        except RuntimeError as exc:
+            return _fail(str(exc), 1)
     return asyncio.run(_serve(config, args))
 
 
 async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
-    from .server import Emulator
+    from .server import Emulator, PortInUse, StartError
 
-    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow)
+    secret = secrets.token_urlsafe(32)
+    admin_file = _write_admin_file(secret)
+    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow,
+                        with_history=not args.no_history, admin_secret=secret,
+                        admin_file=admin_file)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -61,10 +82,19 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
         if not starting.done():
             starting.cancel()
             return 130
-        starting.result()
+        try:
+            starting.result()
+        except PortInUse as exc:
+            return _fail(str(exc), EXIT_PORT_IN_USE)
+        except StartError as exc:
+            return _fail(str(exc), 1)
+        except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready: what its log said
+            return _fail(str(exc) or type(exc).__name__, 1)
         print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
               f"#   eval \"$(python -m mwaa_magic.emulator env)\"", flush=True)
         print(emulator.export_lines(), flush=True)
+        if emulator.backends:
+            print(f"# Airflow's logs: {emulator.workdir}/airflow-*/logs (removed when the emulator stops)", flush=True)
         print("# ready (Ctrl-C stops the emulator and every process it started)", flush=True)
         if args.state_file:
             _write_state(Path(args.state_file), emulator)
@@ -72,8 +102,22 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
         return 0
     finally:
         await emulator.stop()
+        admin_file.unlink(missing_ok=True)
         if args.state_file:
-            Path(args.state_file).unlink(missing_ok=True)
+            _remove_own_state(Path(args.state_file))
+
+
+def _write_admin_file(secret: str) -> Path:
+    """A new file only this user may read (mode 0600) holding the admin API's secret; `up` exports its path."""
+    fd, path = tempfile.mkstemp(prefix="mwaa-emulator-admin-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"secret": secret, "pid": os.getpid()}, f)
+    return Path(path)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"mwaa_magic.emulator: {message}", file=sys.stderr, flush=True)
+    return code
 
 
 def _write_state(path: Path, emulator) -> None:
@@ -82,12 +126,22 @@ def _write_state(path: Path, emulator) -> None:
 
 
 def _read_state(path: Path) -> dict | None:
+    """The state of the live emulator that wrote ``path``, or None (no file, or its emulator is gone)."""
     try:
         state = json.loads(path.read_text())
-        os.kill(state["pid"], 0)
-        return state
-    except (OSError, ValueError, KeyError):
+        cmdline = Path(f"/proc/{int(state['pid'])}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+    return state if b"mwaa_magic.emulator" in cmdline else None  # else the pid was reused
+
+
+def _remove_own_state(path: Path) -> None:
+    """Remove ``path`` only if this process wrote it: another emulator's state is not ours to delete."""
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def cmd_env(args: argparse.Namespace) -> int:
@@ -102,15 +156,14 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    state = _read_state(Path(args.state_file))
+    path = Path(args.state_file)
+    state = _read_state(path)
     if state is None:
         print("No emulator is running.")
         return 0
     os.kill(state["pid"], signal.SIGTERM)
     for _ in range(300):
-        try:
-            os.kill(state["pid"], 0)
-        except OSError:
+        if _read_state(path) is None:  # gone (or a zombie: its command line is empty)
             print("MWAA emulator stopped.")
             return 0
         time.sleep(0.1)
@@ -129,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument("--config", help="TOML file describing environments and identities (default: the bundled one)")
     p_up.add_argument("--port", type=int, help="control-plane port; 0 makes every port a free one")
     p_up.add_argument("--no-airflow", action="store_true", help="control plane only: no web servers, no Airflow")
+    p_up.add_argument("--no-history", action="store_true", help="no runs in the sample DAGs' last days")
     p_up.add_argument("--state-file", default=str(state_file()), help="where `env` and `down` find the running emulator ('' for none)")
     p_up.set_defaults(func=cmd_up)
     for name, func, text in (("env", cmd_env, "print the running emulator's settings"), ("down", cmd_down, "stop the running emulator")):

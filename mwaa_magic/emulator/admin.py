@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+import hmac
 import json
-from typing import Any
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
 
 import tornado.web
 
-from .knobs import Fault
+if TYPE_CHECKING:
+    import httpx
+
+from .config import ENVIRONMENT_STATUSES
+from .knobs import Fault, check_knobs, check_operation
+
+
+ADMIN_FILE_VARIABLE = "MWAA_EMULATOR_ADMIN_FILE"  # `up` exports the path of its admin file (mode 0600)
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def admin_refusal(method: str, headers: Mapping[str, str], hosts: set[str], secret: str) -> tuple[int, str] | None:
+    """Why an admin request must be refused, as (status, message); None if it may go on.
+
+    ``hosts`` are the ``Host`` values naming this server (``127.0.0.1:PORT``...): another name is DNS
+    rebinding. A browser's cross-site request carries an ``Origin`` of another site or ``Sec-Fetch-Site``;
+    a form or ``text/plain`` POST is refused as it needs no CORS preflight.
+    """
+    if headers.get("Host", "") not in hosts:
+        return 403, "wrong Host: the admin API answers only to 127.0.0.1, localhost and [::1] on its port"
+    origin = headers.get("Origin")
+    if origin is not None and origin.removeprefix("http://") not in hosts:
+        return 403, "cross-origin requests are refused"
+    if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return 403, "cross-site requests are refused"
+    scheme, _, token = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), secret.encode()):
+        return 401, f"the admin API needs `Authorization: Bearer <secret>`: the secret is in the file ${ADMIN_FILE_VARIABLE} names"
+    content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if method == "POST" and content_type != "application/json":
+        return 415, "the body must be application/json"
+    return None
 
 
 class AdminHandler(tornado.web.RequestHandler):
-    """Unsigned JSON routes, loopback only; the orchestrator passes itself as ``emulator``."""
+    """JSON routes for the holder of the per-run secret; the orchestrator passes itself as ``emulator``."""
 
     def initialize(self, emulator: Any) -> None:
         self.emulator = emulator
         self.knobs = emulator.knobs
+
+    def prepare(self) -> None:
+        refused = admin_refusal(self.request.method, self.request.headers, self.emulator.admin_hosts(),
+                                self.emulator.admin_secret)
+        if refused:
+            if refused[0] == 401:
+                self.set_header("WWW-Authenticate", 'Bearer realm="mwaa-emulator"')
+            raise tornado.web.HTTPError(*refused)
 
     def body(self) -> dict:
         try:
@@ -25,6 +67,12 @@ class AdminHandler(tornado.web.RequestHandler):
         if not isinstance(data, dict):
             raise tornado.web.HTTPError(400, "body must be a JSON object")
         return data
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JSON ``{"message": ...}`` saying what was wrong (never a traceback)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = exc.log_message if isinstance(exc, tornado.web.HTTPError) and exc.log_message else self._reason
+        self.finish({"message": message})
 
     def get(self, action: str) -> None:
         if action == "state":
@@ -39,9 +87,10 @@ class AdminHandler(tornado.web.RequestHandler):
     async def post(self, action: str) -> None:
         data = self.body()
         if action == "knobs":
-            for name in ("control_latency", "web_latency", "token_lifetime", "session_lifetime"):
-                if name in data:
-                    setattr(self.knobs, name, float(data[name]))
+            try:
+                self.knobs.set_many(data)
+            except ValueError as exc:
+                raise tornado.web.HTTPError(400, str(exc)) from None
         elif action == "faults":
             try:
                 self.knobs.faults.append(Fault(
@@ -52,6 +101,8 @@ class AdminHandler(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(400, f"bad fault: {exc}") from None
         elif action == "reset":
             self.knobs.reset()
+        elif action == "status":
+            self.emulator.set_status(str(data.get("environment")), str(data.get("status")), data.get("region"))
         elif action == "expire-sessions":
             self.emulator.expire_sessions()
         elif action == "seed-runs":
@@ -64,10 +115,10 @@ class AdminHandler(tornado.web.RequestHandler):
 class S3AdminHandler(AdminHandler):
     """``/_emulator/s3``: GET the S3 knobs; POST ``sync_interval``, ``sync_paused``, ``missing_buckets`` (env names)."""
 
-    def get(self, action: str = "s3") -> None:  # type: ignore[override]
+    def get(self, action: str = "s3") -> None:
         self.write(self._s3_state())
 
-    async def post(self, action: str = "s3") -> None:  # type: ignore[override]
+    async def post(self, action: str = "s3") -> None:
         data, world = self.body(), self.emulator.s3
         if world is None:
             raise tornado.web.HTTPError(404, "this emulator runs without S3")
@@ -91,12 +142,22 @@ class S3AdminHandler(AdminHandler):
 
 
 class EmulatorAdmin:
-    """A small synchronous client of the admin API, for tests, benchmarks and users' own CI."""
+    """A small synchronous client of the admin API, for tests, benchmarks and users' own CI.
 
-    def __init__(self, base_url: str) -> None:
+    With no arguments it finds the emulator as a shell that evaluated ``up``'s export lines does:
+    ``$MWAA_EMULATOR_URL``, and the secret in the file ``$MWAA_EMULATOR_ADMIN_FILE`` names.
+    """
+
+    def __init__(self, base_url: str | None = None, secret: str | None = None, admin_file: str | None = None) -> None:
         import httpx
 
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_emulator", timeout=120)
+        base_url = base_url or os.environ.get("MWAA_EMULATOR_URL")
+        if not base_url:
+            raise ValueError("no emulator URL: pass base_url, or set MWAA_EMULATOR_URL "
+                             "(eval \"$(python -m mwaa_magic.emulator env)\")")
+        secret = secret or read_admin_secret(admin_file or os.environ.get(ADMIN_FILE_VARIABLE))
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_emulator", timeout=120,
+                                  headers={"Authorization": f"Bearer {secret}"})
 
     def state(self) -> dict:
         return self._get("state")
@@ -110,12 +171,20 @@ class EmulatorAdmin:
         return self.state()["knobs"]["calls"]
 
     def set(self, **knobs: float) -> dict:
-        """Set ``control_latency``, ``web_latency`` (seconds), ``token_lifetime``, ``session_lifetime``."""
-        return self._post("knobs", knobs)
+        """Set knobs (``knobs.KNOBS``: ``control_latency``, ``web_latency``, ``token_lifetime``,
+        ``session_lifetime``, in seconds); ValueError for an unknown name, before any request."""
+        return self._post("knobs", check_knobs(knobs))
 
     def fail_next(self, operation: str, count: int = 1, error: str = "InternalServerException", status: int = 500, message: str = "Injected fault") -> dict:
-        """Make the next ``count`` calls of ``operation`` ("*" for any) fail with ``error``."""
+        """Make the next ``count`` calls of ``operation`` (``knobs.OPERATIONS``, or "*" for any) fail with ``error``."""
+        check_operation(operation)
         return self._post("faults", {"operation": operation, "count": count, "error": error, "status": status, "message": message})
+
+    def set_status(self, environment: str, status: str, region: str | None = None) -> dict:
+        """Make ``environment`` report ``status`` (e.g. UPDATING) until set back or ``reset()``."""
+        if status not in ENVIRONMENT_STATUSES:
+            raise ValueError(f"unknown status {status!r}; valid: {', '.join(ENVIRONMENT_STATUSES)}")
+        return self._post("status", {"environment": environment, "status": status, "region": region})
 
     def expire_sessions(self) -> dict:
         return self._post("expire-sessions", {})
@@ -147,11 +216,32 @@ class EmulatorAdmin:
         self._http.close()
 
     def _get(self, action: str) -> dict:
-        response = self._http.get(f"/{action}")
-        response.raise_for_status()
-        return response.json()
+        return _answer(self._http.get(f"/{action}"))
 
     def _post(self, action: str, body: dict) -> dict:
-        response = self._http.post(f"/{action}", json=body)
-        response.raise_for_status()
+        return _answer(self._http.post(f"/{action}", json=body))
+
+
+def read_admin_secret(path: str | None) -> str:
+    """The secret in the admin file ``up`` wrote (JSON with ``secret``); ValueError when there is none."""
+    if not path:
+        raise ValueError(f"no admin secret: pass secret=, or set {ADMIN_FILE_VARIABLE} "
+                         "(eval \"$(python -m mwaa_magic.emulator env)\")")
+    try:
+        return str(json.loads(Path(path).read_text())["secret"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"cannot read the emulator's admin secret from {path}: {exc}") from None
+
+
+def _answer(response: "httpx.Response") -> dict:
+    """The JSON of a successful answer; else ``httpx.HTTPStatusError`` carrying the server's message."""
+    import httpx
+
+    if response.is_success:
         return response.json()
+    try:
+        message = response.json()["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.reason_phrase
+    raise httpx.HTTPStatusError(f"emulator admin API: {response.status_code} {message}",
+                                request=response.request, response=response)

@@ -10,75 +10,18 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
-from .install import _base_env, template_dir, venv_dir
+from .airflow_env import airflow_environment, free_port, template_dir, venv_dir
+from .history import HISTORY_DB, history_reference, move_to_now, write_logs
 
 ROLE_USERS = {"Admin": "admin", "Op": "op", "User": "user", "Viewer": "viewer", "Public": "viewer"}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def dags_folder() -> Path:
-    return Path(__file__).with_name("dags")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def airflow_environment(version: str, home: Path, db: Path, port: int, secret: str,
-                        cache_dir: Path | None = None) -> dict[str, str]:
-    """The environment variables every Airflow process of this backend runs with."""
-    venv = venv_dir(version, cache_dir)
-    env = _base_env()
-    env.update({
-        "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "2",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # task logs are read back through the REST API
-        # each backend's scheduler serves task logs on its own port (default 8793 would clash)
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-    })
-    if version.startswith("3."):
-        env.update({
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__CORE__AUTH_MANAGER":
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,op:op,user:user,viewer:viewer",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-            "AIRFLOW__API_AUTH__JWT_SECRET": secret,
-            "AIRFLOW__API_AUTH__JWT_ISSUER": "mwaa-emulator",
-            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}/",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        })
-    else:
-        env.update({
-            "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
-            "AIRFLOW__WEBSERVER__SECRET_KEY": secret,
-            "AIRFLOW__WEBSERVER__WORKERS": "1",
-            "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
-            "AIRFLOW__WEBSERVER__SESSION_LIFETIME_MINUTES": "1440",
-            "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
-            "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
-            "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
-            "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session",
-            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
-        })
-    return env
 
 
 def _jwt_expiry(token: str) -> float:
@@ -95,8 +38,9 @@ class AirflowBackend:
     dags_dir: Path | None = None  # its DAG folder (the emulator's S3 sync fills it); None: the bundled samples
     rescan_interval: float | None = None  # seconds between scans of the DAG folder (None: the defaults below)
 
-    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None) -> None:
+    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True) -> None:
         self.version = version
+        self.history = history  # start with the sample DAGs' last days (when the install seeded them)
         self.major = int(version.split(".")[0])
         self.workdir = Path(workdir)
         self.cache_dir = cache_dir
@@ -128,7 +72,7 @@ class AirflowBackend:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         home.mkdir(parents=True, exist_ok=True)
         db = self.workdir / "airflow.db"
-        shutil.copyfile(template / "airflow.db", db)
+        self._copy_database(template, db, home / "logs")
         self._passwords = json.loads((template / "users.json").read_text())
         self.port = self.port or free_port()
         self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
@@ -136,17 +80,7 @@ class AirflowBackend:
         if self.major >= 3:
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))
-            commands = {
-                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler"],
-                "dag-processor": ["dag-processor"],
-            }
-        else:
-            commands = {
-                "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler"],
-            }
-        for name, argv in commands.items():
+        for name, argv in self.commands().items():
             log = open(self.workdir / "logs" / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
                 [str(self.venv / "bin" / "airflow"), *argv], env=self._env, cwd=self.workdir,
@@ -169,6 +103,30 @@ class AirflowBackend:
                 settings["AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = every
         return settings
 
+    def _copy_database(self, template: Path, db: Path, task_logs: Path) -> None:
+        """The template's database; with ``history``, the one holding the sample DAGs' last days, moved to now."""
+        reference = history_reference(template) if self.history else None
+        if reference is None:
+            shutil.copyfile(template / "airflow.db", db)
+            return
+        shutil.copyfile(template / HISTORY_DB, db)
+        move_to_now(db, reference, datetime.now(timezone.utc))
+        write_logs(db, task_logs, airflow3=self.major >= 3)
+
+    def commands(self) -> dict[str, list[str]]:
+        """The Airflow processes to run (``airflow`` arguments by name). No log server: see airflow_env."""
+        if self.major >= 3:
+            return {
+                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+                "scheduler": ["scheduler", "--skip-serve-logs"],
+                "dag-processor": ["dag-processor"],
+                "triggerer": ["triggerer", "--skip-serve-logs"],  # else the UI shows a red "Triggerer" badge
+            }
+        return {
+            "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
+            "scheduler": ["scheduler", "--skip-serve-logs"],
+        }
+
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until the web server answers its health check; raise if a process died or on timeout."""
         url = self.base_url + ("/api/v2/monitor/health" if self.major >= 3 else "/health")
@@ -177,14 +135,24 @@ class AirflowBackend:
             while time.monotonic() < deadline:
                 for name, proc in self.procs.items():
                     if proc.poll() is not None:
-                        raise RuntimeError(f"airflow {name} exited ({proc.returncode}); see {self.workdir}/logs")
+                        raise RuntimeError(f"airflow {self.version} {name} exited ({proc.returncode}); "
+                                           f"the end of its log:\n{self.log_tail(name)}")
                 try:
                     if (await client.get(url)).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; see {self.workdir}/logs")
+        web = "api-server" if self.major >= 3 else "webserver"
+        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; the end of its {web}'s log:\n"
+                           f"{self.log_tail(web)}")
+
+    def log_tail(self, process: str, lines: int = 15) -> str:
+        """The last lines of a process's log (its folder goes with the emulator's working directory)."""
+        try:
+            return "\n".join((self.workdir / "logs" / f"{process}.log").read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def pids(self) -> list[int]:
         """Every live process of this backend (process-group leaders and their descendants)."""

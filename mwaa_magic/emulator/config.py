@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import tomllib
 import uuid
 from dataclasses import dataclass, field
@@ -111,6 +112,16 @@ class EmulatorConfig:
     @classmethod
     def default(cls) -> "EmulatorConfig":
         return cls.from_file(Path(__file__).with_name("default.toml"))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps a server to this machine (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def default_hostname(env: EnvironmentConfig) -> str:

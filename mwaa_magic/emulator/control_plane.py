@@ -80,7 +80,7 @@ class MwaaHandler(tornado.web.RequestHandler):
     # --- shared checks -------------------------------------------------------------------------
     def check_name(self, name: str) -> str:
         if not (1 <= len(name) <= 80):
-            raise AwsError(400, "ValidationException", f"1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
+            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
         if not NAME_PATTERN.fullmatch(name):
             raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][0-9a-zA-Z-_]*")
         return name
@@ -108,8 +108,9 @@ class MwaaHandler(tornado.web.RequestHandler):
         role = self.identity.role_for(env.name)
         if role is None or not self.identity.may(action):
             raise self.deny(action, self.arn("role", f"{env.name}/{role or 'Admin'}"))
-        if env.status != "AVAILABLE":
-            raise AwsError(400, "ValidationException", f"Environment {env.name} is not available (status: {env.status}).")
+        status = self.state.knobs.status_of(env)
+        if status != "AVAILABLE":
+            raise AwsError(400, "ValidationException", f"Environment {env.name} is not available (status: {status}).")
         return role
 
     def reply(self, data: dict) -> None:
@@ -188,7 +189,8 @@ class GetEnvironmentHandler(MwaaHandler):
         self.check_name(name)
         self.require(self.operation, self.arn("environment", name))
         env = self.environment(name)
-        data = describe(env, self.arn("environment", env.name), self.state.config.account_id)
+        status = self.state.knobs.status_of(env)
+        data = describe(env, status, self.arn("environment", env.name), self.state.config.account_id)
         if self.state.environment_fields is not None:
             data.update(self.state.environment_fields(env))
         self.reply({"Environment": data})
@@ -239,12 +241,12 @@ def airflow_user(role: str) -> str:
     return role.lower()
 
 
-def describe(env: EnvironmentConfig, arn: str, account_id: str) -> dict:
-    """The ``Environment`` structure of GetEnvironment."""
+def describe(env: EnvironmentConfig, status: str, arn: str, account_id: str) -> dict:
+    """The ``Environment`` structure of GetEnvironment, for ``env`` in ``status``."""
     data: dict[str, Any] = {
         "Name": env.name,
         "Arn": arn,
-        "Status": env.status,
+        "Status": status,
         "AirflowVersion": env.airflow_version,
         "CreatedAt": CREATED_AT,
         "EnvironmentClass": "mw1.small",
@@ -259,7 +261,7 @@ def describe(env: EnvironmentConfig, arn: str, account_id: str) -> dict:
         "Schedulers": 2,
         "Tags": env.tags,
     }
-    if env.status == "AVAILABLE":
+    if status == "AVAILABLE":
         data["WebserverUrl"] = env.hostname
     return data
 

@@ -11,29 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
+from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, reference_time
+
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
-# Pins installed after apache-airflow: plain pip picks releases newer than the Airflow release knows.
+# Pins resolved together with apache-airflow: left alone, pip and uv pick releases newer than the Airflow release knows.
 # Airflow 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
 EXTRA_REQUIREMENTS = {
     "3.0.6": ["fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7"],
 }
-
-
-def cache_root(cache_dir: Path | None = None) -> Path:
-    """``cache_dir``, else ``$MWAA_EMULATOR_CACHE``, else ``~/.cache/mwaa-magic``."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    return Path(os.environ.get("MWAA_EMULATOR_CACHE") or Path.home() / ".cache" / "mwaa-magic")
-
-
-def venv_dir(version: str, cache_dir: Path | None = None) -> Path:
-    return cache_root(cache_dir) / f"airflow-{version}"
-
-
-def template_dir(version: str, cache_dir: Path | None = None) -> Path:
-    """Holds ``airflow.db`` (migrated, DAGs serialized, users created on 2.x) and ``users.json``."""
-    return cache_root(cache_dir) / "templates" / f"airflow-{version}"
 
 
 def is_installed(version: str, cache_dir: Path | None = None) -> bool:
@@ -45,80 +32,140 @@ def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Pat
     """Install each Airflow version (venv + template DB) unless already complete, in parallel; return the venvs."""
     from concurrent.futures import ThreadPoolExecutor
 
+    uv = find_uv()  # here, not in the threads: uv's lookup reads sysconfig, which is not thread-safe
     with ThreadPoolExecutor(max_workers=max(1, len(versions))) as pool:
-        venvs = list(pool.map(lambda v: _install_one(v, cache_dir), versions))
+        venvs = list(pool.map(lambda v: _install_one(v, cache_dir, uv), versions))
     return dict(zip(versions, venvs))
 
 
-def _install_one(version: str, cache_dir: Path | None) -> Path:
+def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
     venv = venv_dir(version, cache_dir)
+    run = Installation(version)
     if is_installed(version, cache_dir):
-        print(f"airflow {version}: already installed in {venv}", flush=True)
+        run.say(f"already installed in {venv}")
+        _make_history(run, cache_dir)  # installs from before the seeded history get it once
         return venv
-    timings: dict[str, float] = {}
-    if not (venv / "bin" / "airflow").exists() or not _reports_version(venv, version):
-        _step(timings, "venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
-        _step(timings, "pip", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                               "--disable-pip-version-check", f"apache-airflow=={version}"])
-        if not _reports_version(venv, version):
+    requirements = [f"apache-airflow=={version}", *EXTRA_REQUIREMENTS.get(version, [])]
+    if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
+        _create_venv(run, venv, uv)
+        _install_requirements(run, venv, requirements, uv)  # one resolution, pins included
+        if not reports_version(venv, version):
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
-        print(f"airflow {version}: reusing the venv {venv}", flush=True)
-    if EXTRA_REQUIREMENTS.get(version):
-        _step(timings, "pip pins", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                                    "--disable-pip-version-check", *EXTRA_REQUIREMENTS[version]])
-    _make_template(version, cache_dir, timings)
-    (venv / MARKER).write_text(json.dumps({"version": version, "timings": timings}, indent=1))
-    print(f"airflow {version}: ready in {venv} ({sum(timings.values()):.1f} s)", flush=True)
+        run.say(f"reusing the venv {venv}")
+        if EXTRA_REQUIREMENTS.get(version):
+            _install_requirements(run, venv, requirements, uv)
+    make_template(run, cache_dir)
+    _make_history(run, cache_dir)
+    (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
+    run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
 
 
-def _reports_version(venv: Path, version: str) -> bool:
+def find_uv() -> str | None:
+    """The ``uv`` executable (the ``uv`` package's, else one on PATH), or None: then venv and pip are used."""
     try:
-        out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
-                             timeout=120, env={**_base_env(), "AIRFLOW_HOME": tempfile.mkdtemp()})
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+        import uv
+
+        return uv.find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _create_venv(run: "Installation", venv: Path, uv: str | None) -> None:
+    if uv:
+        run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], uv_env())
+    else:
+        run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
+
+
+def _install_requirements(run: "Installation", venv: Path, requirements: list[str], uv: str | None) -> None:
+    python = str(venv / "bin" / "python")
+    if uv and not (venv / "bin" / "pip").exists():  # a venv uv made (pip's venvs keep pip)
+        run.step("uv pip install", [uv, "pip", "install", "--quiet", "--python", python, *requirements], uv_env())
+    else:
+        run.step("pip install", [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirements])
+
+
+def uv_env() -> dict[str, str]:
+    """The environment for uv: pip's index and certificate settings carried over (uv does not read them)
+    unless uv's own are set."""
+    env = base_env()
+    for pip_name, uv_name in (("PIP_INDEX_URL", "UV_DEFAULT_INDEX"), ("PIP_EXTRA_INDEX_URL", "UV_INDEX"),
+                              ("PIP_FIND_LINKS", "UV_FIND_LINKS"), ("PIP_CERT", "SSL_CERT_FILE")):
+        if pip_name in env and uv_name not in env:
+            env[uv_name] = env[pip_name]
+    return env
+
+
+def reports_version(venv: Path, version: str) -> bool:
+    """Whether `airflow version` in ``venv`` answers ``version`` (in a throwaway AIRFLOW_HOME)."""
+    with tempfile.TemporaryDirectory(prefix="mwaa-version-") as home:
+        try:
+            out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
+                                 timeout=120, env={**base_env(), "AIRFLOW_HOME": home})
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [version]
 
 
-def _make_template(version: str, cache_dir: Path | None, timings: dict[str, float]) -> None:
-    from .airflow_backend import airflow_environment  # late: avoids an import cycle
-
+def make_template(run: "Installation", cache_dir: Path | None) -> None:
+    """The migrated database (DAGs serialized; Airflow 2: roles and users) and users.json of ``run.version``."""
+    version = run.version
     target = template_dir(version, cache_dir)
-    work = Path(tempfile.mkdtemp(prefix="mwaa-template-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="mwaa-template-") as tmp:
+        work = Path(tmp)
         db = work / "airflow.db"
         env = airflow_environment(version, work / "home", db, port=0, secret="install", cache_dir=cache_dir)
         airflow = str(venv_dir(version, cache_dir) / "bin" / "airflow")
-        _step(timings, "db migrate", [airflow, "db", "migrate"], env)
-        _step(timings, "dags reserialize", [airflow, "dags", "reserialize"], env)
+        run.step("db migrate", [airflow, "db", "migrate"], env)
+        run.step("dags reserialize", [airflow, "dags", "reserialize"], env)
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
-        if version.startswith("2."):
-            _step(timings, "sync-perm", [airflow, "sync-perm"], env)  # creates the Op/User/Viewer roles
-            for role in ROLES:
-                name = role.lower()
-                _step(timings, f"users create {name}", [
-                    airflow, "users", "create", "--username", name, "--password", users[name], "--role", role,
-                    "--firstname", role, "--lastname", "User", "--email", f"{name}@example.com"], env)
+        if version.startswith("2."):  # the Op/User/Viewer roles and one user per role, in one process
+            python = str(venv_dir(version, cache_dir) / "bin" / "python")
+            run.step("users", [python, str(Path(__file__).with_name("_create_users.py"))], env,
+                     stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}))
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
         os.chmod(target / "users.json", 0o600)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
-def _base_env() -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-            "PIP_FIND_LINKS", "PIP_CONFIG_FILE")
-    return {k: v for k, v in os.environ.items() if k in keep}
+def _make_history(run: "Installation", cache_dir: Path | None) -> None:
+    """The template database with the sample DAGs' last days seeded (``history.HISTORY_DB``), unless present."""
+    target = template_dir(run.version, cache_dir)
+    if history_reference(target) is not None:
+        return
+    reference = reference_time()
+    with tempfile.TemporaryDirectory(prefix="mwaa-history-") as tmp:
+        db = Path(tmp) / "airflow.db"
+        shutil.copyfile(target / "airflow.db", db)
+        env = airflow_environment(run.version, Path(tmp) / "home", db, port=0, secret="install", cache_dir=cache_dir)
+        python = str(venv_dir(run.version, cache_dir) / "bin" / "python")
+        run.step("history", [python, str(SEED_SCRIPT), reference.isoformat()], env)
+        (target / HISTORY_META).write_text(json.dumps({"reference": reference.isoformat()}))
+        part = target / (HISTORY_DB + ".part")
+        shutil.copyfile(db, part)
+        os.replace(part, target / HISTORY_DB)  # whole or absent, for an emulator starting meanwhile
 
 
-def _step(timings: dict[str, float], name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-    start = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env or _base_env())
-    timings[name] = round(time.monotonic() - start, 2)
-    print(f"  {name}: {timings[name]:.1f} s", flush=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+class Installation:
+    """The steps of one Airflow version's install, timed; every line printed names the version (installs of
+    several versions run in parallel and their lines interleave)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.timings: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        print(f"airflow {self.version}: {text}", flush=True)
+
+    def step(self, name: str, argv: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> None:
+        """Run ``argv``; record and print its time; RuntimeError with its output's end if it fails."""
+        start = time.monotonic()
+        done = subprocess.run(argv, capture_output=True, text=True, env=env or base_env(), input=stdin)
+        self.timings[name] = round(time.monotonic() - start, 2)
+        self.say(f"{name}: {self.timings[name]:.1f} s")
+        if done.returncode != 0:
+            raise RuntimeError(f"airflow {self.version}: {name} failed ({done.returncode}):\n"
+                               f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .admin import EmulatorAdmin
+from .admin import ADMIN_FILE_VARIABLE, EmulatorAdmin
 
 # Settings that would make boto3 look elsewhere than the emulator.
 CLEARED_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -49,7 +49,7 @@ class RunningEmulator:
     @property
     def admin(self) -> EmulatorAdmin:
         if not hasattr(self, "_admin"):
-            self._admin = EmulatorAdmin(self.env["MWAA_EMULATOR_URL"])
+            self._admin = EmulatorAdmin(self.env["MWAA_EMULATOR_URL"], admin_file=self.env[ADMIN_FILE_VARIABLE])
         return self._admin
 
     def state(self) -> dict:
@@ -74,7 +74,12 @@ class RunningEmulator:
         return env
 
     def stop(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
         stop_process_group(self.process, 30)
+
+
+RUNNING: list[RunningEmulator] = []  # emulators started here and not yet stopped (tests scan what they issued)
 
 
 def start_emulator(config: str | None = None, with_airflow: bool = True, timeout: float = 600) -> RunningEmulator:
@@ -102,6 +107,7 @@ def start_emulator(config: str | None = None, with_airflow: bool = True, timeout
         raise RuntimeError("the MWAA emulator did not start:\n" + "".join(running.output[-40:]))
     # keep draining its output so it never blocks on a full pipe
     threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
+    RUNNING.append(running)
     return running
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import secrets
 import shlex
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,23 +16,41 @@ import tornado.netutil
 import tornado.web
 
 from ..core.addresses import WEBSERVER_URLS_VARIABLE
-from .admin import AdminHandler, S3AdminHandler
-from .config import EmulatorConfig, EnvironmentConfig
+from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler, S3AdminHandler
+from .config import EmulatorConfig, EnvironmentConfig, is_loopback
 from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
 from .tokens import TokenSigner
 
+
+class StartError(Exception):
+    """The emulator cannot start (a port in use...): the message says why and what to do, in one line."""
+
+
+class PortInUse(StartError):
+    """A port the configuration names is taken."""
+
+
+def _bind_error(host: str, port: int, what: str, exc: OSError) -> StartError:
+    if exc.errno == errno.EADDRINUSE:
+        return PortInUse(f"port {port} on {host} ({what}) is in use: start on free ports with "
+                         f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
+                         f"`python -m mwaa_magic.emulator down`")
+    return StartError(f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}")
 
 
 class Emulator:
     """A local MWAA. ``await start()``, read ``settings()``, ``await stop()``."""
 
     def __init__(self, config: EmulatorConfig, workdir: Path | None = None, cache_dir: Path | None = None,
-                 with_airflow: bool = True) -> None:
+                 with_airflow: bool = True, with_history: bool = True, admin_secret: str | None = None, admin_file: Path | None = None) -> None:
         self.config = config
+        self.admin_secret = admin_secret or secrets.token_urlsafe(32)  # the admin API's bearer token
+        self.admin_file = admin_file  # where `up` writes it (exported as MWAA_EMULATOR_ADMIN_FILE)
         self.knobs = Knobs()
         self.signer = TokenSigner()
         self.with_airflow = with_airflow
+        self.with_history = with_history  # the sample DAGs' last days of runs, when the install seeded them
         self.cache_dir = cache_dir
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="mwaa-emulator-")
         self.workdir = Path(workdir or self._tmp.name)
@@ -43,31 +64,42 @@ class Emulator:
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
-        self._start_s3()
-        state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
-                             environment_fields=self.s3.environment_fields if self.s3 else None)
-        app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
-                                       (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
-        port = self._listen(app, self.config.port)
-        self.control_url = f"http://{self.config.host}:{port}"
-        if self.with_airflow:
-            await self._start_airflow(ready_timeout)
+        """Listen on every port first, then start Airflow; on any failure stop what was started and re-raise."""
+        if not is_loopback(self.config.host):
+            print(f"mwaa_magic.emulator: warning: listening on {self.config.host}, not loopback: other machines "
+                  "may reach the control plane and the web servers", file=sys.stderr, flush=True)
+        try:
+            self._start_s3()
+            state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
+                                 environment_fields=self.s3.environment_fields if self.s3 else None)
+            app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
+                                           (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+            port = self._listen(app, self.config.port, "the control plane")
+            self.control_url = f"http://{self.config.host}:{port}"
+            if self.with_airflow:
+                self._open_web_servers()
+                for backend in self.backends.values():
+                    backend.start()
+                await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
+        except BaseException:
+            await self.stop()
+            raise
 
-    async def _start_airflow(self, ready_timeout: float) -> None:
+    def _open_web_servers(self) -> None:
+        """One web server per AVAILABLE environment, in front of its (not yet started) Airflow backend."""
         from .airflow_backend import AirflowBackend
         from . import webserver
 
         for version in self.config.backend_versions():
-            backend = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir)
-            backend.dags_dir, backend.rescan_interval = self.dag_folder(version), self.config.dag_rescan_interval
-            self.backends[version] = backend
-            backend.start()
+            self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir,
+                                                    history=self.with_history)
+            self.backends[version].dags_dir = self.dag_folder(version)
+            self.backends[version].rescan_interval = self.config.dag_rescan_interval
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
-            port = self._listen(app, env.web_port)
+            port = self._listen(app, env.web_port, f"the web server of {env.name}")
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
-        await asyncio.gather(*(b.wait_ready(ready_timeout) for b in self.backends.values()))
 
     def _start_s3(self) -> None:
         """The buckets (moto on loopback), then the sync that fills each Airflow's DAG folder before it starts."""
@@ -88,6 +120,7 @@ class Emulator:
         return self.workdir / f"airflow-{version}" / "dags"
 
     async def stop(self) -> None:
+        """Stop listening and end every Airflow process; safe to call more than once."""
         if self.dag_sync is not None:
             await asyncio.to_thread(self.dag_sync.stop)
         if self.s3 is not None:
@@ -98,8 +131,11 @@ class Emulator:
         if self._tmp:
             self._tmp.cleanup()
 
-    def _listen(self, app: tornado.web.Application, port: int) -> int:
-        sockets = tornado.netutil.bind_sockets(port, self.config.host)
+    def _listen(self, app: tornado.web.Application, port: int, what: str) -> int:
+        try:
+            sockets = tornado.netutil.bind_sockets(port, self.config.host)
+        except OSError as exc:
+            raise _bind_error(self.config.host, port, what, exc) from None
         server = tornado.httpserver.HTTPServer(app, xheaders=False)
         server.add_sockets(sockets)
         self._servers.append(server)
@@ -123,11 +159,20 @@ class Emulator:
         }
         if self.s3 is not None:
             settings["AWS_ENDPOINT_URL_S3"] = self.s3.url  # an unmodified boto3.client("s3") reaches the buckets
+        if self.admin_file:
+            settings[ADMIN_FILE_VARIABLE] = str(self.admin_file)
         if self.web_urls:
             settings[WEBSERVER_URLS_VARIABLE] = ",".join(
                 f"{env.hostname}={self.web_urls[(env.region, env.name)]}"
                 for env in self._available() if (env.region, env.name) in self.web_urls)
         return settings
+
+    def admin_hosts(self) -> set[str]:
+        """The ``Host`` header values the admin API answers to: loopback names (or the configured host) and port."""
+        port = self.control_url.rsplit(":", 1)[-1]
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        names = {*LOOPBACK_NAMES, *([host] if host not in ("0.0.0.0", "[::]", "") else [])}
+        return {f"{name}:{port}" for name in names}
 
     def export_lines(self) -> str:
         return export_lines(self.settings())
@@ -138,7 +183,7 @@ class Emulator:
             "region": self.config.region,
             "settings": self.settings(),
             "environments": [
-                {"name": e.name, "region": e.region, "status": e.status, "airflow_version": e.airflow_version,
+                {"name": e.name, "region": e.region, "status": self.knobs.status_of(e), "airflow_version": e.airflow_version,
                  "backend_version": e.backend_version, "hostname": e.hostname,
                  "webserver_access_mode": e.webserver_access_mode,
                  "web_url": self.web_urls.get((e.region, e.name))}
@@ -161,6 +206,18 @@ class Emulator:
         if backend is None:
             return 503, {"detail": "This emulator runs without Airflow (--no-airflow)."}
         return await backend.rest_call(role, method, path, query, body)
+
+    def set_status(self, environment: str, status: str, region: str | None = None) -> None:
+        """Make ``environment`` report ``status`` (its web server, if any, keeps running); ``reset`` undoes it."""
+        matches = [e for e in self.config.environments if e.name == environment and region in (None, e.region)]
+        if not matches:
+            raise tornado.web.HTTPError(404, f"no environment {environment}")
+        if len(matches) > 1:
+            raise tornado.web.HTTPError(400, f"{environment} exists in several regions: name one")
+        try:
+            self.knobs.set_status(matches[0], status)
+        except ValueError as exc:
+            raise tornado.web.HTTPError(400, str(exc)) from None
 
     def expire_sessions(self) -> None:
         if self.sessions is not None:

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import html
 import json
+import re
 import shlex
 import threading
 import time
@@ -26,25 +27,60 @@ from .config import EnvironmentConfig
 from .knobs import Knobs
 from .tokens import TokenRejected, TokenSigner
 
-# CLI commands MWAA accepts (``group command`` or a lone command), after AWS's CLI reference.
-CLI_ALLOWED = {
-    "cheat-sheet", "version", "info",
-    "dags backfill", "dags delete", "dags details", "dags list", "dags list-import-errors", "dags list-jobs",
-    "dags list-runs", "dags next-execution", "dags pause", "dags report", "dags reserialize", "dags show",
-    "dags state", "dags test", "dags trigger", "dags unpause",
-    "tasks clear", "tasks failed-deps", "tasks list", "tasks render", "tasks state", "tasks states-for-dag-run",
-    "tasks test",
-    "variables delete", "variables get", "variables import", "variables list", "variables set",
-    "connections add", "connections delete", "connections list",
-    "pools get", "pools list", "pools set", "pools delete",
-    "providers list", "providers get", "providers hooks",
-    "roles list", "db check", "jobs check",
-}
+# The CLI commands MWAA accepts (``group command`` or a lone command, after AWS's CLI reference) and, for
+# each, the options it may take (Airflow 2.10 and 3.0 together). Left out on purpose: every option that points
+# Airflow at other files or folders (-S/--subdir, -f/--dagfile-path, --save, --save-dagrun; and
+# `variables import FILE`), `info --file-io` (uploads to file.io), `tasks test --env-vars` (the process
+# environment) and `-m/--post-mortem` (a debugger).
+_O, _V, _Y, _B = ("-o", "--output"), ("-v", "--verbose"), ("-y", "--yes"), ("-B", "--bundle-name")
+_PAUSE = (*_O, *_V, *_Y, "--treat-dag-id-as-regex")
+CLI_OPTIONS: dict[str, frozenset[str]] = {command: frozenset(options) for command, options in {
+    "cheat-sheet": _V, "version": (), "info": ("--anonymize", *_O, *_V),
+    "dags backfill": ("-c", "--conf", "--continue-on-failures", "--delay-on-limit", "--disable-retry", "-x",
+                      "--donot-pickle", "-n", "--dry-run", "-e", "--end-date", "-i", "--ignore-dependencies", "-I",
+                      "--ignore-first-depends-on-past", "-l", "--local", "-m", "--mark-success", "--pool",
+                      "--rerun-failed-tasks", "--reset-dagruns", "-B", "--run-backwards", "-s", "--start-date", "-t",
+                      "--task-regex", "--treat-dag-as-regex", "--treat-dag-id-as-regex", *_V, *_Y),
+    "dags delete": (*_V, *_Y), "dags details": (*_O, *_V),
+    "dags list": ("--columns", "-l", "--local", *_O, *_V, *_B),  # -l (3.0): the configured DAG folder only
+    "dags list-import-errors": ("-l", "--local", *_O, *_V, *_B),
+    "dags list-jobs": ("-d", "--dag-id", "--limit", "--state", *_O, *_V),
+    "dags list-runs": ("-d", "--dag-id", "-e", "--end-date", "--no-backfill", "-s", "--start-date", "--state",
+                       *_O, *_V),
+    "dags next-execution": ("-n", "--num-executions", *_V), "dags pause": _PAUSE, "dags unpause": _PAUSE,
+    "dags report": (*_O, *_V, *_B), "dags reserialize": ("--clear-only", *_V, *_B),
+    "dags show": ("--imgcat", *_V), "dags state": _V,
+    "dags test": ("-c", "--conf", "--imgcat-dagrun", "--mark-success-pattern", "--show-dagrun", "--use-executor",
+                  *_V, *_B),
+    "dags trigger": ("-c", "--conf", "-e", "--exec-date", "-l", "--logical-date", "--no-replace-microseconds",
+                     "-r", "--run-id", *_O, *_V),
+    "tasks clear": ("-R", "--dag-regex", "-d", "--downstream", "-e", "--end-date", "-X", "--exclude-parentdag",
+                    "-x", "--exclude-subdags", "-f", "--only-failed", "-r", "--only-running", "-s", "--start-date",
+                    "-t", "--task-regex", "-u", "--upstream", *_V, *_Y, *_B),
+    "tasks failed-deps": ("--map-index", *_V, *_B), "tasks list": ("-t", "--tree", *_V, *_B),
+    "tasks render": ("--map-index", *_V, *_B), "tasks state": ("--map-index", *_V, *_B),
+    "tasks states-for-dag-run": (*_O, *_V),
+    "tasks test": ("-n", "--dry-run", "--map-index", "-t", "--task-params", *_V, *_B),
+    "variables delete": _V, "variables get": ("-d", "--default", "-j", "--json", *_V),
+    "variables list": (*_O, *_V), "variables set": ("--description", "-j", "--json", *_V),
+    "connections add": ("--conn-description", "--conn-extra", "--conn-host", "--conn-json", "--conn-login",
+                        "--conn-password", "--conn-port", "--conn-schema", "--conn-type", "--conn-uri"),
+    "connections delete": ("--color", *_V), "connections list": ("--conn-id", *_O, *_V),
+    "pools get": (*_O, *_V), "pools list": (*_O, *_V), "pools delete": (*_O, *_V),
+    "pools set": ("--include-deferred", *_O, *_V),
+    "providers list": (*_O, *_V), "providers get": ("--color", "-f", "--full", *_O, *_V),
+    "providers hooks": (*_O, *_V),
+    "roles list": ("-p", "--permission", *_O, *_V), "db check": ("--retry", "--retry-delay", *_V),
+    "jobs check": ("--allow-multiple", "--hostname", "--job-type", "--limit", "--local", *_V),
+}.items()}
+CLI_ALLOWED = frozenset(CLI_OPTIONS)
 # What a Viewer/Public CLI token may run: nothing that changes state.
 CLI_READ_ONLY = {c for c in CLI_ALLOWED if c.split()[-1] in {
     "cheat-sheet", "version", "info", "details", "list", "list-import-errors", "list-jobs", "list-runs",
     "next-execution", "report", "show", "state", "failed-deps", "render", "states-for-dag-run", "get",
     "hooks", "check"}}
+_HELP = frozenset({"-h", "--help"})
+_NUMBER = re.compile(r"-\d+(\.\d+)?")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade"}
 PUBLIC_PATHS = ("/static/", "/health", "/api/v1/health", "/api/v2/monitor/health", "/api/v1/version",
@@ -212,10 +248,10 @@ class CliHandler(_Base):
         except ValueError as exc:
             self.fail(400, f"Cannot parse the command: {exc}.")
             return
-        command = _cli_command(argv)
-        if command is None:
-            shown = " ".join(argv[:2]) or "(empty)"
-            self.fail(400, f"Airflow CLI command '{shown}' is not supported by Amazon MWAA.")
+        command = cli_command(argv)
+        refusal = cli_refusal(command, argv)
+        if refusal:
+            self.fail(400, refusal)
             return
         if claims.role in ("Viewer", "Public") and command not in CLI_READ_ONLY:
             self.fail(403, f"Role {claims.role} may not run 'airflow {command}'.")
@@ -226,7 +262,7 @@ class CliHandler(_Base):
                                 "exit_code": code}))
 
 
-def _cli_command(argv: list[str]) -> str | None:
+def cli_command(argv: list[str]) -> str | None:
     """The allow-listed command ``argv`` starts with, or None."""
     if not argv:
         return None
@@ -234,6 +270,24 @@ def _cli_command(argv: list[str]) -> str | None:
         return argv[0]
     pair = " ".join(argv[:2])
     return pair if pair in CLI_ALLOWED else None
+
+
+def cli_refusal(command: str | None, argv: list[str]) -> str | None:
+    """Why MWAA refuses ``argv`` (``command`` is what ``cli_command`` found), or None when it may run.
+
+    Every token that starts with ``-`` must be an option of the command, written in full (argparse's
+    abbreviations and ``-vS`` clusters are refused too); after ``--`` there are only positional arguments.
+    """
+    if command is None:
+        return f"Airflow CLI command '{' '.join(argv[:2]) or '(empty)'}' is not supported by Amazon MWAA."
+    allowed = CLI_OPTIONS[command] | _HELP
+    for token in argv[len(command.split()):]:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if token.startswith("-") and token != "-" and not _NUMBER.fullmatch(token) and name not in allowed:
+            return f"Option '{name}' of 'airflow {command}' is not supported by Amazon MWAA."
+    return None
 
 
 class LoginRedirectHandler(_Base):

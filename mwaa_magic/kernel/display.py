@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import threading
 import uuid
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core.session import LoginInfo, Progress
-from ..core.text import shorten
+from ..core.table import Table
 
 LOGIN_MIME = "application/vnd.mwaa.login+json"
 TOKEN_LIFETIME = 60.0
 
 
 def served_by_jupyter() -> bool:
-    """True when a Jupyter server started this kernel (so its /mwaa routes can mint links at click time)."""
-    return bool(os.environ.get("JPY_SESSION_NAME"))
+    """True when JupyterLab or Notebook 7 shows this kernel's output, so the server's /mwaa routes can mint
+    links at click time. A Jupyter server sets JPY_SESSION_NAME for its kernels; VS Code (which may set it
+    too, and shows output in a webview where a relative link goes nowhere) and Colab have no such routes."""
+    env = os.environ
+    if any(name.startswith("VSCODE_") for name in env) or "COLAB_RELEASE_TAG" in env or "google.colab" in sys.modules:
+        return False
+    return bool(env.get("JPY_SESSION_NAME"))
 
 
 def open_route(environment: str, region: str, profile: str | None, base_url: str | None = None) -> str:
@@ -43,11 +48,6 @@ def escape(value: Any) -> str:
 _e = escape
 
 
-class Text(str):
-    """A string that shows as itself (log text, CLI output)."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
@@ -118,34 +118,7 @@ class TokenLink:
         timer.start()
 
 
-class Rows(list):
-    """A list of dicts that shows as an HTML table in notebooks and a text table in terminals."""
-
-    def __init__(self, items: Iterable[dict], columns: list[str], title: str = "") -> None:
-        super().__init__(items)
-        self.columns, self.title = columns, title
-
-    def _cells(self) -> list[list[str]]:
-        return [[_short(row.get(c)) for c in self.columns] for row in self]
-
-    def __repr__(self) -> str:
-        cells = self._cells()
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
-        line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()  # noqa: E731
-        out = ([self.title] if self.title else []) + [line(self.columns), line(["-" * w for w in widths])]
-        return "\n".join(out + [line(r) for r in cells] + [f"({len(self)} rows)"])
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{_e(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in self._cells())
-        caption = f"<caption style='text-align:left'>{_e(self.title)} ({len(self)} rows)</caption>"
-        return f"<table class='mwaa-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        value = ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
-    return shorten(value)
+Rows = Table  # the faces' name for the core's table
 
 
 class NotebookProgress(Progress):

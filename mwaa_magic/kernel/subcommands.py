@@ -44,18 +44,11 @@ def _envs(magics: Any, args: argparse.Namespace) -> Any:
 
 
 def _dags(magics: Any, args: argparse.Namespace) -> Any:
-    from .display import Rows
-
-    return Rows(sessions.get(args.session).dags(), ["dag_id", "is_paused", "timetable_description", "tags", "owners"], "DAGs")
+    return sessions.get(args.session).dags()
 
 
 def _runs(magics: Any, args: argparse.Namespace) -> Any:
-    from .display import Rows
-
-    session = sessions.get(args.session)
-    runs = session.dag_runs(args.dag_id, limit=args.limit)
-    date = session.flavour.logical_date_field
-    return Rows(runs, ["dag_id", "dag_run_id", "state", date, "start_date", "end_date"], f"Runs of {args.dag_id}")
+    return sessions.get(args.session).dag_runs(args.dag_id, limit=args.limit)
 
 
 def _trigger(magics: Any, args: argparse.Namespace) -> Any:
@@ -74,9 +67,7 @@ def _wait(magics: Any, args: argparse.Namespace) -> Any:
 
 
 def _logs(magics: Any, args: argparse.Namespace) -> Any:
-    from .display import Text
-
-    return Text(sessions.get(args.session).task_logs(args.dag_id, args.run_id, args.task_id, args.try_number))
+    return sessions.get(args.session).task_logs(args.dag_id, args.run_id, args.task_id, args.try_number)
 
 
 def _ui(magics: Any, args: argparse.Namespace) -> None:

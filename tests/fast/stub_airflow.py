@@ -61,6 +61,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:  # quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections.add(self.connection)
+
     @property
     def state(self) -> StubState:
         return self.server.state
@@ -176,14 +180,32 @@ class Handler(BaseHTTPRequestHandler):
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.state = StubState()
+    allow_reuse_address = True
+
+    def __init__(self, port: int = 0, state: StubState | None = None) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.state = state or StubState()
+        self.connections: set[socket.socket] = set()
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True, name="stub-airflow").start()
 
     def reset(self) -> None:
         self.state = StubState()
+
+    def restarted(self, down_for: float) -> StubServer:
+        """Stop, stay down ``down_for`` seconds (connections refused), start again on the same port with the
+        same runs but no sessions (as a restarted web server): the new server."""
+        port = self.server_address[1]
+        self.shutdown()
+        self.server_close()
+        for connection in list(self.connections):  # kept-alive connections die with the server
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        time.sleep(down_for)
+        self.state.credentials.clear()
+        return StubServer(port, self.state)
 
     def fail(self, method: str, path_prefix: str, action: str = "status", status: int = 503,
              headers: dict[str, str] | None = None, count: int = 1) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from IPython.utils.capture import capture_output
 
+from secret_scan import ISSUED
+
 from mwaa_magic.core import errors
 from mwaa_magic.core.retry import RetryPolicy
 
@@ -132,3 +134,37 @@ def test_a_throttled_read_through_invoke_rest_api_is_retried_then_explained(aws)
     with pytest.raises(errors.RestApiLimitExceeded, match="throttled InvokeRestApi on GET /dags"):
         transport.request("GET", "/dags")
     assert aws.admin.calls()["InvokeRestApi"] == RetryPolicy().attempts
+
+
+def test_python_results_are_the_magics_tables(shell, stub):
+    """``mwaa.dags()`` shows as a table like ``%mwaa dags``, acts as a list, and becomes a DataFrame."""
+    mwaa = login(shell)
+    dags = mwaa.dags()
+    assert isinstance(dags, list) and len(dags) == 250 and dags[0]["dag_id"] == "dag_000"
+    assert "<table" in dags._repr_html_() and "dag_000" in repr(dags)
+    shown = shell.run_line_magic("mwaa", "dags")
+    assert type(shown) is type(dags) and shown.columns == dags.columns
+    frame = dags.to_dataframe()
+    assert list(frame.columns[:2]) == ["dag_id", "is_paused"] and len(frame) == 250
+
+
+def test_wait_survives_a_web_server_restart(shell, monkeypatch):
+    """The web server goes down (refused) and comes back without sessions: the wait logs in again and ends."""
+    import threading
+
+    from stub_airflow import StubServer
+
+    own = StubServer()  # this test stops its web server: not the shared one
+    monkeypatch.setenv("MWAA_MAGIC_WEBSERVER_URLS", own.url)
+    mwaa = login(shell)
+    own.state.run_polls_to_finish = 6
+    run_ = mwaa.trigger("etl")
+    restarted: list = []
+    threading.Timer(0.1, lambda: restarted.append(own.restarted(down_for=1.0))).start()
+    try:
+        finished = mwaa.wait(run_, poll=0.2)
+    finally:
+        ISSUED.update(own.state.issued)
+    assert finished["state"] == "success" and restarted
+    assert mwaa.transport.logins == 2  # one login after the restart
+    restarted[0].shutdown()

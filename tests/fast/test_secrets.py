@@ -93,3 +93,15 @@ def test_verbose_traceback_of_a_failed_request_shows_no_credential(shell, issued
     out = capsys.readouterr()
     assert not result.success and "TypeError" in out.out + out.err
     assert leaked(out.out + out.err, issued()) == []
+
+
+def test_the_whole_suite_scan_finds_a_planted_secret(tmp_path):
+    """The end-of-run scan (tests/secret_scan.py) would see a leak in any file a test wrote."""
+    from secret_scan import leaks
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    (tmp_path / "debug.log").write_text(f"httpcore DEBUG receive_response_headers [(b'set-cookie', b'_token={jwt}; Path=/')]")
+    (tmp_path / "run.ipynb").write_text('{"outputs": ["token: Zm9vYmFyYmF6cXV4MTIzNDU2"]}')
+    (tmp_path / "clean.txt").write_text("nothing here")
+    files, size, found = leaks(tmp_path, {jwt, "Zm9vYmFyYmF6cXV4MTIzNDU2", "never-written-anywhere-123"})
+    assert files == 3 and size > 0 and found == {"debug.log": 1, "run.ipynb": 1}

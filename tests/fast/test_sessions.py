@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from IPython.utils.capture import capture_output
 
 
@@ -39,3 +40,21 @@ def test_replacing_a_bound_session_says_who_replaced_whom(shell, aws, monkeypatc
 def test_a_first_login_prints_no_replacement(shell):
     result, out = run(shell, "%mwaa_login fast3")
     assert result.success and "was " not in out
+
+
+@pytest.mark.parametrize("env, served", [
+    ({"JPY_SESSION_NAME": "n.ipynb"}, True),
+    ({}, False),  # jupyter console, a bare kernel
+    ({"JPY_SESSION_NAME": "n.ipynb", "VSCODE_PID": "42"}, False),  # VS Code: a webview, no /mwaa routes
+    ({"JPY_SESSION_NAME": "n.ipynb", "COLAB_RELEASE_TAG": "x"}, False),
+])
+def test_the_card_links_only_where_a_jupyter_server_serves_the_route(shell, monkeypatch, env, served):
+    for name in ("JPY_SESSION_NAME", "VSCODE_PID", "COLAB_RELEASE_TAG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with capture_output() as captured:
+        assert shell.run_cell("%mwaa_login fast3").success
+    html = captured.outputs[0].data["text/html"]
+    assert ("/mwaa/open?environment=fast3" in html) is served
+    assert ("%mwaa ui" in html) is not served

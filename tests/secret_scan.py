@@ -1,0 +1,82 @@
+"""A whole-suite secret scan (pytest plugin): every record logged in the test process at DEBUG, by every library,
+goes to a file; after each test the tokens, cookies and JWTs the emulators (and the fast tier's stub) issued
+are collected; at the end every file the tests wrote under pytest's base temp (that log, executed notebooks,
+Jupyter and emulator logs) is scanned for them. One leak fails the run; the counts go to
+``test-output/secret-scan.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from mwaa_magic.emulator.pytest_plugin import RUNNING
+
+ISSUED: set[str] = set()
+CANDIDATE = re.compile(rb"[A-Za-z0-9_\-.~+/=]{12,}")  # how every issued secret looks: split text into these
+REPORT = Path(__file__).resolve().parents[1] / "test-output" / "secret-scan.json"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def debug_log_of_everything(tmp_path_factory):
+    """The root logger at DEBUG into ``debug.log``, as ``logging.basicConfig(level=DEBUG)`` would show it."""
+    path = tmp_path_factory.getbasetemp() / "debug.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield path
+    root.removeHandler(handler)
+    handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def collect_issued_secrets():
+    yield
+    for running in list(RUNNING):
+        try:
+            ISSUED.update(running.admin.secrets())
+        except Exception:  # noqa: BLE001 - an emulator a test stopped on purpose
+            pass
+
+
+def leaks(root: Path, secrets: set[str]) -> tuple[int, int, dict[str, int]]:
+    """(files scanned, bytes scanned, {file: secrets found}) for every file under ``root``."""
+    wanted = {s.encode() for s in secrets if len(s) >= 12}
+    files = size = 0
+    found: dict[str, int] = {}
+    for path in root.rglob("*"):
+        if not path.is_file() or path.is_symlink() or path.suffix in (".png", ".db", ".sqlite"):
+            continue
+        data = path.read_bytes()
+        files, size = files + 1, size + len(data)
+        hits = {m for m in CANDIDATE.findall(data) if m in wanted}
+        hits |= {s for s in wanted if b"." in s and s in data} if b"eyJ" in data else set()  # JWTs split oddly
+        if hits:
+            found[str(path.relative_to(root))] = len(hits)
+    return files, size, found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not ISSUED or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    base = session.config._tmp_path_factory.getbasetemp()
+    files, size, found = leaks(base, ISSUED)
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps({"secrets_issued": len(ISSUED), "files_scanned": files, "bytes_scanned": size,
+                                  "leaks": found}, indent=1))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"secret scan: {len(ISSUED)} issued secrets, {files} files ({size / 1e6:.1f} MB) under "
+                            f"{base}: {sum(found.values())} found")
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter:
+            reporter.write_line(f"SECRET LEAK: {found}", red=True)
