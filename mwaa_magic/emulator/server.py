@@ -103,6 +103,12 @@ class Emulator:
 
     def _start_s3(self) -> None:
         """The buckets (moto on loopback), then the sync that fills each Airflow's DAG folder before it starts."""
+        try:
+            import moto  # noqa: F401
+        except ImportError:
+            print("mwaa_magic.emulator: no S3 (the DAG loop needs it): pip install 'mwaa_magic[emulator]'",
+                  file=sys.stderr, flush=True)
+            return
         from .s3 import DagSync, S3World
 
         world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port)
