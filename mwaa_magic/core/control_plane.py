@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors, redaction
+from .regions import regions_holding
 from .settings import Timeouts
 from .text import first_line, shorten
 
@@ -344,6 +345,9 @@ class ControlPlane:
             known = f" Environments there: {', '.join(names[:20])}{', ...' if len(names) > 20 else ''}."
         else:
             known = " There are no environments there."
+        elsewhere = regions_holding(name, self.profile, self.region) if name else []
+        if elsewhere:
+            known += f" It exists in {', '.join(elsewhere)}: log in with --region {elsewhere[0]}."
         return f"No MWAA environment named {name!r} in {self.region}{self._profile_note()}.{known}"
 
     def _recent_listing(self) -> list[str] | None:
