@@ -114,6 +114,7 @@ class EnvironmentInfo:
     tags: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the details are missing
     last_update_error: str | None = None
+    s3: dict[str, str] = field(default_factory=dict)  # SourceBucketArn, DagS3Path, *S3Path, *S3ObjectVersion
 
     @property
     def available(self) -> bool:
@@ -127,6 +128,10 @@ class EnvironmentInfo:
         }
 
 
+S3_FIELDS = ("SourceBucketArn", "DagS3Path", "PluginsS3Path", "PluginsS3ObjectVersion", "RequirementsS3Path",
+             "RequirementsS3ObjectVersion", "StartupScriptS3Path", "StartupScriptS3ObjectVersion")
+
+
 def _environment_info(env: dict[str, Any], name: str, region: str) -> EnvironmentInfo:
     """GetEnvironment's ``Environment`` as EnvironmentInfo, its web-server address validated."""
     url = env.get("WebserverUrl")
@@ -137,6 +142,7 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
         airflow_version=env.get("AirflowVersion"), webserver_url=f"https://{hostname}" if hostname else None,
         webserver_access_mode=env.get("WebserverAccessMode"), arn=env.get("Arn"), tags=env.get("Tags") or {},
         last_update_error=first_line(update_error.get("ErrorMessage"), 200) or None,
+        s3={k: str(v) for k, v in env.items() if k in S3_FIELDS and v},
     )
 
 
@@ -230,6 +236,15 @@ class ControlPlane:
                 raise error from None
             return status, exc.response.get("RestApiResponse")
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
+
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client of another service (``s3``) with this plane's profile, region and AWS settings."""
+        import botocore.config
+
+        with _lock:  # client creation is not thread-safe in botocore
+            return self._session.client(service, region_name=self.region, config=botocore.config.Config(
+                user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": 3},
+                connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read))
 
     # --- environment calls -----------------------------------------------------------------------
     def get_environment(self, name: str) -> EnvironmentInfo:
