@@ -16,7 +16,7 @@ from typing import Any
 
 from . import errors, redaction
 from .regions import regions_holding
-from .settings import Timeouts
+from .settings import AWS_SETTINGS, Timeouts
 from .text import first_line, shorten
 
 NAME_PATTERN = re.compile(r"[a-zA-Z][0-9a-zA-Z\-_]*")
@@ -385,13 +385,6 @@ def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | N
 
 _lock = threading.RLock()
 _planes: dict[tuple, ControlPlane] = {}
-# The settings that change which endpoint and credentials boto3 uses: a change makes a new client.
-AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_MWAA", "AWS_DISABLE_HOST_PREFIX_INJECTION", "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION",
-                "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MWAA_MAGIC_CONNECT_TIMEOUT",
-                "MWAA_MAGIC_READ_TIMEOUT", "MWAA_MAGIC_WEB_TIMEOUT")
-
-
 def control_plane(profile: str | None = None, region: str | None = None) -> ControlPlane:
     """The shared :class:`ControlPlane` for (profile, region) under the current AWS settings.
 

@@ -11,6 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .settings import AWS_SETTINGS
+
 REUSE = 5.0  # seconds an answer is reused
 TIMEOUT = 2.0  # seconds per region (connect and read); one attempt
 _lock = threading.Lock()
@@ -29,19 +31,33 @@ def regions_holding(name: str, profile: str | None, here: str) -> list[str]:
         return found
 
 
-def _search(name: str, profile: str | None, here: str) -> list[str]:
+_clients: dict[tuple, Any] = {}
+
+
+def _clients_for(profile: str | None, here: str) -> dict[str, Any]:
+    """One short-timeout ``mwaa`` client per other region, kept while the AWS settings stay the same."""
+    import os
+
     import boto3
     import botocore.config
 
-    session = boto3.Session(profile_name=profile or None)
-    regions = [r for r in session.get_available_regions("mwaa") if r != here]
-    config = botocore.config.Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
-                                    retries={"mode": "standard", "total_max_attempts": 1})
+    key = (profile, here, tuple(os.environ.get(name) for name in AWS_SETTINGS))
+    if key not in _clients:
+        session = boto3.Session(profile_name=profile or None)
+        config = botocore.config.Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
+                                        retries={"mode": "standard", "total_max_attempts": 1})
+        _clients[key] = {region: session.client("mwaa", region_name=region, config=config)
+                         for region in session.get_available_regions("mwaa") if region != here}
+    return _clients[key]
+
+
+def _search(name: str, profile: str | None, here: str) -> list[str]:
+    clients = _clients_for(profile, here)
+    regions = list(clients)
 
     def exists(region: str) -> bool:
         try:
-            client: Any = session.client("mwaa", region_name=region, config=config)
-            client.get_environment(Name=name)
+            clients[region].get_environment(Name=name)
             return True
         except Exception:  # noqa: BLE001 - not there, not allowed, not enabled, not answering: not a hit
             return False
