@@ -12,6 +12,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .settings import AWS_SETTINGS
+
 REUSE = 5.0  # seconds an answer is reused
 TIMEOUT = 2.0  # seconds per region (connect and read); one attempt
 REGIONS_VARIABLE = "MWAA_MAGIC_SEARCH_REGIONS"  # comma-separated regions to search instead of botocore's list
@@ -42,19 +44,32 @@ def search_regions(session: Any, regions: list[str] | None = None) -> list[str]:
     return list(regions) if regions is not None else session.get_available_regions("mwaa")
 
 
-def _search(name: str, profile: str | None, here: str, regions: list[str] | None = None) -> list[str]:
+_clients: dict[tuple, Any] = {}
+
+
+def _clients_for(profile: str | None, here: str, regions: list[str] | None = None) -> dict[str, Any]:
+    """One short-timeout ``mwaa`` client per other region, kept while the AWS settings stay the same."""
     import boto3
     import botocore.config
 
-    session = boto3.Session(profile_name=profile or None)
-    regions = [r for r in search_regions(session, regions) if r != here]
-    config = botocore.config.Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
-                                    retries={"mode": "standard", "total_max_attempts": 1})
+    key = (profile, here, tuple(regions or ()), os.environ.get(REGIONS_VARIABLE, ""),
+           tuple(os.environ.get(name) for name in AWS_SETTINGS))
+    if key not in _clients:
+        session = boto3.Session(profile_name=profile or None)
+        config = botocore.config.Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
+                                        retries={"mode": "standard", "total_max_attempts": 1})
+        _clients[key] = {region: session.client("mwaa", region_name=region, config=config)
+                         for region in search_regions(session, regions) if region != here}
+    return _clients[key]
+
+
+def _search(name: str, profile: str | None, here: str, regions: list[str] | None = None) -> list[str]:
+    clients = _clients_for(profile, here, regions)
+    regions = list(clients)
 
     def exists(region: str) -> bool:
         try:
-            client: Any = session.client("mwaa", region_name=region, config=config)
-            client.get_environment(Name=name)
+            clients[region].get_environment(Name=name)
             return True
         except Exception:
             return False
