@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mwaa_magic.core import control_plane as control
 from mwaa_magic.core.addresses import parse_webserver_urls
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -116,7 +117,7 @@ class MwaaHandler(APIHandler):
             self.fail(error)
         except tornado.web.HTTPError:
             raise
-        except Exception as exc:  # noqa: BLE001 - answered as JSON, logged without its text
+        except Exception as exc:
             self.unexpected(exc)
 
 
