@@ -1,0 +1,137 @@
+"""The version matrix: log in, trigger, wait, task logs and the CLI on every Airflow release the emulator runs.
+
+Runs only when ``MWAA_EMULATOR_MATRIX`` names releases (``2.10.3,2.11.0,3.0.6,3.1.8``, or ``all`` for every
+release of ``mwaa_magic/emulator/releases.py``); ``scripts/test --matrix`` sets it. ONE emulator starts, with
+one environment per release (``matrix-2-11-0`` announces 2.11.0 and runs real Airflow 2.11.0), after the
+missing releases are installed (in parallel, into the emulator cache).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mwaa_magic.core.flavours import flavour_for
+from mwaa_magic.emulator.pytest_plugin import CLEARED_SETTINGS, start_emulator
+from mwaa_magic.emulator.releases import RELEASES
+from mwaa_magic.login import connect
+
+
+def matrix_releases() -> list[str]:
+    wanted = os.environ.get("MWAA_EMULATOR_MATRIX", "").strip()
+    if wanted.lower() == "all":
+        return sorted(RELEASES, key=lambda v: tuple(map(int, v.split("."))))
+    return [v.strip() for v in wanted.split(",") if v.strip()]
+
+
+RELEASE_LIST = matrix_releases()
+if not RELEASE_LIST:
+    pytest.skip("the version matrix runs with MWAA_EMULATOR_MATRIX=2.10.3,2.11.0,3.0.6,3.1.8 "
+                "(or scripts/test --matrix)", allow_module_level=True)
+pytestmark = pytest.mark.timeout(900)
+
+
+def env_name(release: str) -> str:
+    return "matrix-" + release.replace(".", "-")
+
+
+def matrix_config(releases: list[str]) -> str:
+    """A TOML world with one AVAILABLE environment per release and one admin identity."""
+    lines = ['region = "us-east-1"', 'account_id = "123456789012"', ""]
+    for release in releases:
+        lines += ["[[environments]]", f'name = "{env_name(release)}"', f'airflow_version = "{release}"',
+                  'status = "AVAILABLE"', ""]
+    lines += ["[[identities]]", 'access_key_id = "AKIAMWAAEMULATOR0001"',
+              'secret_access_key = "emulator-secret-alice"', 'iam_identity = "assumed-role/Admin/alice"',
+              'roles = { "*" = "Admin" }']
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def matrix_emulator(tmp_path_factory):
+    """One emulator for every release of the matrix: the missing releases installed first."""
+    config = tmp_path_factory.mktemp("matrix") / "matrix.toml"
+    config.write_text(matrix_config(RELEASE_LIST))
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "mwaa_magic.emulator", "install", "--config", str(config)],
+                          capture_output=True, text=True, timeout=1800)
+    print(done.stdout, done.stderr, f"install: {time.monotonic() - started:.1f} s", sep="\n")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    running = start_emulator(str(config))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def matrix_env(matrix_emulator, monkeypatch):
+    """boto3 and mwaa_magic pointed at the matrix emulator (as alice, Admin) for one test."""
+    for name in CLEARED_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name, value in matrix_emulator.env.items():
+        monkeypatch.setenv(name, value)
+    yield matrix_emulator
+    matrix_emulator.admin.reset()
+
+
+@pytest.fixture(params=RELEASE_LIST)
+def release(request) -> str:
+    return request.param
+
+
+def test_environment_runs_the_release_it_announces(matrix_env, release):
+    env = matrix_env.environment(env_name(release))
+    assert (env["airflow_version"], env["backend_version"]) == (release, release)
+
+
+def test_login_reaches_the_real_release(matrix_env, release):
+    session = connect(env_name(release), transport="token")
+    assert session.info.airflow_version == release
+    assert session.major == flavour_for(release).major == int(release.split(".")[0])
+    assert session.info.airflow_identity == "admin"
+    assert session.get("/version")["version"] == release  # Airflow itself says which release answers
+    assert {"hello_world", "daily_sales_etl", "flaky_task"} <= {d["dag_id"] for d in session.dags()}
+
+
+def test_trigger_wait_and_task_logs(matrix_env, release):
+    session = connect(env_name(release), transport="token")
+    run = session.trigger("daily_sales_etl", conf={"region": "emea"}, wait=True, timeout=240)
+    assert run["state"] == "success" and run["conf"] == {"region": "emea"}
+    assert run["dag_run_id"] in [r["dag_run_id"] for r in session.dag_runs("daily_sales_etl")]
+    tasks = {t["task_id"]: t["state"] for t in session.task_instances("daily_sales_etl", run["dag_run_id"])}
+    assert tasks and set(tasks.values()) == {"success"}, tasks
+    assert "emea" in session.task_logs("daily_sales_etl", run["dag_run_id"], "transform")
+
+
+def test_failed_task_log(matrix_env, release):
+    session = connect(env_name(release), transport="token")
+    failed = session.trigger("flaky_task", conf={"fail": True}, wait=True, timeout=240)
+    assert failed["state"] == "failed"
+    log = session.task_logs("flaky_task", failed["dag_run_id"], "maybe_fail")
+    assert "RuntimeError: flaky_task failed on purpose" in log
+
+
+def test_cli_version(matrix_env, release):
+    session = connect(env_name(release), transport="token")
+    result = session.cli("version", echo=False)
+    assert result.lines[-1] == release, result.stdout
+
+
+def test_invoke_rest_api_transport(matrix_env, release):
+    session = connect(env_name(release), transport="invoke")
+    assert session.get("/version")["version"] == release
+
+
+def test_one_emulator_for_the_matrix(matrix_env):
+    """Every release behind its own environment of one emulator, each backend's processes alive."""
+    state = matrix_env.state()
+    backends = {e["name"]: e["backend_version"] for e in state["environments"]}
+    assert backends == {env_name(r): r for r in RELEASE_LIST}
+    assert Path(matrix_env.env["MWAA_EMULATOR_ADMIN_FILE"]).is_file()
