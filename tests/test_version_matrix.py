@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mwaa_magic.core.flavours import flavour_for
-from mwaa_magic.emulator.pytest_plugin import CLEARED_SETTINGS, start_emulator
+from mwaa_magic.emulator.pytest_plugin import start_emulator
 from mwaa_magic.emulator.releases import RELEASES
 from mwaa_magic.login import connect
 
@@ -53,8 +53,9 @@ def matrix_config(releases: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def matrix_emulator(tmp_path_factory):
-    """One emulator for every release of the matrix: the missing releases installed first."""
+def mwaa_emulator(tmp_path_factory):
+    """One emulator for every release of the matrix (in place of the plugin's, for this module; the plugin's
+    ``mwaa_env`` points boto3 and mwaa_magic at it): the missing releases installed first."""
     config = tmp_path_factory.mktemp("matrix") / "matrix.toml"
     config.write_text(matrix_config(RELEASE_LIST))
     started = time.monotonic()
@@ -67,31 +68,17 @@ def matrix_emulator(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture
-def matrix_env(matrix_emulator, monkeypatch):
-    """boto3 and mwaa_magic pointed at the matrix emulator (as alice, Admin) for one test."""
-    for name in CLEARED_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for name, value in matrix_emulator.env.items():
-        monkeypatch.setenv(name, value)
-    yield matrix_emulator
-    matrix_emulator.admin.reset()
-
-
 @pytest.fixture(params=RELEASE_LIST)
 def release(request) -> str:
     return request.param
 
 
-def test_environment_runs_the_release_it_announces(matrix_env, release):
-    env = matrix_env.environment(env_name(release))
+def test_environment_runs_the_release_it_announces(mwaa_env, release):
+    env = mwaa_env.environment(env_name(release))
     assert (env["airflow_version"], env["backend_version"]) == (release, release)
 
 
-def test_login_reaches_the_real_release(matrix_env, release):
+def test_login_reaches_the_real_release(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     assert session.info.airflow_version == release
     assert session.major == flavour_for(release).major == int(release.split(".")[0])
@@ -100,7 +87,7 @@ def test_login_reaches_the_real_release(matrix_env, release):
     assert {"hello_world", "daily_sales_etl", "flaky_task"} <= {d["dag_id"] for d in session.dags()}
 
 
-def test_trigger_wait_and_task_logs(matrix_env, release):
+def test_trigger_wait_and_task_logs(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     run = session.trigger("daily_sales_etl", conf={"region": "emea"}, wait=True, timeout=240)
     assert run["state"] == "success" and run["conf"] == {"region": "emea"}
@@ -110,7 +97,7 @@ def test_trigger_wait_and_task_logs(matrix_env, release):
     assert "emea" in session.task_logs("daily_sales_etl", run["dag_run_id"], "transform")
 
 
-def test_failed_task_log(matrix_env, release):
+def test_failed_task_log(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     failed = session.trigger("flaky_task", conf={"fail": True}, wait=True, timeout=240)
     assert failed["state"] == "failed"
@@ -118,20 +105,35 @@ def test_failed_task_log(matrix_env, release):
     assert "RuntimeError: flaky_task failed on purpose" in log
 
 
-def test_cli_version(matrix_env, release):
+def test_cli_version(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     result = session.cli("version", echo=False)
     assert result.lines[-1] == release, result.stdout
 
 
-def test_invoke_rest_api_transport(matrix_env, release):
+def test_airflow_client_on_airflow_3(mwaa_env, release):
+    """The apache-airflow-client of the flavour (3.0.x) reads a 3.x release's models: DAGs, runs, tasks."""
+    if flavour_for(release).client_major != 3:
+        pytest.skip("mwaa_magic's api_client() speaks Airflow 3 only")
+    import airflow_client.client as client
+
+    session = connect(env_name(release), transport="token")
+    with session.api_client() as api:
+        assert {"hello_world", "daily_sales_etl"} <= {d.dag_id for d in client.DAGApi(api).get_dags().dags}
+        runs = client.DagRunApi(api).get_dag_runs("daily_sales_etl", order_by=flavour_for(release).run_order)
+        assert runs.dag_runs and runs.dag_runs[0].dag_id == "daily_sales_etl"
+        tasks = client.TaskInstanceApi(api).get_task_instances("daily_sales_etl", runs.dag_runs[0].dag_run_id)
+        assert {t.task_id for t in tasks.task_instances} >= {"extract", "transform"}
+
+
+def test_invoke_rest_api_transport(mwaa_env, release):
     session = connect(env_name(release), transport="invoke")
     assert session.get("/version")["version"] == release
 
 
-def test_one_emulator_for_the_matrix(matrix_env):
+def test_one_emulator_for_the_matrix(mwaa_env):
     """Every release behind its own environment of one emulator, each backend's processes alive."""
-    state = matrix_env.state()
+    state = mwaa_env.state()
     backends = {e["name"]: e["backend_version"] for e in state["environments"]}
     assert backends == {env_name(r): r for r in RELEASE_LIST}
-    assert Path(matrix_env.env["MWAA_EMULATOR_ADMIN_FILE"]).is_file()
+    assert Path(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).is_file()
