@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from mwaa_magic.core.flavours import flavour_for
+from mwaa_magic.emulator.config import EmulatorConfig
 from mwaa_magic.emulator.pytest_plugin import start_emulator
-from mwaa_magic.emulator.releases import RELEASES
+from mwaa_magic.emulator.releases import RELEASES, recipe
 from mwaa_magic.login import connect
 
 
@@ -30,10 +31,7 @@ def matrix_releases() -> list[str]:
 
 
 RELEASE_LIST = matrix_releases()
-if not RELEASE_LIST:
-    pytest.skip("the version matrix runs with MWAA_EMULATOR_MATRIX=2.10.3,2.11.0,3.0.6,3.1.8 "
-                "(or scripts/test --matrix)", allow_module_level=True)
-pytestmark = pytest.mark.timeout(900)
+MATRIX = pytest.mark.timeout(900)
 
 
 def env_name(release: str) -> str:
@@ -56,6 +54,8 @@ def matrix_config(releases: list[str]) -> str:
 def mwaa_emulator(tmp_path_factory):
     """One emulator for every release of the matrix (in place of the plugin's, for this module; the plugin's
     ``mwaa_env`` points boto3 and mwaa_magic at it): the missing releases installed first."""
+    if not RELEASE_LIST:
+        pytest.skip("the version matrix runs with MWAA_EMULATOR_MATRIX=2.10.3,2.11.0,3.0.6,3.1.8 (scripts/test --matrix)")
     config = tmp_path_factory.mktemp("matrix") / "matrix.toml"
     config.write_text(matrix_config(RELEASE_LIST))
     started = time.monotonic()
@@ -73,11 +73,40 @@ def release(request) -> str:
     return request.param
 
 
+# --- the table (no Airflow) ------------------------------------------------------------------------
+@pytest.mark.fast
+@pytest.mark.parametrize("announced, runs", [
+    ("2.11.0", "2.11.0"), ("3.1.8", "3.1.8"), ("2.10.3", "2.10.3"), ("3.0.6", "3.0.6"),
+    ("3.1.0", "3.1.8"), ("2.10.1", "2.10.3"), ("2.8.1", "2.10.3"), ("3.2.0", "3.0.6"),
+])
+def test_an_environment_runs_the_release_it_announces(announced, runs):
+    config = EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": announced}]})
+    assert config.environments[0].backend_version == runs and config.backend_versions() == [runs]
+
+
+@pytest.mark.fast
+def test_releases_differ_only_through_the_table():
+    """Each release renders its line's commands and variables; the client's flavour covers it unchanged."""
+    for version, release in RELEASES.items():
+        assert release.version == version and flavour_for(version).major == release.major
+        env = release.environment(port=8080, home="/h", secret="s3cret")
+        commands = release.commands(8080)
+        assert release.line.web in commands and "8080" in commands[release.line.web]
+        rendered = [*env.values(), *(arg for argv in commands.values() for arg in argv)]
+        assert not [v for v in rendered if "{" in v] and "s3cret" in env.values()
+        assert release.requirements[0] == f"apache-airflow=={version}"
+    assert recipe("3.2.0").line is RELEASES["3.1.8"].line and recipe("3.2.0").pins == ()
+    with pytest.raises(ValueError, match="not supported"):
+        EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": "1.10.15"}]})
+
+
+@MATRIX
 def test_environment_runs_the_release_it_announces(mwaa_env, release):
     env = mwaa_env.environment(env_name(release))
     assert (env["airflow_version"], env["backend_version"]) == (release, release)
 
 
+@MATRIX
 def test_login_reaches_the_real_release(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     assert session.info.airflow_version == release
@@ -87,6 +116,7 @@ def test_login_reaches_the_real_release(mwaa_env, release):
     assert {"hello_world", "daily_sales_etl", "flaky_task"} <= {d["dag_id"] for d in session.dags()}
 
 
+@MATRIX
 def test_trigger_wait_and_task_logs(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     run = session.trigger("daily_sales_etl", conf={"region": "emea"}, wait=True, timeout=240)
@@ -97,6 +127,7 @@ def test_trigger_wait_and_task_logs(mwaa_env, release):
     assert "emea" in session.task_logs("daily_sales_etl", run["dag_run_id"], "transform")
 
 
+@MATRIX
 def test_failed_task_log(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     failed = session.trigger("flaky_task", conf={"fail": True}, wait=True, timeout=240)
@@ -105,12 +136,14 @@ def test_failed_task_log(mwaa_env, release):
     assert "RuntimeError: flaky_task failed on purpose" in log
 
 
+@MATRIX
 def test_cli_version(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     result = session.cli("version", echo=False)
     assert result.lines[-1] == release, result.stdout
 
 
+@MATRIX
 def test_airflow_client_on_airflow_3(mwaa_env, release):
     """The apache-airflow-client of the flavour (3.0.x) reads a 3.x release's models: DAGs, runs, tasks."""
     if flavour_for(release).client_major != 3:
@@ -126,11 +159,13 @@ def test_airflow_client_on_airflow_3(mwaa_env, release):
         assert {t.task_id for t in tasks.task_instances} >= {"extract", "transform"}
 
 
+@MATRIX
 def test_invoke_rest_api_transport(mwaa_env, release):
     session = connect(env_name(release), transport="invoke")
     assert session.get("/version")["version"] == release
 
 
+@MATRIX
 def test_one_emulator_for_the_matrix(mwaa_env):
     """Every release behind its own environment of one emulator, each backend's processes alive."""
     state = mwaa_env.state()
