@@ -8,6 +8,7 @@ missing releases are installed (in parallel, into the emulator cache).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,10 +138,12 @@ def test_failed_task_log(mwaa_env, release):
 
 
 @MATRIX
-def test_cli_version(mwaa_env, release):
+def test_cli_version_and_dags_list(mwaa_env, release):
     session = connect(env_name(release), transport="token")
     result = session.cli("version", echo=False)
     assert result.lines[-1] == release, result.stdout
+    listed = session.cli("dags list -o json", echo=False)
+    assert {"hello_world", "daily_sales_etl", "flaky_task"} <= {d["dag_id"] for d in json.loads(listed.lines[-1])}
 
 
 @MATRIX
