@@ -8,6 +8,7 @@ The executed notebook is written out and scanned for every token, cookie and JWT
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -15,9 +16,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import mwaa_magic
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 EXPECTED = ["quickstart.ipynb", "trigger-and-monitor.ipynb", "environment-picker.ipynb",
-            "airflow-client.ipynb", "cli-and-troubleshooting.ipynb"]
+            "airflow-client.ipynb", "cli-and-troubleshooting.ipynb", "develop-a-dag.ipynb"]
 CELL_TIMEOUT = 300  # seconds per cell: a DAG run waits for the scheduler
 
 
@@ -49,6 +52,9 @@ def test_notebook_runs_against_the_emulator(name, mwaa_emulator, tmp_path):
     )
     env = mwaa_emulator.client_env(tmp_path)
     env.pop("MWAA_ENVIRONMENT", None)  # the notebooks' defaults are the emulator's environments
+    # the kernel imports the mwaa_magic under test (a checkout's, not whatever the venv has installed)
+    source_root = str(Path(mwaa_magic.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
     started = time.monotonic()
     client.execute(env=env, cwd=str(tmp_path))
     elapsed = time.monotonic() - started

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors, redaction
-from .settings import Timeouts
+from .regions import regions_holding
+from .settings import AWS_SETTINGS, Timeouts
 from .text import first_line, shorten
 
 NAME_PATTERN = re.compile(r"[a-zA-Z][0-9a-zA-Z\-_]*")
@@ -113,6 +114,7 @@ class EnvironmentInfo:
     tags: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # why the details are missing
     last_update_error: str | None = None
+    s3: dict[str, str] = field(default_factory=dict)  # SourceBucketArn, DagS3Path, *S3Path, *S3ObjectVersion
 
     @property
     def available(self) -> bool:
@@ -126,6 +128,10 @@ class EnvironmentInfo:
         }
 
 
+S3_FIELDS = ("SourceBucketArn", "DagS3Path", "PluginsS3Path", "PluginsS3ObjectVersion", "RequirementsS3Path",
+             "RequirementsS3ObjectVersion", "StartupScriptS3Path", "StartupScriptS3ObjectVersion")
+
+
 def _environment_info(env: dict[str, Any], name: str, region: str) -> EnvironmentInfo:
     """GetEnvironment's ``Environment`` as EnvironmentInfo, its web-server address validated."""
     url = env.get("WebserverUrl")
@@ -136,6 +142,7 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
         airflow_version=env.get("AirflowVersion"), webserver_url=f"https://{hostname}" if hostname else None,
         webserver_access_mode=env.get("WebserverAccessMode"), arn=env.get("Arn"), tags=env.get("Tags") or {},
         last_update_error=first_line(update_error.get("ErrorMessage"), 200) or None,
+        s3={k: str(v) for k, v in env.items() if k in S3_FIELDS and v},
     )
 
 
@@ -229,6 +236,15 @@ class ControlPlane:
                 raise error from None
             return status, exc.response.get("RestApiResponse")
         return answer.get("RestApiStatusCode", 200), answer.get("RestApiResponse")
+
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client of another service (``s3``) with this plane's profile, region and AWS settings."""
+        import botocore.config
+
+        with _lock:  # client creation is not thread-safe in botocore
+            return self._session.client(service, region_name=self.region, config=botocore.config.Config(
+                user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": 3},
+                connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read))
 
     # --- environment calls -----------------------------------------------------------------------
     def get_environment(self, name: str) -> EnvironmentInfo:
@@ -329,6 +345,9 @@ class ControlPlane:
             known = f" Environments there: {', '.join(names[:20])}{', ...' if len(names) > 20 else ''}."
         else:
             known = " There are no environments there."
+        elsewhere = regions_holding(name, self.profile, self.region) if name else []
+        if elsewhere:
+            known += f" It exists in {', '.join(elsewhere)}: log in with --region {elsewhere[0]}."
         return f"No MWAA environment named {name!r} in {self.region}{self._profile_note()}.{known}"
 
     def _recent_listing(self) -> list[str] | None:
@@ -366,13 +385,6 @@ def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | N
 
 _lock = threading.RLock()
 _planes: dict[tuple, ControlPlane] = {}
-# The settings that change which endpoint and credentials boto3 uses: a change makes a new client.
-AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_MWAA", "AWS_DISABLE_HOST_PREFIX_INJECTION", "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION",
-                "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MWAA_MAGIC_CONNECT_TIMEOUT",
-                "MWAA_MAGIC_READ_TIMEOUT", "MWAA_MAGIC_WEB_TIMEOUT")
-
-
 def control_plane(profile: str | None = None, region: str | None = None) -> ControlPlane:
     """The shared :class:`ControlPlane` for (profile, region) under the current AWS settings.
 

@@ -127,3 +127,42 @@ class WaitInterrupted(MwaaError):
     """Waiting for a run gave up (the run goes on); the message says how to resume."""
 
     code = "WaitInterrupted"
+
+
+# --- the DAG development loop (core/deploy.py) ---------------------------------------------------
+class InvalidDagFile(MwaaError):
+    """A DAG file that cannot go: a bad name (outside the DAG folder, not .py) or a syntax error."""
+
+    code = "InvalidDagFile"
+
+
+class DagIdClash(MwaaError):
+    code = "DagIdClash"
+
+
+class BucketNotFound(MwaaError):
+    code = "BucketNotFound"
+
+
+class OverwriteRefused(MwaaError):
+    """The file changed in S3 since this session last read or wrote it (a teammate's change)."""
+
+    code = "OverwriteRefused"
+
+
+class DagImportError(MwaaError):
+    """Airflow could not import the deployed file; ``stack_trace`` is Airflow's traceback."""
+
+    code = "DagImportError"
+
+    def __init__(self, message: str, filename: str = "", stack_trace: str = "") -> None:
+        super().__init__(message)
+        self.filename, self.stack_trace = filename, stack_trace
+
+
+class ParseTimeout(MwaaError):
+    code = "ParseTimeout"
+
+
+class DagFileNotFound(MwaaError):
+    code = "DagFileNotFound"

@@ -28,6 +28,16 @@ class Flavour:
     structured_logs: bool  # task logs come as structured entries (else plain text)
     client_requirement: str  # the apache-airflow-client that speaks this API
     client_major: int
+    # the DAG development loop (core/deploy.py)
+    dag_file_field: str  # the DAG's field naming its file: absolute (fileloc) or relative to the DAG folder
+    dag_stale_field: str  # a DAG whose file is gone: is_active false (2) / is_stale true (3)
+    dag_stale_value: bool
+    dags_with_stale: dict[str, bool]  # GET /dags parameter that lists stale DAGs too
+    dag_source_key: str  # /dagSources/{...}: the DAG's file_token (2) or its dag_id (3)
+
+    def is_stale(self, dag: dict) -> bool:
+        """True when Airflow no longer finds ``dag`` in any file (the file was removed or no longer defines it)."""
+        return dag.get(self.dag_stale_field) is self.dag_stale_value
 
     @property
     def major(self) -> int:
@@ -54,6 +64,8 @@ FLAVOURS: tuple[Flavour, ...] = (
         api_root="/api/v1", console_sso_path="/aws_mwaa/aws-console-sso",
         logical_date_field="execution_date", run_order="-execution_date", trigger_sends_logical_date=False,
         structured_logs=False, client_requirement="apache-airflow-client>=2.10,<3", client_major=2,
+        dag_file_field="fileloc", dag_stale_field="is_active", dag_stale_value=False,
+        dags_with_stale={"only_active": False}, dag_source_key="file_token",
     ),
     Flavour(
         first=(3, 0), before=(4, 0),
@@ -61,6 +73,8 @@ FLAVOURS: tuple[Flavour, ...] = (
         api_root="/api/v2", console_sso_path="/pluginsv2/aws_mwaa/aws-console-sso",
         logical_date_field="logical_date", run_order="-run_after", trigger_sends_logical_date=True,
         structured_logs=True, client_requirement="apache-airflow-client>=3.0.2,<3.1", client_major=3,
+        dag_file_field="relative_fileloc", dag_stale_field="is_stale", dag_stale_value=True,
+        dags_with_stale={"exclude_stale": False}, dag_source_key="dag_id",
     ),
 )
 

@@ -73,6 +73,7 @@ class AirflowSession:
         self.transport = transport
         self.environment = environment
         self.progress_factory: Callable[[], Progress] = Progress
+        self._dag_loop: Any = None
 
     # --- identity ------------------------------------------------------------------------------
     @property
@@ -249,6 +250,49 @@ class AirflowSession:
         from .cli import run_cli
 
         return run_cli(self.environment, command, echo=echo)
+
+    # --- the DAG development loop (core/deploy.py) ----------------------------------------------
+    @property
+    def dag_loop(self) -> Any:
+        """The environment's S3 DAG folder and what this session last read or wrote there (one per session)."""
+        if self._dag_loop is None:
+            from .deploy import DagLoop
+
+            self._dag_loop = DagLoop(self)
+        return self._dag_loop
+
+    @property
+    def dag_folder(self) -> Any:
+        """The S3 DAG folder: ``.list()``, ``.read(name)``, ``.location()``."""
+        return self.dag_loop.folder
+
+    def deploy(self, path_or_source: Any, filename: str | None = None, trigger: bool = False, wait: bool = True,
+               conf: dict | None = None, force: bool = False, timeout: float | None = None) -> list[dict]:
+        """Put DAG code (source text, a file, a folder, a list of paths) in the DAG folder; wait until Airflow
+        parsed it (or raise its import error); with ``trigger=True`` run each DAG and wait for the run.
+
+        A file changed in S3 since this session last read or wrote it is not overwritten unless ``force=True``.
+        """
+        from .deploy import deploy_input
+
+        return self.dag_loop.deploy(deploy_input(path_or_source, filename), trigger=trigger, conf=conf, wait=wait,
+                                    force=force, timeout=timeout)
+
+    def dag_files(self) -> list[dict]:
+        """The DAG folder: name, size, last modified, DAG ids Airflow parsed from each file, import error."""
+        return self.dag_loop.dag_files()
+
+    def undeploy(self, name: str, wait: bool = True, force: bool = False, timeout: float | None = None) -> list[str]:
+        """Remove a file from the DAG folder and wait until Airflow no longer has its DAGs (their ids)."""
+        return self.dag_loop.undeploy(name, wait=wait, force=force, timeout=timeout)
+
+    def import_errors(self) -> list[dict]:
+        """Airflow's current import errors: filename, timestamp, error (last line), stack_trace."""
+        return self.dag_loop.import_errors()
+
+    def requirements(self, diff: bool = False) -> list[dict]:
+        """requirements.txt, plugins.zip, startup script: version applied vs the newest in S3."""
+        return self.dag_loop.requirements(diff=diff)
 
     # --- other clients -------------------------------------------------------------------------
     def api_client(self) -> Any:

@@ -97,9 +97,9 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
         print(emulator.export_lines(), flush=True)
         if emulator.backends:
             print(f"# Airflow's logs: {emulator.workdir}/airflow-*/logs (removed when the emulator stops)", flush=True)
-        print("# ready (Ctrl-C stops the emulator and every process it started)", flush=True)
-        if args.state_file:
+        if args.state_file:  # before "# ready": whoever sees it may run `env` at once
             _write_state(Path(args.state_file), emulator)
+        print("# ready (Ctrl-C stops the emulator and every process it started)", flush=True)
         await stop.wait()
         return 0
     finally:

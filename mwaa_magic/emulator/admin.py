@@ -112,6 +112,36 @@ class AdminHandler(tornado.web.RequestHandler):
         self.write({"knobs": self.knobs.snapshot()})
 
 
+class S3AdminHandler(AdminHandler):
+    """``/_emulator/s3``: GET the S3 knobs; POST ``sync_interval``, ``sync_paused``, ``missing_buckets`` (env names)."""
+
+    def get(self, action: str = "s3") -> None:
+        self.write(self._s3_state())
+
+    async def post(self, action: str = "s3") -> None:
+        data, world = self.body(), self.emulator.s3
+        if world is None:  # moto is not installed: nothing to set
+            self.write({})
+            return
+        knobs = world.knobs
+        try:
+            if "sync_interval" in data:
+                knobs.sync_interval = max(0.05, float(data["sync_interval"]))
+            if "sync_paused" in data:
+                knobs.sync_paused = bool(data["sync_paused"])
+            if "missing_buckets" in data:
+                knobs.missing_buckets = {str(name) for name in data["missing_buckets"]}
+        except (TypeError, ValueError) as exc:
+            raise tornado.web.HTTPError(400, f"bad S3 knob: {exc}") from None
+        if data.get("reset"):
+            knobs.reset()
+        self.write(self._s3_state())
+
+    def _s3_state(self) -> dict:
+        world = self.emulator.s3
+        return {"url": world.url, **world.knobs.snapshot()} if world else {}
+
+
 class EmulatorAdmin:
     """A small synchronous client of the admin API, for tests, benchmarks and users' own CI.
 
@@ -164,7 +194,24 @@ class EmulatorAdmin:
         return self._post("seed-runs", {"environment": environment, "dag_id": dag_id, "count": count})
 
     def reset(self) -> dict:
+        self._post("s3", {"reset": True})
         return self._post("reset", {})
+
+    def s3(self, **knobs: object) -> dict:
+        """The S3 side: ``sync_interval`` (seconds), ``sync_paused`` (bool), ``missing_buckets`` (environment
+        names whose GetEnvironment names a bucket that does not exist); returns them with ``syncs`` done so far."""
+        return self._post("s3", knobs) if knobs else self._get("s3")
+
+    def wait_for_sync(self, timeout: float = 30.0) -> None:
+        """Return once a whole new sync round has run (S3 -> DAG folders)."""
+        import time
+
+        first = self.s3()["syncs"]
+        deadline = time.monotonic() + timeout
+        while self.s3()["syncs"] < first + 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the emulator's DAG sync did not run (paused?)")
+            time.sleep(0.1)
 
     def close(self) -> None:
         self._http.close()

@@ -36,6 +36,9 @@ def _jwt_expiry(token: str) -> float:
 class AirflowBackend:
     """A real Airflow of one release, started in ``workdir``; each process in its own process group."""
 
+    dags_dir: Path | None = None  # its DAG folder (the emulator's S3 sync fills it); None: the bundled samples
+    rescan_interval: float | None = None  # seconds between scans of the DAG folder (None: the defaults below)
+
     def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True) -> None:
         self.version = version
         self.history = history  # start with the sample DAGs' last days (when the install seeded them)
@@ -75,6 +78,7 @@ class AirflowBackend:
         self._passwords = json.loads((template / "users.json").read_text())
         self.port = self.port or free_port()
         self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
+        self._env.update(self.dag_folder_settings())
         if self.release.line.login == "token":  # SimpleAuthManager: passwords from a file, new at each start
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))
@@ -84,6 +88,18 @@ class AirflowBackend:
                 [str(self.venv / "bin" / "airflow"), *argv], env=self._env, cwd=self.workdir,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             log.close()
+
+    def dag_folder_settings(self) -> dict[str, str]:
+        """Where Airflow reads DAGs and how often it looks for new, changed and deleted files.
+
+        Changed files are parsed again at the next scan whatever ``min_file_process_interval`` says: both
+        majors sort by modification time (``file_parsing_sort_mode = modified_time``) and take changed files first.
+        """
+        settings = {"AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_dir)} if self.dags_dir else {}
+        if self.rescan_interval is not None:
+            every = str(max(1, round(self.rescan_interval)))
+            settings.update(dict.fromkeys(self.release.line.rescan_variables, every))
+        return settings
 
     def _copy_database(self, template: Path, db: Path, task_logs: Path) -> None:
         """The template's database; with ``history``, the one holding the sample DAGs' last days, moved to now."""

@@ -81,6 +81,9 @@ class EmulatorConfig:
     port: int = 0  # control plane port; 0 picks a free one
     environments: list[EnvironmentConfig] = field(default_factory=list)
     identities: list[IdentityConfig] = field(default_factory=list)
+    s3_port: int = 0  # the S3 server (moto) on ``host``; 0 picks a free one
+    dag_sync_interval: float = 1.0  # seconds between copies of the buckets' DAG folders into Airflow (a knob too)
+    dag_rescan_interval: int = 2  # seconds between Airflow's scans of its DAG folder for new/changed/deleted files
 
     def __post_init__(self) -> None:
         for env in self.environments:

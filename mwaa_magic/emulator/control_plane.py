@@ -41,6 +41,7 @@ class ControlState:
     knobs: Knobs
     web_urls: dict[str, str] = field(default_factory=dict)  # environment name -> http://127.0.0.1:PORT
     rest_call: Callable[..., Any] | None = None  # async (env, role, method, path, query, body) -> (status, data)
+    environment_fields: Callable[[EnvironmentConfig], dict] | None = None  # more GetEnvironment fields (S3)
 
 
 class MwaaHandler(tornado.web.RequestHandler):
@@ -189,7 +190,10 @@ class GetEnvironmentHandler(MwaaHandler):
         self.require(self.operation, self.arn("environment", name))
         env = self.environment(name)
         status = self.state.knobs.status_of(env)
-        self.reply({"Environment": describe(env, status, self.arn("environment", env.name), self.state.config.account_id)})
+        data = describe(env, status, self.arn("environment", env.name), self.state.config.account_id)
+        if self.state.environment_fields is not None:
+            data.update(self.state.environment_fields(env))
+        self.reply({"Environment": data})
 
 
 class InvokeRestApiHandler(MwaaHandler):

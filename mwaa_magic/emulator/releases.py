@@ -38,6 +38,7 @@ class Line:
     login: str  # "token": POST /auth/token (JWT, SimpleAuthManager); "form": FAB's login form (session cookie)
     fab_users: bool  # install creates the Op/User/Viewer roles and one user per role in the template DB
     structured_logs: bool  # task logs are JSON lines (else text)
+    rescan_variables: tuple[str, ...]  # set to how often (s) Airflow lists its DAG folder for new/changed files
 
 
 AIRFLOW_3 = Line(
@@ -61,6 +62,8 @@ AIRFLOW_3 = Line(
     }),
     health_path="/api/v2/monitor/health", api_prefix="/api/v2", login="token", fab_users=False,
     structured_logs=True,
+    # the dags-folder bundle is refreshed (listed) every refresh_interval
+    rescan_variables=("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"),
 )
 
 AIRFLOW_2 = Line(
@@ -82,6 +85,7 @@ AIRFLOW_2 = Line(
         "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
     }),
     health_path="/health", api_prefix="/api/v1", login="form", fab_users=True, structured_logs=False,
+    rescan_variables=("AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL",),
 )
 
 

@@ -9,13 +9,14 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
 from ..core.addresses import WEBSERVER_URLS_VARIABLE
-from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler
+from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler, S3AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig, is_loopback
 from .control_plane import ControlState, make_control_app
 from .knobs import Knobs
@@ -58,6 +59,8 @@ class Emulator:
         self.web_urls: dict[tuple[str, str], str] = {}  # (region, name) -> base URL
         self.control_url = ""
         self._servers: list[tornado.httpserver.HTTPServer] = []
+        self.s3: Any = None  # s3.S3World: the environments' buckets (moto on loopback)
+        self.dag_sync: Any = None  # s3.DagSync: bucket DAG prefixes -> the Airflow DAG folders
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
@@ -66,8 +69,11 @@ class Emulator:
             print(f"mwaa_magic.emulator: warning: listening on {self.config.host}, not loopback: other machines "
                   "may reach the control plane and the web servers", file=sys.stderr, flush=True)
         try:
-            state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call)
-            app = make_control_app(state, [(r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+            self._start_s3()
+            state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
+                                 environment_fields=self.s3.environment_fields if self.s3 else None)
+            app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
+                                           (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
             port = self._listen(app, self.config.port, "the control plane")
             self.control_url = f"http://{self.config.host}:{port}"
             if self.with_airflow:
@@ -87,14 +93,44 @@ class Emulator:
         for version in self.config.backend_versions():
             self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir,
                                                     history=self.with_history)
+            self.backends[version].dags_dir = self.dag_folder(version)
+            self.backends[version].rescan_interval = self.config.dag_rescan_interval
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
             port = self._listen(app, env.web_port, f"the web server of {env.name}")
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
 
+    def _start_s3(self) -> None:
+        """The buckets (moto on loopback), then the sync that fills each Airflow's DAG folder before it starts."""
+        try:
+            import moto  # noqa: F401
+        except ImportError:
+            print("mwaa_magic.emulator: no S3 (the DAG loop needs it): pip install 'mwaa_magic[emulator]'",
+                  file=sys.stderr, flush=True)
+            return
+        from .s3 import DagSync, S3World
+
+        world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port)
+        world.start()
+        world.knobs.sync_interval = self.config.dag_sync_interval
+        if self.with_airflow:
+            targets: dict[Path, list[EnvironmentConfig]] = {}
+            for env in self._available():
+                targets.setdefault(self.dag_folder(env.backend_version), []).append(env)
+            self.dag_sync = DagSync(world, targets)
+            self.dag_sync.start()
+
+    def dag_folder(self, version: str) -> Path:
+        """The DAG folder of the Airflow ``version`` (filled from the buckets of its environments)."""
+        return self.workdir / f"airflow-{version}" / "dags"
+
     async def stop(self) -> None:
         """Stop listening and end every Airflow process; safe to call more than once."""
+        if self.dag_sync is not None:
+            await asyncio.to_thread(self.dag_sync.stop)
+        if self.s3 is not None:
+            self.s3.stop()
         for server in self._servers:
             server.stop()
         await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
@@ -127,6 +163,8 @@ class Emulator:
             "AWS_REGION": self.config.region,
             "MWAA_EMULATOR_URL": self.control_url,
         }
+        if self.s3 is not None:
+            settings["AWS_ENDPOINT_URL_S3"] = self.s3.url  # an unmodified boto3.client("s3") reaches the buckets
         if self.admin_file:
             settings[ADMIN_FILE_VARIABLE] = str(self.admin_file)
         if self.web_urls:
@@ -163,6 +201,8 @@ class Emulator:
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
+            "s3": {"url": self.s3.url, **self.s3.knobs.snapshot(),
+                   "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends}} if self.s3 else None,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 

@@ -123,6 +123,54 @@ def _cli(magics: Any, args: argparse.Namespace) -> Any:
     return run_cli(sessions.get(args.session).environment, shlex.join(args.cli_command))
 
 
+def _deploy(magics: Any, args: argparse.Namespace) -> Any:
+    from ..core.deploy import sources_from_paths
+    from .display import Rows
+
+    sources = sources_from_paths(args.paths)  # every file checked (names, syntax) before any call
+    session = sessions.get(args.session)
+    results = session.dag_loop.deploy(sources, trigger=args.trigger, conf=json_object(args.conf, "--conf"),
+                                      wait=not args.no_wait, force=args.force, timeout=args.timeout)
+    return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
+
+
+def _dag_files(magics: Any, args: argparse.Namespace) -> Any:
+    from .display import Rows
+
+    session = sessions.get(args.session)
+    bucket, prefix = session.dag_folder.location()
+    return Rows(session.dag_files(), ["name", "size", "last_modified", "dag_ids", "import_error"],
+                f"s3://{bucket}/{prefix}")
+
+
+def _undeploy(magics: Any, args: argparse.Namespace) -> Any:
+    return sessions.get(args.session).undeploy(args.name, wait=not args.no_wait, force=args.force, timeout=args.timeout)
+
+
+def _import_errors(magics: Any, args: argparse.Namespace) -> Any:
+    from .display import Rows
+
+    rows = sessions.get(args.session).import_errors()
+    if args.traceback:
+        for row in rows:
+            print(f"--- {row['filename']} ({row['timestamp']})\n{row['stack_trace'].rstrip()}")
+    return Rows(rows, ["filename", "timestamp", "error"], "Import errors")
+
+
+def _requirements(magics: Any, args: argparse.Namespace) -> Any:
+    from .display import Rows
+
+    rows = sessions.get(args.session).requirements(diff=args.diff)
+    for row in rows:
+        if row.get("diff"):
+            print(row["diff"])
+    return Rows(rows, ["file", "s3_path", "status", "applied_version", "latest_version"], "Requirements, plugins, startup script")
+
+
+DEPLOY_OPTIONS = (
+    arg("--force", action="store_true", help="overwrite a file even if it changed in S3 since this session last read or wrote it"),
+    arg("--timeout", type=float, help="seconds to wait for Airflow (default 300)"),
+)
 SESSION_HELP = "session alias (default: the current one)"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("envs", "List the environments of a region, with status and Airflow version.", _envs,
@@ -145,6 +193,20 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("use", "Make a session current.", _use, (arg("name"),), session=False, output=False),
     Subcommand("logout", "Forget a session (default: the current one).", _logout, (arg("name", nargs="?"),),
                session=False, output=False),
+    Subcommand("deploy", "Put DAG files or folders (helper modules go along) in the S3 DAG folder; wait for the parse.",
+               _deploy, (arg("paths", nargs="+", help="files or folders"),
+                         arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
+                         arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
+                         arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
+                         *DEPLOY_OPTIONS)),
+    Subcommand("dag-files", "List the S3 DAG folder: name, size, last modified, the DAG ids Airflow parsed.", _dag_files),
+    Subcommand("undeploy", "Remove a file from the DAG folder and wait until its DAGs are gone from Airflow.", _undeploy,
+               (arg("name", help="file name in the DAG folder, e.g. my_dag.py"),
+                arg("--no-wait", action="store_true", help="do not wait for Airflow"), *DEPLOY_OPTIONS)),
+    Subcommand("import-errors", "Show Airflow's current DAG import errors.", _import_errors,
+               (arg("--traceback", "-t", action="store_true", help="print each full traceback"),)),
+    Subcommand("requirements", "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
+               _requirements, (arg("--diff", action="store_true", help="show what a newer version changes"),)),
     Subcommand("cli", "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).", _cli,
                (arg("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json"),)),
 )
@@ -197,8 +259,18 @@ def check(args: argparse.Namespace) -> None:
         raise UsageError("--limit must be at least 1.")
     if args.command == "cli" and not args.cli_command:
         raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
-    if args.command == "trigger":
+    if args.command in ("trigger", "deploy"):
         json_object(args.conf, "--conf")
+    if args.command == "deploy":
+        from ..core.deploy import sources_from_paths
+
+        sources_from_paths(args.paths)
+    if args.command == "undeploy":
+        from ..core.deploy import check_name
+
+        check_name(args.name, dag=False)
+    if getattr(args, "timeout", None) is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds.")
     if getattr(args, "session", None):
         sessions.get(args.session)
 

@@ -84,3 +84,10 @@ def test_an_unknown_environment_costs_one_listing(shell, aws):
     result, out = run(shell, "%mwaa_login no-such-env")
     assert_one_line(result, out, "EnvironmentNotFound", "fast3")
     assert aws.admin.calls().get("ListEnvironments") == 1
+
+
+def test_an_environment_in_another_region_is_named(shell, aws):
+    """``elsewhere`` exists in eu-west-1 only (every region reaches the emulator through AWS_ENDPOINT_URL_MWAA)."""
+    result, out = run(shell, "%mwaa_login elsewhere")
+    assert_one_line(result, out, "EnvironmentNotFound", "It exists in eu-west-1", "--region eu-west-1")
+    assert run(shell, "%mwaa_login elsewhere --region eu-west-1")[0].success
