@@ -38,7 +38,9 @@ def load_config(path: str | None, port: int | None) -> EmulatorConfig:
 def cmd_install(args: argparse.Namespace) -> int:
     from .install import install
 
-    versions = args.versions or load_config(args.config, None).backend_versions()
+    versions = list(args.versions or [])  # with --config too: both, in parallel
+    if args.config or not versions:
+        versions += [v for v in load_config(args.config, None).backend_versions() if v not in versions]
     try:
         install(versions, cache_root())
     except RuntimeError as exc:  # a failed step: its name, and the end of its output
@@ -176,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_install = sub.add_parser("install", help="create the Airflow virtual environments (once)")
     p_install.add_argument("--config", help="TOML file describing environments and identities")
-    p_install.add_argument("--versions", nargs="*", help="Airflow releases, e.g. 3.0.6 2.10.3")
+    p_install.add_argument("--versions", nargs="*", help="Airflow releases, e.g. 3.1.8 2.11.0 (with --config: those "
+                           "too); see mwaa_magic/emulator/releases.py")
     p_install.set_defaults(func=cmd_install)
     p_up = sub.add_parser("up", help="start the emulator and print the settings a client needs")
     p_up.add_argument("--config", help="TOML file describing environments and identities (default: the bundled one)")

@@ -1,7 +1,7 @@
 """Run by an Airflow venv's python at install (``python _seed_history.py REFERENCE``): the days before
 REFERENCE (an ISO time) of the sample DAGs — finished runs, successes and failures, with their task
 instances — into the template database; ``history.py`` moves them to the days before each start. Uses
-Airflow's own ``create_dagrun`` (Airflow 2.10 and 3.0)."""
+Airflow's own ``create_dagrun`` (Airflow 2.10 to 3.1: the arguments it takes are looked up)."""
 
 import inspect
 import sys
@@ -22,7 +22,7 @@ HISTORY = [
 
 
 def run_arguments(create_dagrun, when: datetime, conf: dict) -> dict:
-    """Keyword arguments of ``create_dagrun`` for a finished manual run at ``when`` (2.10 and 3.0 differ)."""
+    """Keyword arguments of ``create_dagrun`` for a finished manual run at ``when`` (2.x and 3.x differ)."""
     params = inspect.signature(create_dagrun).parameters
     kwargs = {"run_id": f"manual__{when.isoformat()}", "run_type": DagRunType.MANUAL, "state": DagRunState.RUNNING,
               "conf": conf, "data_interval": (when, when), "start_date": when,

@@ -19,6 +19,7 @@ import httpx
 
 from .airflow_env import airflow_environment, free_port, template_dir, venv_dir
 from .history import HISTORY_DB, history_reference, move_to_now, write_logs
+from .releases import recipe
 
 ROLE_USERS = {"Admin": "admin", "Op": "op", "User": "user", "Viewer": "viewer", "Public": "viewer"}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -41,7 +42,8 @@ class AirflowBackend:
     def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True) -> None:
         self.version = version
         self.history = history  # start with the sample DAGs' last days (when the install seeded them)
-        self.major = int(version.split(".")[0])
+        self.release = recipe(version)  # everything that differs between releases (releases.py)
+        self.major = self.release.major
         self.workdir = Path(workdir)
         self.cache_dir = cache_dir
         self.port = 0
@@ -57,7 +59,7 @@ class AirflowBackend:
 
     @property
     def api_prefix(self) -> str:
-        return "/api/v2" if self.major >= 3 else "/api/v1"
+        return self.release.line.api_prefix
 
     @property
     def venv(self) -> Path:
@@ -77,7 +79,7 @@ class AirflowBackend:
         self.port = self.port or free_port()
         self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
         self._env.update(self.dag_folder_settings())
-        if self.major >= 3:
+        if self.release.line.login == "token":  # SimpleAuthManager: passwords from a file, new at each start
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))
         for name, argv in self.commands().items():
@@ -96,11 +98,7 @@ class AirflowBackend:
         settings = {"AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_dir)} if self.dags_dir else {}
         if self.rescan_interval is not None:
             every = str(max(1, round(self.rescan_interval)))
-            if self.major >= 3:  # the dags-folder bundle is refreshed (listed) every refresh_interval
-                settings.update({"AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": every,
-                                 "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": every})
-            else:
-                settings["AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = every
+            settings.update(dict.fromkeys(self.release.line.rescan_variables, every))
         return settings
 
     def _copy_database(self, template: Path, db: Path, task_logs: Path) -> None:
@@ -111,25 +109,15 @@ class AirflowBackend:
             return
         shutil.copyfile(template / HISTORY_DB, db)
         move_to_now(db, reference, datetime.now(timezone.utc))
-        write_logs(db, task_logs, airflow3=self.major >= 3)
+        write_logs(db, task_logs, airflow3=self.release.line.structured_logs)
 
     def commands(self) -> dict[str, list[str]]:
-        """The Airflow processes to run (``airflow`` arguments by name). No log server: see airflow_env."""
-        if self.major >= 3:
-            return {
-                "api-server": ["api-server", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-                "scheduler": ["scheduler", "--skip-serve-logs"],
-                "dag-processor": ["dag-processor"],
-                "triggerer": ["triggerer", "--skip-serve-logs"],  # else the UI shows a red "Triggerer" badge
-            }
-        return {
-            "webserver": ["webserver", "-H", "127.0.0.1", "-p", str(self.port), "-w", "1"],
-            "scheduler": ["scheduler", "--skip-serve-logs"],
-        }
+        """The Airflow processes to run (``airflow`` arguments by name), from the release's recipe."""
+        return self.release.commands(self.port)
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until the web server answers its health check; raise if a process died or on timeout."""
-        url = self.base_url + ("/api/v2/monitor/health" if self.major >= 3 else "/health")
+        url = self.base_url + self.release.line.health_path
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:
@@ -143,7 +131,7 @@ class AirflowBackend:
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        web = "api-server" if self.major >= 3 else "webserver"
+        web = self.release.line.web
         raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; the end of its {web}'s log:\n"
                            f"{self.log_tail(web)}")
 
@@ -198,7 +186,7 @@ class AirflowBackend:
         if not fresh and cached and cached[2] > time.time() + 60:
             return cached[0], cached[1]
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0) as client:
-            if self.major >= 3:
+            if self.release.line.login == "token":
                 resp = await client.post("/auth/token", json={"username": user, "password": self._passwords[user]})
                 resp.raise_for_status()
                 token = resp.json()["access_token"]

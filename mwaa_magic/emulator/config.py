@@ -9,14 +9,17 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .releases import DEFAULT_RELEASE, release_for
+
 AIRFLOW_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
 ENVIRONMENT_STATUSES = (
     "CREATING", "CREATE_FAILED", "AVAILABLE", "UPDATING", "DELETING", "DELETED", "UNAVAILABLE",
     "UPDATE_FAILED", "ROLLING_BACK", "CREATING_SNAPSHOT", "PENDING", "MAINTENANCE",
 )
 ACCESS_MODES = ("PUBLIC_ONLY", "PRIVATE_ONLY", "PUBLIC_AND_PRIVATE")
-# The Airflow versions the emulator can run, by the version an environment announces.
-SUPPORTED_AIRFLOW = {"3": "3.0.6", "2": "2.10.3"}
+# The release each Airflow major runs by default (an environment announcing a release outside
+# ``releases.RELEASES``); every release the emulator runs, and how, is in releases.py.
+SUPPORTED_AIRFLOW = {str(major): version for major, version in DEFAULT_RELEASE.items()}
 
 
 @dataclass
@@ -38,8 +41,9 @@ class EnvironmentConfig:
 
     @property
     def backend_version(self) -> str:
-        """The Airflow release that really runs behind this environment."""
-        return SUPPORTED_AIRFLOW[str(self.airflow_major)]
+        """The Airflow release that really runs behind this environment (``releases.release_for``): the one it
+        announces when ``releases.RELEASES`` has it, e.g. 2.11.0 or 3.1.8."""
+        return release_for(self.airflow_version).version
 
     def validate(self) -> None:
         if self.status not in ENVIRONMENT_STATUSES:

@@ -13,14 +13,10 @@ from pathlib import Path
 
 from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
 from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, reference_time
+from .releases import recipe
 
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
-# Pins resolved together with apache-airflow: left alone, pip and uv pick releases newer than the Airflow release knows.
-# Airflow 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
-EXTRA_REQUIREMENTS = {
-    "3.0.6": ["fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7"],
-}
 
 
 def is_installed(version: str, cache_dir: Path | None = None) -> bool:
@@ -45,7 +41,8 @@ def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
         run.say(f"already installed in {venv}")
         _make_history(run, cache_dir)  # installs from before the seeded history get it once
         return venv
-    requirements = [f"apache-airflow=={version}", *EXTRA_REQUIREMENTS.get(version, [])]
+    release = recipe(version)  # its pins (releases.py)
+    requirements = release.requirements
     if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
         _create_venv(run, venv, uv)
         _install_requirements(run, venv, requirements, uv)  # one resolution, pins included
@@ -53,7 +50,7 @@ def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
             raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     else:
         run.say(f"reusing the venv {venv}")
-        if EXTRA_REQUIREMENTS.get(version):
+        if release.pins:
             _install_requirements(run, venv, requirements, uv)
     make_template(run, cache_dir)
     _make_history(run, cache_dir)
@@ -121,7 +118,7 @@ def make_template(run: "Installation", cache_dir: Path | None) -> None:
         run.step("db migrate", [airflow, "db", "migrate"], env)
         run.step("dags reserialize", [airflow, "dags", "reserialize"], env)
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
-        if version.startswith("2."):  # the Op/User/Viewer roles and one user per role, in one process
+        if recipe(version).line.fab_users:  # the Op/User/Viewer roles and one user per role, in one process
             python = str(venv_dir(version, cache_dir) / "bin" / "python")
             run.step("users", [python, str(Path(__file__).with_name("_create_users.py"))], env,
                      stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}))

@@ -1,0 +1,159 @@
+"""The Airflow releases the emulator runs, and every emulator-side difference between them, as data.
+
+One ``Line`` per Airflow major (how its processes start, what they run with, how a user logs in) and one
+``Release`` per release (the line it belongs to, pins resolved with it, its own variables). Adding a release
+MWAA offers is one ``Release`` entry below; ``python -m mwaa_magic.emulator install`` (or ``up``, for the
+releases its environments name) installs it on demand. The client's differences live apart, in
+``mwaa_magic/core/flavours.py`` (ranges by major/minor).
+
+Placeholders in ``env`` and ``commands``: ``{port}`` (the web server's), ``{home}`` (AIRFLOW_HOME),
+``{secret}`` (shared by the backend's processes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+_COMMON_ENV = {
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__PARALLELISM": "2",
+    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # task logs are read back through the REST API
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One Airflow major: its processes, their variables, its login and its API."""
+
+    major: int
+    web: str  # the process serving the UI and the REST API (also a key of ``commands``)
+    commands: Mapping[str, tuple[str, ...]]  # the processes to run: ``airflow`` arguments by name
+    env: Mapping[str, str]  # on top of ``_COMMON_ENV`` and the paths (``airflow_env.airflow_environment``)
+    health_path: str  # answers 200 once the web server is up (public)
+    api_prefix: str
+    login: str  # "token": POST /auth/token (JWT, SimpleAuthManager); "form": FAB's login form (session cookie)
+    fab_users: bool  # install creates the Op/User/Viewer roles and one user per role in the template DB
+    structured_logs: bool  # task logs are JSON lines (else text)
+    rescan_variables: tuple[str, ...]  # set to how often (s) Airflow lists its DAG folder for new/changed files
+
+
+AIRFLOW_3 = Line(
+    major=3, web="api-server",
+    commands=MappingProxyType({
+        "api-server": ("api-server", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
+        "scheduler": ("scheduler", "--skip-serve-logs"),  # no log server: see airflow_env
+        "dag-processor": ("dag-processor",),
+        "triggerer": ("triggerer", "--skip-serve-logs"),  # else the UI shows a red "Triggerer" badge
+    }),
+    env=MappingProxyType({
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,op:op,user:user,viewer:viewer",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{home}/passwords.json",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "{secret}",
+        "AIRFLOW__API_AUTH__JWT_ISSUER": "mwaa-emulator",  # else /auth/token fails with the newest pyjwt
+        "AIRFLOW__API__BASE_URL": "http://127.0.0.1:{port}/",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    }),
+    health_path="/api/v2/monitor/health", api_prefix="/api/v2", login="token", fab_users=False,
+    structured_logs=True,
+    # the dags-folder bundle is refreshed (listed) every refresh_interval
+    rescan_variables=("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"),
+)
+
+AIRFLOW_2 = Line(
+    major=2, web="webserver",
+    commands=MappingProxyType({
+        "webserver": ("webserver", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
+        "scheduler": ("scheduler", "--skip-serve-logs"),
+    }),
+    env=MappingProxyType({
+        "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
+        "AIRFLOW__WEBSERVER__SECRET_KEY": "{secret}",
+        "AIRFLOW__WEBSERVER__WORKERS": "1",
+        "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
+        "AIRFLOW__WEBSERVER__SESSION_LIFETIME_MINUTES": "1440",
+        "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
+        "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
+        "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
+        "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session",
+        "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
+    }),
+    health_path="/health", api_prefix="/api/v1", login="form", fab_users=True, structured_logs=False,
+    rescan_variables=("AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL",),
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One Airflow release: its line, the pins resolved with ``apache-airflow==version`` (left alone, pip and
+    uv pick dependency releases newer than the Airflow release knows) and variables of its own."""
+
+    version: str
+    line: Line
+    pins: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def major(self) -> int:
+        return self.line.major
+
+    @property
+    def minor(self) -> tuple[int, int]:
+        major, minor = self.version.split(".")[:2]
+        return int(major), int(minor)
+
+    @property
+    def requirements(self) -> list[str]:
+        return [f"apache-airflow=={self.version}", *self.pins]
+
+    def environment(self, port: int, home: str, secret: str) -> dict[str, str]:
+        """The variables of this release's processes (paths aside), placeholders filled."""
+        values = {"port": port, "home": home, "secret": secret}
+        return {k: v.format(**values) for k, v in {**_COMMON_ENV, **self.line.env, **self.env}.items()}
+
+    def commands(self, port: int) -> dict[str, list[str]]:
+        return {name: [a.format(port=port) for a in argv] for name, argv in self.line.commands.items()}
+
+
+# Newest first within a major. MWAA offers 2.10.1, 2.10.3, 2.11.0, 3.0.6 (and 3.1 is next).
+RELEASES: dict[str, Release] = {r.version: r for r in (
+    Release("3.1.8", AIRFLOW_3),
+    # 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
+    Release("3.0.6", AIRFLOW_3, pins=("fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7")),
+    Release("2.11.0", AIRFLOW_2),
+    Release("2.10.3", AIRFLOW_2),
+)}
+# What an environment announcing a release not in RELEASES runs: the newest of its major.minor, else this.
+DEFAULT_RELEASE: dict[int, str] = {3: "3.0.6", 2: "2.10.3"}
+
+
+LINES: dict[int, Line] = {line.major: line for line in (AIRFLOW_3, AIRFLOW_2)}
+
+
+def major_of(version: str) -> int:
+    return int(str(version).split(".")[0])
+
+
+def recipe(version: str) -> Release:
+    """How to install and run ``version``: its entry, else its line's recipe without pins (a release outside the
+    table, e.g. ``install --versions 3.2.0``; it may need pins). KeyError for a major without a line."""
+    return RELEASES.get(version) or Release(version, LINES[major_of(version)])
+
+
+def release_for(airflow_version: str) -> Release:
+    """The release that really runs behind an environment announcing ``airflow_version``: that release when
+    the table has it, else the newest of the table with its major.minor, else its major's default.
+    KeyError for a major the emulator does not run."""
+    if airflow_version in RELEASES:
+        return RELEASES[airflow_version]
+    parts = str(airflow_version).split(".")
+    same_minor = [r for r in RELEASES.values() if [str(n) for n in r.minor] == parts[:2]]
+    if same_minor:
+        return same_minor[0]
+    return RELEASES[DEFAULT_RELEASE[major_of(airflow_version)]]
