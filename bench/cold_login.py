@@ -58,10 +58,14 @@ def main(n: int = 7) -> None:
             magic_calls = {k: v - before.get(k, 0) for k, v in running.admin.calls().items() if v != before.get(k, 0)}
             guide.append(float(run_python(script, env)[2].strip().splitlines()[-1]))
         print(f"cold login to {ENV}, 100 ms added per control-plane and web request, imports included on both sides")
-        print(f"  %mwaa_login (magic only; GetEnvironment || CreateWebLoginToken, then POST): median {ms(magic):6.0f} ms"
-              f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in magic)})")
-        print(f"  user-guide script (boto3 CreateWebLoginToken, then requests POST):          median {ms(guide):6.0f} ms"
-              f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in guide)})")
+        print(
+            f"  %mwaa_login (magic only; GetEnvironment || CreateWebLoginToken, then POST): median {ms(magic):6.0f} ms"
+            f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in magic)})"
+        )
+        print(
+            f"  user-guide script (boto3 CreateWebLoginToken, then requests POST):          median {ms(guide):6.0f} ms"
+            f"  (runs: {', '.join(f'{t * 1000:.0f}' for t in guide)})"
+        )
         print(f"  control-plane calls of one %mwaa_login: {magic_calls}")
         ratio = ms(magic) / ms(guide)
         print(f"  ratio magic / script: {ratio:.2f}x  (goal <= 1.0x: {verdict(ratio <= 1.0)})")

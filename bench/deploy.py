@@ -26,9 +26,11 @@ BACKENDS = {3: "3.0.6", 2: "2.10.3"}
 
 
 def dag_code(dag_id: str) -> str:
-    return (f"from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
-            f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
-            f"    BashOperator(task_id='hello', bash_command='echo hello')\n")
+    return (
+        f"from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
+        f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
+        f"    BashOperator(task_id='hello', bash_command='echo hello')\n"
+    )
 
 
 def one_round(session, folder: Path, trigger: bool) -> dict[str, float]:
@@ -57,8 +59,13 @@ def one_round(session, folder: Path, trigger: bool) -> dict[str, float]:
     visible = time.perf_counter()
     watcher.join(5)
     synced = seen_in_folder[0] if seen_in_folder else visible
-    times = {"check": checked - started, "upload": uploaded - checked, "sync": max(0.0, synced - uploaded),
-             "parse": visible - max(synced, uploaded), "visible": visible - started}
+    times = {
+        "check": checked - started,
+        "upload": uploaded - checked,
+        "sync": max(0.0, synced - uploaded),
+        "parse": visible - max(synced, uploaded),
+        "visible": visible - started,
+    }
     if trigger:
         session.trigger(dag_id, wait=True)
         times["task_success"] = time.perf_counter() - started
@@ -89,9 +96,12 @@ def main() -> int:
             results = [one_round(session, folder, trigger=True) for _ in range(rounds)]
             med = {k: statistics.median(r[k] for r in results) for k in results[0]}
             ok &= med["visible"] <= GOAL
-            print(f"Airflow {major} ({env}), median of {rounds}: visible {med['visible']:.1f} s "
-                  f"(check {med['check']:.2f}, upload {med['upload']:.2f}, sync {med['sync']:.2f}, parse {med['parse']:.2f}); "
-                  f"first task success with --trigger {med['task_success']:.1f} s  {verdict(med['visible'] <= GOAL)}", flush=True)
+            print(
+                f"Airflow {major} ({env}), median of {rounds}: visible {med['visible']:.1f} s "
+                f"(check {med['check']:.2f}, upload {med['upload']:.2f}, sync {med['sync']:.2f}, parse {med['parse']:.2f}); "
+                f"first task success with --trigger {med['task_success']:.1f} s  {verdict(med['visible'] <= GOAL)}",
+                flush=True,
+            )
     return 0 if ok else 1
 
 

@@ -47,8 +47,10 @@ def main() -> None:
     print(f"  fresh kernel:                                  {start:6.1f} MB")
     print(f"  after %load_ext mwaa_magic:                    {loaded:6.1f} MB  (+{loaded - start:.1f} MB)")
     print(f"  after %mwaa_login {ENV} + mwaa.dags(): {logged_in:6.1f} MB  (+{growth:.1f} MB)")
-    print(f"  growth from login: {growth:.1f} MB  (goal <= 40 MB: {verdict(growth <= 40)}); "
-          f"load_ext + login: {logged_in - start:.1f} MB")
+    print(
+        f"  growth from login: {growth:.1f} MB  (goal <= 40 MB: {verdict(growth <= 40)}); "
+        f"load_ext + login: {logged_in - start:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,7 @@ def client_pages(api, typed: bool) -> int:
             page = api.get_dag_runs(DAG, limit=PAGE, offset=offset, order_by="-run_after")
             total, count = page.total_entries, len(page.dag_runs)
         else:  # no model deserialization: the raw JSON of each page
-            raw = json.loads(api.get_dag_runs_without_preload_content(DAG, limit=PAGE, offset=offset,
-                                                                      order_by="-run_after").data)
+            raw = json.loads(api.get_dag_runs_without_preload_content(DAG, limit=PAGE, offset=offset, order_by="-run_after").data)
             total, count = raw["total_entries"], len(raw["dag_runs"])
         fetched += count
         offset += PAGE
@@ -73,8 +72,10 @@ def main(n: int = 3) -> None:
                 typed = True
             except Exception as exc:  # the 3.3.2 client's models may not fit what the 3.0.6 server answers
                 typed = False
-                print(f"apache-airflow-client could not deserialize DagRun from Airflow 3.0.6 ({type(exc).__name__}: "
-                      f"{str(exc).splitlines()[0][:160]}); timing get_dag_runs_without_preload_content and counting JSON items instead")
+                print(
+                    f"apache-airflow-client could not deserialize DagRun from Airflow 3.0.6 ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:160]}); timing get_dag_runs_without_preload_content and counting JSON items instead"
+                )
             base_ours = min(timed(lambda: session.dag_runs(DAG)) for _ in range(n))
             base_theirs = min(timed(lambda: client_pages(api, typed)) for _ in range(n))
             running.admin.set(web_latency=0.05)
@@ -90,13 +91,17 @@ def main(n: int = 3) -> None:
         print(f"listing {fetched} runs of {DAG} ({pages} pages of {PAGE}), median of {n} (load average {os.getloadavg()[0]:.1f})")
         print("                                                 +50 ms/request   no added latency")
         print(f"  mwaa_magic session.dag_runs (adaptive waves):     {ms(ours):7.0f} ms      {base_ours * 1000:7.0f} ms")
-        print(f"  apache-airflow-client, sequential pages:          {ms(theirs):7.0f} ms      {base_theirs * 1000:7.0f} ms  ({kind})")
+        print(
+            f"  apache-airflow-client, sequential pages:          {ms(theirs):7.0f} ms      {base_theirs * 1000:7.0f} ms  ({kind})"
+        )
         at_zero = base_ours / base_theirs
         at_fifty = ms(ours) / (base_theirs * 1000)
         print(f"  no added latency: mwaa_magic / sequential client = {at_zero:.2f}x  (goal <= 1.05x: {verdict(at_zero <= 1.05)})")
-        print(f"  +50 ms/request:  mwaa_magic / server's own sequential time = {at_fifty:.2f}x  (aim <= 1.15x: "
-              f"{verdict(at_fifty <= 1.15)}); sequential client {ms(theirs) / (base_theirs * 1000):.2f}x; "
-              f"the server alone spends ~{base_theirs * 1000 / pages:.0f} ms per page")
+        print(
+            f"  +50 ms/request:  mwaa_magic / server's own sequential time = {at_fifty:.2f}x  (aim <= 1.15x: "
+            f"{verdict(at_fifty <= 1.15)}); sequential client {ms(theirs) / (base_theirs * 1000):.2f}x; "
+            f"the server alone spends ~{base_theirs * 1000 / pages:.0f} ms per page"
+        )
 
 
 def timed(call) -> float:

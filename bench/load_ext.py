@@ -18,10 +18,11 @@ import sys
 
 from _common import HEAVY, bytecode_env, ms, run_python, verdict
 
-SHELL = ("import IPython\nfrom IPython.core.interactiveshell import InteractiveShell\n"
-         "shell = InteractiveShell.instance()\n")
-LOAD = (SHELL + "import time, sys, json\nt = time.perf_counter()\nshell.run_line_magic('load_ext', 'mwaa_magic')\n"
-        f"print(json.dumps({{'load_ext': time.perf_counter() - t, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))\n")
+SHELL = "import IPython\nfrom IPython.core.interactiveshell import InteractiveShell\nshell = InteractiveShell.instance()\n"
+LOAD = (
+    SHELL + "import time, sys, json\nt = time.perf_counter()\nshell.run_line_magic('load_ext', 'mwaa_magic')\n"
+    f"print(json.dumps({{'load_ext': time.perf_counter() - t, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))\n"
+)
 
 
 def main(n: int = 20) -> None:
@@ -38,15 +39,21 @@ def main(n: int = 20) -> None:
         result = json.loads(out.strip().splitlines()[-1])
         inside.append(result["load_ext"])
         heavy.update(result["heavy"])
-    print(f"{n} fresh processes of each kind, interleaved (python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"{n} fresh processes of each kind, interleaved (python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f})"
+    )
     print("                                  wall median   CPU median")
     print(f"  IPython shell start:              {ms(bare_wall):7.1f} ms   {ms(bare_cpu):7.1f} ms")
     print(f"  IPython shell start + load_ext:   {ms(wall):7.1f} ms   {ms(cpu):7.1f} ms")
     print(f"  difference:                       {ms(wall) - ms(bare_wall):7.1f} ms   {ms(cpu) - ms(bare_cpu):7.1f} ms")
-    print(f"  load_ext call alone, in-process: median {ms(inside):.1f} ms, best {min(inside) * 1000:.1f} ms "
-          f"(goal <= 10 ms: {verdict(ms(inside) <= 10)})")
-    print(f"  heavy modules after load_ext: {sorted(heavy) or 'none'} "
-          f"({'OK' if not heavy else 'FAIL'}: {', '.join(HEAVY)} must not load)")
+    print(
+        f"  load_ext call alone, in-process: median {ms(inside):.1f} ms, best {min(inside) * 1000:.1f} ms "
+        f"(goal <= 10 ms: {verdict(ms(inside) <= 10)})"
+    )
+    print(
+        f"  heavy modules after load_ext: {sorted(heavy) or 'none'} "
+        f"({'OK' if not heavy else 'FAIL'}: {', '.join(HEAVY)} must not load)"
+    )
     assert not heavy, heavy
 
 

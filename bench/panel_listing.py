@@ -35,8 +35,13 @@ def write_config(folder: Path, count: int) -> Path:
     statuses = ["AVAILABLE", "AVAILABLE", "UPDATING", "CREATE_FAILED"]
     lines = ['region = "us-east-1"', 'account_id = "123456789012"']
     for i in range(count):
-        lines += ["", "[[environments]]", f'name = "bench-env-{i:02d}"',
-                  f'airflow_version = "{"3.0.6" if i % 2 == 0 else "2.10.3"}"', f'status = "{statuses[i % 4]}"']
+        lines += [
+            "",
+            "[[environments]]",
+            f'name = "bench-env-{i:02d}"',
+            f'airflow_version = "{"3.0.6" if i % 2 == 0 else "2.10.3"}"',
+            f'status = "{statuses[i % 4]}"',
+        ]
     path = folder / f"bench-{count}.toml"
     path.write_text("\n".join(lines) + "\n" + IDENTITY)
     return path
@@ -46,7 +51,6 @@ def use(emulator: RunningEmulator) -> None:
     """Point boto3 (this process) at the emulator and nowhere else."""
     os.environ.update(emulator.client_env())
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-
 
 
 def widen_pool(size: int) -> None:
@@ -122,16 +126,20 @@ def main() -> None:
                 sequential = statistics.median(time_sequential(max(1, args.runs // 2)))
                 calls = emulator.admin.calls()
                 results[count] = (panel, sequential)
-                print(f"{count:>2} environment(s): panel fills in {panel * 1000:6.0f} ms (median of {args.runs}); "
-                      f"list_environments alone {listing * 1000:4.0f} ms; sequential GetEnvironment loop {sequential * 1000:6.0f} ms; "
-                      f"calls {calls}")
+                print(
+                    f"{count:>2} environment(s): panel fills in {panel * 1000:6.0f} ms (median of {args.runs}); "
+                    f"list_environments alone {listing * 1000:4.0f} ms; sequential GetEnvironment loop {sequential * 1000:6.0f} ms; "
+                    f"calls {calls}"
+                )
             finally:
                 emulator.stop()
     one, twenty = results[1][0], results[20][0]
     print(f"latency per request: {args.latency * 1000:.0f} ms; connection pool: {args.pool or 'botocore default (10)'}")
-    print(f"20 vs 1 environment: +{(twenty - one) * 1000:.0f} ms "
-          f"(= {(twenty - one) / args.latency:.1f} request latencies; goal about 1, naive would be "
-          f"{(results[20][1] - results[1][1]) / args.latency:.1f}); ratio {twenty / one:.2f}x")
+    print(
+        f"20 vs 1 environment: +{(twenty - one) * 1000:.0f} ms "
+        f"(= {(twenty - one) / args.latency:.1f} request latencies; goal about 1, naive would be "
+        f"{(results[20][1] - results[1][1]) / args.latency:.1f}); ratio {twenty / one:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 def time_quickstart(env: dict[str, str], timeout: float = 900) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen([str(REPO / "scripts" / "quickstart")], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [str(REPO / "scripts" / "quickstart")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         for line in process.stdout:  # type: ignore[union-attr]
             if "is running at" in line or "/lab?token=" in line:
@@ -46,8 +53,11 @@ def main(modes: list[str]) -> None:
                 env["MWAA_EMULATOR_CACHE"] = cache
             seconds = time_quickstart(env)
         goal = 75 if mode == "cold" else 20
-        print(f"{mode:5s} scripts/quickstart -> JupyterLab ready: {seconds:6.1f} s (goal <= {goal} s: "
-              f"{'OK' if seconds <= goal else 'MISSED'}); load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{mode:5s} scripts/quickstart -> JupyterLab ready: {seconds:6.1f} s (goal <= {goal} s: "
+            f"{'OK' if seconds <= goal else 'MISSED'}); load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,13 @@ def panel(**kwargs):
     return EnvironmentPicker(**kwargs)
 
 
-def doctor(environment: str, region: str | None = None, profile: str | None = None, webserver_urls: str | None = None,
-           raise_on_failure: bool = True) -> Any:
+def doctor(
+    environment: str,
+    region: str | None = None,
+    profile: str | None = None,
+    webserver_urls: str | None = None,
+    raise_on_failure: bool = True,
+) -> Any:
     """Check the whole path to ``environment`` step by step; returns the results (a table that is also data).
 
     When a check fails and ``raise_on_failure`` is true, the table is shown and ``DoctorFailed`` is raised

@@ -20,4 +20,3 @@ def ipython(mwaa_env):
         sessions.remove(alias)
         shell.user_ns.pop(alias, None)
     shell.run_line_magic("config", "MwaaMagics.debug = False")
-

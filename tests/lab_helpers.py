@@ -35,9 +35,17 @@ REPO = Path(__file__).resolve().parents[1]
 BUILT_LABEXTENSION = REPO / "mwaa_magic" / "labextension"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; else `chromium` on PATH
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def missing(reason: str) -> NoReturn:
@@ -92,8 +100,14 @@ class Lab:
         stop_process_group(self.process, 20)
 
 
-def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None, timeout: float = 60,
-              app: str = "lab", python: str | None = None) -> Lab:
+def start_lab(
+    emulator: Any,
+    base: Path,
+    settings: dict[str, dict] | None = None,
+    timeout: float = 60,
+    app: str = "lab",
+    python: str | None = None,
+) -> Lab:
     """Start ``jupyter lab`` (``app="notebook"``: Jupyter Notebook 7) under ``base`` pointed at ``emulator``;
     ``settings`` maps plugin id -> user settings.
 
@@ -109,18 +123,21 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
         (labext / "mwaa-magic").symlink_to(BUILT_LABEXTENSION)
     if checkout:
         (config / "jupyter_server_config.json").write_text(
-            json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}))
+            json.dumps({"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}})
+        )
     for plugin, values in (settings or {}).items():  # "@scope/package:plugin" -> @scope/package/plugin.jupyterlab-settings
         package, _, name = plugin.partition(":")
         path = user_settings / package / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     env = emulator.client_env(base)
-    env.update({
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTERLAB_SETTINGS_DIR": str(user_settings),
-        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-    })
+    env.update(
+        {
+            "JUPYTER_CONFIG_DIR": str(config),
+            "JUPYTERLAB_SETTINGS_DIR": str(user_settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+        }
+    )
     if checkout:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     else:
@@ -132,12 +149,27 @@ def start_lab(emulator: Any, base: Path, settings: dict[str, dict] | None = None
     log = base / "jupyter-lab.log"
     module, app_class = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}[app]
     process = subprocess.Popen(
-        [python or sys.executable, "-m", module, "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", f"--{app_class}.expose_app_in_browser=True",
-         # LabApp's too under `jupyter notebook`: the jupyterlab server extension loaded there serves /lab/extensions
-         *{f"--{name}.extra_labextensions_path={labext}" for name in ("LabApp", app_class)}],
-        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            python or sys.executable,
+            "-m",
+            module,
+            "--allow-root",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--{app_class}.expose_app_in_browser=True",
+            # LabApp's too under `jupyter notebook`: the jupyterlab server extension loaded there serves /lab/extensions
+            *{f"--{name}.extra_labextensions_path={labext}" for name in ("LabApp", app_class)},
+        ],
+        cwd=root,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     lab = Lab(root, port, token, process, log)
     deadline = time.monotonic() + timeout
     while True:
@@ -199,8 +231,9 @@ def needs_airflow(emulator: Any) -> None:
 def assert_airflow_logged_in(popup: Any, airflow_major: int) -> None:
     """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
     # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
-    popup.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url,
-                       timeout=60_000)
+    popup.wait_for_url(
+        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url, timeout=60_000
+    )
     popup.wait_for_load_state("domcontentloaded")
     parts = urlsplit(popup.url)
     base = f"{parts.scheme}://{parts.netloc}"
@@ -225,11 +258,14 @@ def new_notebook(page: Any) -> str:
 
 def wait_for_idle_kernel(page: Any) -> None:
     """Wait (bounded) until the current notebook's kernel is idle: before that, keystrokes get lost."""
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const w = window.jupyterapp.shell.currentWidget;
         const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
         return kernel && kernel.status === 'idle';
-    }""", timeout=60_000)
+    }""",
+        timeout=60_000,
+    )
 
 
 def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:
@@ -238,7 +274,8 @@ def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:
     The run command is not awaited inside ``page.evaluate`` (which has no timeout): Playwright waits, with
     a timeout, for the cell's new execution count (set once its outputs are in) and an idle kernel.
     """
-    index, before = page.evaluate("""(source) => {
+    index, before = page.evaluate(
+        """(source) => {
         const app = window.jupyterapp;
         const notebook = app.shell.currentWidget.content;
         const index = notebook.activeCellIndex;
@@ -246,14 +283,20 @@ def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:
         notebook.activeCell.model.sharedModel.setSource(source);
         void app.commands.execute('notebook:run-cell-and-insert-below');
         return [index, before];
-    }""", source)
-    page.wait_for_function("""([index, before]) => {
+    }""",
+        source,
+    )
+    page.wait_for_function(
+        """([index, before]) => {
         const panel = window.jupyterapp.shell.currentWidget;
         const cell = panel.content.widgets[index];
         const count = cell && cell.model.executionCount;
         return count !== null && count !== undefined && count !== before
             && panel.sessionContext.session.kernel.status === 'idle';
-    }""", arg=[index, before], timeout=timeout_ms)
+    }""",
+        arg=[index, before],
+        timeout=timeout_ms,
+    )
 
 
 def save_notebook(page: Any, lab: Lab, path: str, must_contain: str, timeout: float = 20) -> str:

@@ -76,12 +76,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     base = session.config._tmp_path_factory.getbasetemp()
     files, size, found = leaks(base, ISSUED)
     REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(json.dumps({"secrets_issued": len(ISSUED), "files_scanned": files, "bytes_scanned": size,
-                                  "leaks": found}, indent=1))
+    REPORT.write_text(
+        json.dumps({"secrets_issued": len(ISSUED), "files_scanned": files, "bytes_scanned": size, "leaks": found}, indent=1)
+    )
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
-        reporter.write_line(f"secret scan: {len(ISSUED)} issued secrets, {files} files ({size / 1e6:.1f} MB) under "
-                            f"{base}: {sum(found.values())} found")
+        reporter.write_line(
+            f"secret scan: {len(ISSUED)} issued secrets, {files} files ({size / 1e6:.1f} MB) under "
+            f"{base}: {sum(found.values())} found"
+        )
     if found:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:

@@ -257,8 +257,9 @@ def test_viewer_gets_a_403_line_through_invoke(aws, name):
     with pytest.raises(errors.AirflowApiError) as caught:
         session.trigger("hello_world")
     assert caught.value.status == 403
-    assert str(caught.value) == ("Your Airflow role may not POST /dags/hello_world/dagRuns (403): "
-                                 "ask for an Airflow role that allows it (Op or Admin).")
+    assert str(caught.value) == (
+        "Your Airflow role may not POST /dags/hello_world/dagRuns (403): ask for an Airflow role that allows it (Op or Admin)."
+    )
 
 
 def test_path_over_64_characters_is_a_limit_line(shell, capsys, aws):
@@ -277,12 +278,20 @@ def test_invoke_limits_are_reported(aws):
     with pytest.raises(errors.RestApiLimitExceeded, match="throttled InvokeRestApi on GET /dags"):
         session.get("/dags")
     aws.admin.reset()
-    aws.admin.fail_next("InvokeRestApi", error="RestApiServerException", status=400,
-                        message="The Apache Airflow REST API call timed out after 10 seconds.")
+    aws.admin.fail_next(
+        "InvokeRestApi",
+        error="RestApiServerException",
+        status=400,
+        message="The Apache Airflow REST API call timed out after 10 seconds.",
+    )
     with pytest.raises(errors.RestApiLimitExceeded, match="after 10 s"):
         session.get("/dags")
-    aws.admin.fail_next("InvokeRestApi", error="RestApiServerException", status=400,
-                        message="The Apache Airflow REST API response exceeds the 6 MB limit.")
+    aws.admin.fail_next(
+        "InvokeRestApi",
+        error="RestApiServerException",
+        status=400,
+        message="The Apache Airflow REST API response exceeds the 6 MB limit.",
+    )
     with pytest.raises(errors.RestApiLimitExceeded, match="6 MB"):
         session.get("/dags")
     assert {d["dag_id"] for d in session.dags()} == DAGS  # the session still works afterwards

@@ -38,9 +38,11 @@ def one_line_failure(result, captured, *fragments: str) -> str:
 
 
 def good_dag(dag_id: str, message: str = "hello") -> str:
-    return (f"from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
-            f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
-            f"    BashOperator(task_id='say', bash_command='echo {message} from {dag_id}')\n")
+    return (
+        f"from airflow import DAG\nfrom airflow.operators.bash import BashOperator\n\n"
+        f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
+        f"    BashOperator(task_id='say', bash_command='echo {message} from {dag_id}')\n"
+    )
 
 
 def broken_dag(dag_id: str) -> str:
@@ -60,6 +62,7 @@ def logged_in(ipython):
     def login(major: int) -> None:
         result, captured = run(ipython, f"%mwaa_login {ENVS[major]}")
         assert result.success, captured.stdout
+
     return login
 
 
@@ -108,7 +111,8 @@ def test_python_deploy_folder_with_helper_module_and_dag_files(mwaa_env, tmp_pat
     (folder / "helpers.py").write_text(f"GREETING = 'helped {tag}'\n")
     (folder / f"uses_helper_{tag}.py").write_text(
         "import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\nfrom helpers import GREETING\n"
-        + good_dag(f"helped_{tag}").replace("'echo hello", "'echo ' + GREETING + '").replace(f" from helped_{tag}'", "'"))
+        + good_dag(f"helped_{tag}").replace("'echo hello", "'echo ' + GREETING + '").replace(f" from helped_{tag}'", "'")
+    )
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "junk.pyc").write_bytes(b"\0")
     results = mwaa.deploy(folder, trigger=True)
@@ -171,18 +175,23 @@ def test_overwrite_guard_refuses_an_existing_file_this_session_never_saw(mwaa_en
 
 
 # --- errors: one line each, the cell fails -------------------------------------------------------------
-@pytest.mark.parametrize("cell, fragments", [
-    ("%%mwaa_dag broken.py\nfrom airflow import DAG\nwith DAG('x' schedule=None):\n    pass\n",
-     ("InvalidDagFile", "does not compile", "line 2", "nothing was uploaded")),
-    ("%%mwaa_dag ../x.py\nprint(1)\n", ("InvalidDagFile", "leaves the DAG folder")),
-    ("%%mwaa_dag /etc/x.py\nprint(1)\n", ("InvalidDagFile", "absolute path")),
-    ("%%mwaa_dag notes.txt\nprint(1)\n", ("InvalidDagFile", "not a .py file")),
-    ("%%mwaa_dag\nprint('no dag here')\n", ("InvalidDagFile", "No DAG id found")),
-    ("%%mwaa_dag x.py --conf 42\nprint(1)\n", ("--conf must be a JSON object",)),
-    ("%%mwaa_dag x.py --trigger --no-wait\nprint(1)\n", ("--trigger needs the parse",)),
-    ("%mwaa undeploy ../../etc/passwd", ("InvalidDagFile", "leaves the DAG folder")),
-    ("%mwaa deploy /no/such/path.py", ("InvalidDagFile", "No file or folder")),
-])
+@pytest.mark.parametrize(
+    "cell, fragments",
+    [
+        (
+            "%%mwaa_dag broken.py\nfrom airflow import DAG\nwith DAG('x' schedule=None):\n    pass\n",
+            ("InvalidDagFile", "does not compile", "line 2", "nothing was uploaded"),
+        ),
+        ("%%mwaa_dag ../x.py\nprint(1)\n", ("InvalidDagFile", "leaves the DAG folder")),
+        ("%%mwaa_dag /etc/x.py\nprint(1)\n", ("InvalidDagFile", "absolute path")),
+        ("%%mwaa_dag notes.txt\nprint(1)\n", ("InvalidDagFile", "not a .py file")),
+        ("%%mwaa_dag\nprint('no dag here')\n", ("InvalidDagFile", "No DAG id found")),
+        ("%%mwaa_dag x.py --conf 42\nprint(1)\n", ("--conf must be a JSON object",)),
+        ("%%mwaa_dag x.py --trigger --no-wait\nprint(1)\n", ("--trigger needs the parse",)),
+        ("%mwaa undeploy ../../etc/passwd", ("InvalidDagFile", "leaves the DAG folder")),
+        ("%mwaa deploy /no/such/path.py", ("InvalidDagFile", "No file or folder")),
+    ],
+)
 def test_bad_input_fails_before_any_call(ipython, logged_in, cell, fragments):
     logged_in(3)
     before = s3_keys(BUCKETS[3])
@@ -267,9 +276,12 @@ def test_requirements_applied_and_newer_in_s3(ipython, logged_in, major):
     assert rows["requirements"]["status"] == "applied" and rows["plugins"]["status"] == "applied"
     assert "apache-airflow-providers-amazon" not in captured.stdout  # no diff unless asked
     s3 = boto3.client("s3")
-    s3.put_object(Bucket=BUCKETS[major], Key="requirements.txt",
-                  Body=b"# the packages this environment installs (applied by UpdateEnvironment)\n"
-                       b"apache-airflow-providers-amazon\npandas==2.2.3\n")
+    s3.put_object(
+        Bucket=BUCKETS[major],
+        Key="requirements.txt",
+        Body=b"# the packages this environment installs (applied by UpdateEnvironment)\n"
+        b"apache-airflow-providers-amazon\npandas==2.2.3\n",
+    )
     try:
         result, captured = run(ipython, "%mwaa requirements --diff -o req")
         assert result.success
@@ -278,8 +290,11 @@ def test_requirements_applied_and_newer_in_s3(ipython, logged_in, major):
         assert "+pandas==2.2.3" in captured.stdout
     finally:  # put the applied version back on top
         applied = row["applied_version"]
-        s3.copy_object(Bucket=BUCKETS[major], Key="requirements.txt",
-                       CopySource={"Bucket": BUCKETS[major], "Key": "requirements.txt", "VersionId": applied})
+        s3.copy_object(
+            Bucket=BUCKETS[major],
+            Key="requirements.txt",
+            CopySource={"Bucket": BUCKETS[major], "Key": "requirements.txt", "VersionId": applied},
+        )
 
 
 # --- the emulator's side ---------------------------------------------------------------------------------

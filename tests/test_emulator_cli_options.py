@@ -20,23 +20,48 @@ def refusal(command: str) -> str | None:
     return cli_refusal(cli_command(argv), argv)
 
 
-@pytest.mark.parametrize("command", [
-    "dags list", "dags list -o json", "dags list --output=json", "variables set k 'two words'",
-    "variables set offset -5", "variables get k -d fallback", "dags trigger hello_world -c '{\"a\": -1}'",
-    "tasks clear hello_world -y -f", "dags list -h", "variables set k -- --subdir", "version",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "dags list",
+        "dags list -o json",
+        "dags list --output=json",
+        "variables set k 'two words'",
+        "variables set offset -5",
+        "variables get k -d fallback",
+        "dags trigger hello_world -c '{\"a\": -1}'",
+        "tasks clear hello_world -y -f",
+        "dags list -h",
+        "variables set k -- --subdir",
+        "version",
+    ],
+)
 def test_allowed(command):
     assert refusal(command) is None
 
 
-@pytest.mark.parametrize("command, word", [
-    ("dags list --subdir /tmp", "--subdir"), ("dags list -S /tmp", "-S"), ("dags list --subdir=/tmp", "--subdir"),
-    ("dags list --sub /tmp", "--sub"), ("dags list -vS/tmp", "-vS/tmp"), ("dags list -S/tmp", "-S/tmp"),
-    ("dags test d --dagfile-path f.py", "--dagfile-path"), ("dags test d -f f.py", "-f"),
-    ("dags show d --save x.dot", "--save"), ("dags show d -s x.dot", "-s"), ("info --file-io", "--file-io"),
-    ("tasks test d t --env-vars {}", "--env-vars"), ("tasks test d t -m", "-m"), ("dags list -ojson", "-ojson"),
-    ("variables import vars.json", "variables import"), ("db reset -y", "db reset"), ("", "(empty)"),
-])
+@pytest.mark.parametrize(
+    "command, word",
+    [
+        ("dags list --subdir /tmp", "--subdir"),
+        ("dags list -S /tmp", "-S"),
+        ("dags list --subdir=/tmp", "--subdir"),
+        ("dags list --sub /tmp", "--sub"),
+        ("dags list -vS/tmp", "-vS/tmp"),
+        ("dags list -S/tmp", "-S/tmp"),
+        ("dags test d --dagfile-path f.py", "--dagfile-path"),
+        ("dags test d -f f.py", "-f"),
+        ("dags show d --save x.dot", "--save"),
+        ("dags show d -s x.dot", "-s"),
+        ("info --file-io", "--file-io"),
+        ("tasks test d t --env-vars {}", "--env-vars"),
+        ("tasks test d t -m", "-m"),
+        ("dags list -ojson", "-ojson"),
+        ("variables import vars.json", "variables import"),
+        ("db reset -y", "db reset"),
+        ("", "(empty)"),
+    ],
+)
 def test_refused(command, word):
     message = refusal(command)
     assert message and f"'{word}" in message and "not supported by Amazon MWAA" in message
@@ -56,11 +81,17 @@ def airflow_options(version: str, tmp_path) -> dict[str, list[str]]:
         "        elif words:\n"
         "            found.setdefault(' '.join(words), []).extend(action.option_strings)\n"
         "walk(get_parser(), [])\n"
-        "print('OPTIONS=' + json.dumps(found))\n")
-    env = {"PATH": os.environ["PATH"], "AIRFLOW_HOME": str(tmp_path / version),
-           "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
-    out = subprocess.run([str(venv_dir(version) / "bin" / "python"), "-c", script], env=env,
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+        "print('OPTIONS=' + json.dumps(found))\n"
+    )
+    env = {"PATH": os.environ["PATH"], "AIRFLOW_HOME": str(tmp_path / version), "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR"}
+    out = subprocess.run(
+        [str(venv_dir(version) / "bin" / "python"), "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     return json.loads(out.split("OPTIONS=", 1)[1])
 
 

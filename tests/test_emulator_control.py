@@ -18,8 +18,11 @@ ENV3, ENV2 = "demo-airflow3", "demo-airflow2"
 def client(env: dict[str, str], **overrides) -> boto3.client:
     settings = {**env, **overrides}
     return boto3.client(
-        "mwaa", region_name=settings["AWS_DEFAULT_REGION"], endpoint_url=settings["AWS_ENDPOINT_URL_MWAA"],
-        aws_access_key_id=settings["AWS_ACCESS_KEY_ID"], aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"],
+        "mwaa",
+        region_name=settings["AWS_DEFAULT_REGION"],
+        endpoint_url=settings["AWS_ENDPOINT_URL_MWAA"],
+        aws_access_key_id=settings["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"],
         config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 3}),
     )
 
@@ -38,8 +41,11 @@ def error_of(call, **kwargs) -> tuple[int, str, str]:
 
 
 def test_list_environments_pages(mwaa):
-    names = [n for page in mwaa.get_paginator("list_environments").paginate(PaginationConfig={"PageSize": 1})
-             for n in page["Environments"]]
+    names = [
+        n
+        for page in mwaa.get_paginator("list_environments").paginate(PaginationConfig={"PageSize": 1})
+        for n in page["Environments"]
+    ]
     assert names == [ENV3, ENV2, "staging-updating", "legacy-failed"]
     first = mwaa.list_environments(MaxResults=3)
     assert len(first["Environments"]) == 3 and first["NextToken"]
@@ -76,13 +82,16 @@ def test_create_cli_token(mwaa):
     assert answer["CliToken"] and answer["WebServerHostname"].endswith(".amazonaws.com")
 
 
-@pytest.mark.parametrize("name, status, code", [
-    ("no-such-env", 404, "ResourceNotFoundException"),
-    ("9starts-with-digit", 400, "ValidationException"),
-    ("has.dot", 400, "ValidationException"),
-    ("x" * 81, 400, "ValidationException"),
-    ("staging-updating", 400, "ValidationException"),
-])
+@pytest.mark.parametrize(
+    "name, status, code",
+    [
+        ("no-such-env", 404, "ResourceNotFoundException"),
+        ("9starts-with-digit", 400, "ValidationException"),
+        ("has.dot", 400, "ValidationException"),
+        ("x" * 81, 400, "ValidationException"),
+        ("staging-updating", 400, "ValidationException"),
+    ],
+)
 def test_token_errors(mwaa, name, status, code):
     got_status, got_code, message = error_of(mwaa.create_web_login_token, Name=name)
     assert (got_status, got_code) == (status, code) and message
@@ -123,7 +132,9 @@ def test_unsigned_and_wrongly_scoped_requests(mwaa_env):
     from botocore.credentials import Credentials
 
     request = AWSRequest(method="POST", url=f"{url}/webtoken/{ENV3}", data=b"")
-    SigV4Auth(Credentials(mwaa_env.env["AWS_ACCESS_KEY_ID"], mwaa_env.env["AWS_SECRET_ACCESS_KEY"]), "s3", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(mwaa_env.env["AWS_ACCESS_KEY_ID"], mwaa_env.env["AWS_SECRET_ACCESS_KEY"]), "s3", "us-east-1").add_auth(
+        request
+    )
     response = httpx.post(request.url, headers=dict(request.headers))
     assert response.status_code == 403 and response.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
 
@@ -190,8 +201,11 @@ def test_status_knob(mwaa, mwaa_env):
     mwaa_env.admin.set_status(ENV3, "UPDATING")
     assert mwaa.get_environment(Name=ENV3)["Environment"]["Status"] == "UPDATING"
     assert mwaa_env.environment(ENV3)["status"] == "UPDATING"
-    for call, kwargs in ((mwaa.create_web_login_token, {}), (mwaa.create_cli_token, {}),
-                         (mwaa.invoke_rest_api, {"Method": "GET", "Path": "/dags"})):
+    for call, kwargs in (
+        (mwaa.create_web_login_token, {}),
+        (mwaa.create_cli_token, {}),
+        (mwaa.invoke_rest_api, {"Method": "GET", "Path": "/dags"}),
+    ):
         status, code, message = error_of(call, Name=ENV3, **kwargs)
         assert (status, code) == (400, "ValidationException") and "UPDATING" in message
     assert httpx.get(f"{web}/api/v2/monitor/health").status_code == 200  # the web server stays up
@@ -202,7 +216,9 @@ def test_status_knob(mwaa, mwaa_env):
     mwaa_env.admin.set_status(ENV2, "MAINTENANCE")
     mwaa_env.admin.reset()  # back to the configured statuses
     assert [mwaa.get_environment(Name=n)["Environment"]["Status"] for n in (ENV2, "staging-updating")] == [
-        "AVAILABLE", "UPDATING"]
+        "AVAILABLE",
+        "UPDATING",
+    ]
 
 
 def test_status_knob_refuses_unknown_values(mwaa_env):
@@ -217,8 +233,9 @@ def test_status_knob_refuses_unknown_values(mwaa_env):
 def admin_post(mwaa_env, action: str, body: dict) -> httpx.Response:
     """A POST to the admin API with plain httpx (no EmulatorAdmin checks before it)."""
     secret = json.loads(Path(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read_text())["secret"]
-    return httpx.post(f"{mwaa_env.env['MWAA_EMULATOR_URL']}/_emulator/{action}", json=body,
-                      headers={"Authorization": f"Bearer {secret}"})
+    return httpx.post(
+        f"{mwaa_env.env['MWAA_EMULATOR_URL']}/_emulator/{action}", json=body, headers={"Authorization": f"Bearer {secret}"}
+    )
 
 
 def test_unknown_knobs_and_operations_are_refused_loudly(mwaa_env):
@@ -228,9 +245,11 @@ def test_unknown_knobs_and_operations_are_refused_loudly(mwaa_env):
         mwaa_env.admin.fail_next("CreateWebToken")
     with pytest.raises(ValueError, match="seconds"):
         mwaa_env.admin.set(control_latency="fast")
-    for action, body, valid in (("knobs", {"session_ttl": 20}, "session_lifetime"),
-                                ("knobs", {"control_latency": -1}, "seconds"),
-                                ("faults", {"operation": "CreateWebToken"}, "WebRequest")):
+    for action, body, valid in (
+        ("knobs", {"session_ttl": 20}, "session_lifetime"),
+        ("knobs", {"control_latency": -1}, "seconds"),
+        ("faults", {"operation": "CreateWebToken"}, "WebRequest"),
+    ):
         response = admin_post(mwaa_env, action, body)
         assert response.status_code == 400 and valid in response.json()["message"], response.text
     knobs = mwaa_env.admin.state()["knobs"]

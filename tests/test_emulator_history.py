@@ -32,12 +32,18 @@ def parse(stamp: str) -> datetime:
 @pytest.mark.parametrize("name", ENVIRONMENTS)
 def test_sample_dags_have_recent_runs(mwaa_env, name):
     with logged_in(mwaa_env, name) as api:
-        runs = {dag: api.get(f"/dags/{dag}/dagRuns", params={"limit": 100}).json()["dag_runs"]
-                for dag in ("daily_sales_etl", "hello_world", "flaky_task")}
+        runs = {
+            dag: api.get(f"/dags/{dag}/dagRuns", params={"limit": 100}).json()["dag_runs"]
+            for dag in ("daily_sales_etl", "hello_world", "flaky_task")
+        }
         assert all(len(found) >= 3 for found in runs.values()), {d: len(r) for d, r in runs.items()}
         # the history's runs are named after their start; runs other tests triggered in this session are not
-        seeded = [r for found in runs.values() for r in found
-                  if r["start_date"] and r["dag_run_id"] == "manual__" + parse(r["start_date"]).isoformat()]
+        seeded = [
+            r
+            for found in runs.values()
+            for r in found
+            if r["start_date"] and r["dag_run_id"] == "manual__" + parse(r["start_date"]).isoformat()
+        ]
         now = datetime.now(UTC)
         assert len(seeded) >= 9 and {r["state"] for r in seeded} >= {"success", "failed"}
         assert all(now - timedelta(days=5) < parse(r["start_date"]) < now for r in seeded)
@@ -45,8 +51,10 @@ def test_sample_dags_have_recent_runs(mwaa_env, name):
         tasks = api.get(f"/dags/daily_sales_etl/dagRuns/{failed['dag_run_id']}/taskInstances").json()
         states = {t["task_id"]: t["state"] for t in tasks["task_instances"]}
         assert states == {"extract": "success", "transform": "failed", "load": "upstream_failed"}
-        log = api.get(f"/dags/daily_sales_etl/dagRuns/{failed['dag_run_id']}/taskInstances/transform/logs/1",
-                      headers={"Accept": "application/json"})
+        log = api.get(
+            f"/dags/daily_sales_etl/dagRuns/{failed['dag_run_id']}/taskInstances/transform/logs/1",
+            headers={"Accept": "application/json"},
+        )
         assert log.status_code == 200 and "failed on purpose" in log.text
 
 

@@ -46,10 +46,15 @@ def test_airflow2_template_has_its_roles_and_users(tmp_path, capsys):
     assert "users" in run.timings and not any(step.startswith("users create") for step in run.timings)
     passwords = json.loads((template_dir("2.10.3", cache) / "users.json").read_text())
     with closing(sqlite3.connect(template_dir("2.10.3", cache) / "airflow.db")) as db:
-        users = dict(db.execute("SELECT u.username, r.name FROM ab_user u JOIN ab_user_role ur ON ur.user_id = u.id "
-                                "JOIN ab_role r ON r.id = ur.role_id").fetchall())
-        viewer_permissions = db.execute("SELECT COUNT(*) FROM ab_permission_view_role pvr JOIN ab_role r "
-                                        "ON r.id = pvr.role_id WHERE r.name = 'Viewer'").fetchone()[0]
+        users = dict(
+            db.execute(
+                "SELECT u.username, r.name FROM ab_user u JOIN ab_user_role ur ON ur.user_id = u.id "
+                "JOIN ab_role r ON r.id = ur.role_id"
+            ).fetchall()
+        )
+        viewer_permissions = db.execute(
+            "SELECT COUNT(*) FROM ab_permission_view_role pvr JOIN ab_role r ON r.id = pvr.role_id WHERE r.name = 'Viewer'"
+        ).fetchone()[0]
     assert users == {"admin": "Admin", "op": "Op", "user": "User", "viewer": "Viewer"} and set(passwords) == set(users)
     assert viewer_permissions > 10
 

@@ -39,13 +39,16 @@ def test_admin_api_needs_the_secret(admin):
     assert httpx.get(f"{url}/state", headers=auth).status_code == 200
 
 
-@pytest.mark.parametrize("headers", [
-    {"Host": "attacker.example:8950"},  # DNS rebinding: the browser sends the attacker's name
-    {"Origin": "http://127.0.0.1:1"},  # a page on another port of this machine
-    {"Origin": "null"},
-    {"Sec-Fetch-Site": "cross-site"},
-    {"Sec-Fetch-Site": "same-site"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "attacker.example:8950"},  # DNS rebinding: the browser sends the attacker's name
+        {"Origin": "http://127.0.0.1:1"},  # a page on another port of this machine
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
 def test_admin_api_refuses_browser_cross_site_requests(admin, headers):
     url, auth = admin
     assert httpx.get(f"{url}/state", headers={**auth, **headers}).status_code == 403
@@ -57,12 +60,14 @@ def test_admin_api_refuses_browser_cross_site_requests(admin, headers):
 def test_admin_api_takes_only_json_bodies(admin, mwaa_emulator):
     url, auth = admin
     origin = mwaa_emulator.env["MWAA_EMULATOR_URL"]
-    simple = httpx.post(f"{url}/knobs", content='{"control_latency": 5}',
-                        headers={**auth, "Content-Type": "text/plain", "Origin": origin})
+    simple = httpx.post(
+        f"{url}/knobs", content='{"control_latency": 5}', headers={**auth, "Content-Type": "text/plain", "Origin": origin}
+    )
     assert simple.status_code == 415
     assert httpx.get(f"{url}/state", headers=auth).json()["knobs"]["control_latency"] == 0
-    same_origin = httpx.post(f"{url}/knobs", json={"control_latency": 0},
-                             headers={**auth, "Origin": origin, "Sec-Fetch-Site": "same-origin"})
+    same_origin = httpx.post(
+        f"{url}/knobs", json={"control_latency": 0}, headers={**auth, "Origin": origin, "Sec-Fetch-Site": "same-origin"}
+    )
     assert same_origin.status_code == 200
 
 
@@ -82,8 +87,12 @@ def test_nothing_listens_beyond_loopback(mwaa_emulator):
     pids = {mwaa_emulator.process.pid, *mwaa_emulator.state()["airflow_pids"]}
     processes = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
     processes += [child for p in processes for child in p.children(recursive=True)]
-    listening = {(p.pid, " ".join(p.cmdline()[:3]), c.laddr.ip, c.laddr.port)
-                 for p in processes for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+    listening = {
+        (p.pid, " ".join(p.cmdline()[:3]), c.laddr.ip, c.laddr.port)
+        for p in processes
+        for c in p.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }
     assert len(listening) >= 3  # control plane, web servers, Airflow's own web servers
     exposed = [entry for entry in listening if not ipaddress.ip_address(entry[2]).is_loopback]
     assert not exposed

@@ -45,8 +45,13 @@ def busy_port():
 def control_plane_only(tmp_path):
     """A running `up --no-airflow --port 0` with its state file; stopped (SIGTERM) afterwards."""
     state = tmp_path / "state.json"
-    process = subprocess.Popen([*EMULATOR, "up", "--no-airflow", "--port", "0", "--state-file", str(state)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [*EMULATOR, "up", "--no-airflow", "--port", "0", "--state-file", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines = []
     for line in process.stdout:
         lines.append(line)
@@ -111,8 +116,7 @@ def test_a_failed_start_stops_the_airflow_it_started(tmp_path):
     """Airflow started but never ready in time: ``start`` raises, and no Airflow process is left."""
     from mwaa_magic.emulator import Emulator, EmulatorConfig
 
-    emulator = Emulator(EmulatorConfig.from_dict(tomllib.loads(ONE_AIRFLOW3.format(web_port=0))),
-                        workdir=tmp_path / "work")
+    emulator = Emulator(EmulatorConfig.from_dict(tomllib.loads(ONE_AIRFLOW3.format(web_port=0))), workdir=tmp_path / "work")
 
     async def start() -> None:
         with pytest.raises(TimeoutError, match="the end of its api-server's log:\n"):  # its folder goes too

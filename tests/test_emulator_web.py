@@ -21,8 +21,13 @@ def web_url(emulator, name: str) -> str:
 
 
 def web_token(env: dict, name: str, identity: int = 0) -> str:
-    client = boto3.client("mwaa", endpoint_url=env["AWS_ENDPOINT_URL_MWAA"], region_name=env["AWS_REGION"],
-                          aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    client = boto3.client(
+        "mwaa",
+        endpoint_url=env["AWS_ENDPOINT_URL_MWAA"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
     return client.create_web_login_token(Name=name)["WebToken"]
 
 
@@ -109,8 +114,7 @@ def test_cli_endpoint(mwaa_env, name):
     refused = httpx.post(url, headers=headers, content="db reset -y")
     assert refused.status_code == 400 and "not supported" in refused.json()["message"]
     assert httpx.post(url, headers=headers, content="").status_code == 400
-    bad = httpx.post(url, headers={"Authorization": "Bearer nope", "Content-Type": "text/plain"},
-                     content="dags list")
+    bad = httpx.post(url, headers={"Authorization": "Bearer nope", "Content-Type": "text/plain"}, content="dags list")
     assert bad.status_code == 403
 
 
@@ -136,10 +140,13 @@ def test_airflow_client_with_session(mwaa_env):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name,sso", [
-    (V3, "/pluginsv2/aws_mwaa/aws-console-sso"),
-    pytest.param(V2, "/aws_mwaa/aws-console-sso", marks=pytest.mark.airflow2),
-])
+@pytest.mark.parametrize(
+    "name,sso",
+    [
+        (V3, "/pluginsv2/aws_mwaa/aws-console-sso"),
+        pytest.param(V2, "/aws_mwaa/aws-console-sso", marks=pytest.mark.airflow2),
+    ],
+)
 def test_console_sso_page_logs_the_browser_in(mwaa_env, name, sso):
     base = web_url(mwaa_env, name)
     url = f"{base}{sso}?login=true#{web_token(mwaa_env.env, name)}"
@@ -162,8 +169,12 @@ def test_console_sso_page_logs_the_browser_in(mwaa_env, name, sso):
 
 def cli_post(mwaa_env, name: str, command: str) -> httpx.Response:
     token = boto3.client("mwaa").create_cli_token(Name=name)["CliToken"]
-    return httpx.post(web_url(mwaa_env, name) + "/aws_mwaa/cli", content=command, timeout=180,
-                      headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+    return httpx.post(
+        web_url(mwaa_env, name) + "/aws_mwaa/cli",
+        content=command,
+        timeout=180,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"},
+    )
 
 
 @pytest.mark.parametrize("name", [V3, pytest.param(V2, marks=pytest.mark.airflow2)])
@@ -175,11 +186,19 @@ def test_cli_never_points_airflow_at_other_files(mwaa_env, name, tmp_path):
     (planted / "evil_dag.py").write_text(f"open({str(marker)!r}, 'w').write('imported')  # airflow dag\n")
     written = tmp_path / "written.dot"
     attempts = [
-        f"dags list --subdir {planted}", f"dags list -S {planted}", f"dags list --subdir={planted}",
-        f"dags list --sub {planted}", f"dags list -vS {planted}", f"dags report -S {planted}",
-        f"tasks list hello_world -S {planted}", f"dags test hello_world --dagfile-path {planted}/evil_dag.py",
-        f"dags test hello_world -f {planted}/evil_dag.py", f"variables import {planted}/evil_dag.py",
-        f"dags show hello_world --save {written}", "info --file-io", "tasks test hello_world say_hello -m",
+        f"dags list --subdir {planted}",
+        f"dags list -S {planted}",
+        f"dags list --subdir={planted}",
+        f"dags list --sub {planted}",
+        f"dags list -vS {planted}",
+        f"dags report -S {planted}",
+        f"tasks list hello_world -S {planted}",
+        f"dags test hello_world --dagfile-path {planted}/evil_dag.py",
+        f"dags test hello_world -f {planted}/evil_dag.py",
+        f"variables import {planted}/evil_dag.py",
+        f"dags show hello_world --save {written}",
+        "info --file-io",
+        "tasks test hello_world say_hello -m",
     ]
     for command in attempts:
         response = cli_post(mwaa_env, name, command)

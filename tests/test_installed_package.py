@@ -71,25 +71,41 @@ def user_env(python: Path, base: Path) -> dict[str, str]:
     """What a user's shell in that environment has: its bin directory on PATH (no node), no other Jupyter dirs."""
     for name in ("config", "data"):
         (base / name).mkdir(parents=True, exist_ok=True)
-    return {"PATH": str(python.parent), "HOME": str(base), "JUPYTER_CONFIG_DIR": str(base / "config"),
-            "JUPYTER_DATA_DIR": str(base / "data"), "LANG": "C.UTF-8"}
+    return {
+        "PATH": str(python.parent),
+        "HOME": str(base),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "LANG": "C.UTF-8",
+    }
 
 
 def test_wheel_and_sdist_contents(dist, wheel):
     names = zipfile.ZipFile(wheel).namelist()
     data = f"mwaa_magic-0.1.0.data/data/{LABEXT}"
-    for expected in (f"{data}/package.json", f"{data}/install.json", f"{data}/schemas/mwaa-magic/plugin.json",
-                     f"{data}/static/style.js",
-                     "mwaa_magic-0.1.0.data/data/etc/jupyter/jupyter_server_config.d/mwaa_magic.json",
-                     "mwaa_magic/server/routes.py", "mwaa_magic/emulator/default.toml"):
+    for expected in (
+        f"{data}/package.json",
+        f"{data}/install.json",
+        f"{data}/schemas/mwaa-magic/plugin.json",
+        f"{data}/static/style.js",
+        "mwaa_magic-0.1.0.data/data/etc/jupyter/jupyter_server_config.d/mwaa_magic.json",
+        "mwaa_magic/server/routes.py",
+        "mwaa_magic/emulator/default.toml",
+    ):
         assert expected in names, expected
     assert any(re.fullmatch(rf"{data}/static/remoteEntry\.[0-9a-f]+\.js", n) for n in names)
     assert not [n for n in names if "node_modules" in n or n.endswith(".ts") or "/tests/" in n]
     (sdist,) = dist.glob("mwaa_magic-*.tar.gz")
     with tarfile.open(sdist) as archive:
         members = [m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name]
-    for expected in ("labextension/package.json", "labextension/package-lock.json", "labextension/install.json",
-                     "labextension/schema/plugin.json", "labextension/src/index.ts", "pyproject.toml"):
+    for expected in (
+        "labextension/package.json",
+        "labextension/package-lock.json",
+        "labextension/install.json",
+        "labextension/schema/plugin.json",
+        "labextension/src/index.ts",
+        "pyproject.toml",
+    ):
         assert expected in members, expected
     assert not [m for m in members if "node_modules" in m]
     print(f"\nwheel {wheel.name}: {wheel.stat().st_size} bytes, {len(names)} files; sdist {sdist.stat().st_size} bytes")
@@ -125,8 +141,9 @@ def test_installed_lab_card_and_picker(browser, installed, mwaa_emulator, tmp_pa
         assert_airflow_logged_in(popup_info.value, 3)
         popup_info.value.close()
 
-        page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content;"
-                      " nb.activeCellIndex = nb.widgets.length - 1; }")
+        page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = nb.widgets.length - 1; }"
+        )
         run_cell(page, "%mwaa_login --region us-east-1")
         picker = page.locator(".mwaa-env-picker")
         picker.locator("button.mwaa-picker-env", has_text="demo-airflow3").wait_for(state="visible", timeout=60_000)

@@ -85,16 +85,22 @@ def test_token_link_is_replaced_when_it_expires(kernel, mwaa_env):
 
 
 def test_executed_notebook_holds_no_secret(mwaa_env, tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
-        "%load_ext mwaa_magic",
-        "%mwaa_login demo-airflow3",
-        "%mwaa dags",
-        "run = mwaa.trigger('hello_world', wait=True)\nrun['state']",
-        "%mwaa_login demo-airflow2 --as old\nold.dags()[:1]",
-        "mwaa",
-    )])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(c)
+            for c in (
+                "%load_ext mwaa_magic",
+                "%mwaa_login demo-airflow3",
+                "%mwaa dags",
+                "run = mwaa.trigger('hello_world', wait=True)\nrun['state']",
+                "%mwaa_login demo-airflow2 --as old\nold.dags()[:1]",
+                "mwaa",
+            )
+        ]
+    )
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute(
-        env=mwaa_env.client_env())
+        env=mwaa_env.client_env()
+    )
     path = tmp_path / "executed.ipynb"
     nbformat.write(nb, path)
     saved = path.read_text()
@@ -104,8 +110,11 @@ def test_executed_notebook_holds_no_secret(mwaa_env, tmp_path):
 
 
 def test_failing_cell_stops_nbclient(mwaa_env, tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
-        "%load_ext mwaa_magic", "%mwaa_login staging-updating", "print('not reached')")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(c) for c in ("%load_ext mwaa_magic", "%mwaa_login staging-updating", "print('not reached')")
+        ]
+    )
     with pytest.raises(CellExecutionError) as info:
         NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=mwaa_env.client_env())
     assert "UPDATING" in str(info.value)

@@ -60,17 +60,24 @@ def test_extension_loads_and_sidebar_lists_environments(page, mwaa_emulator):
     # Another region through the picker.
     sidebar.locator("select[aria-label='Region']").select_option("eu-west-1")
     sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
-    commands = page.evaluate("() => ['mwaa:open-sidebar','mwaa:open-ui','mwaa:insert-login-cell']"
-                             ".map(id => window.jupyterapp.commands.hasCommand(id))")
+    commands = page.evaluate(
+        "() => ['mwaa:open-sidebar','mwaa:open-ui','mwaa:insert-login-cell'].map(id => window.jupyterapp.commands.hasCommand(id))"
+    )
     assert commands == [True, True, True]
     # Dark theme: the sidebar follows JupyterLab's CSS variables.
     light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
-    page.evaluate("async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'}); }")
+    page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'}); }"
+    )
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-    page.wait_for_function("light => getComputedStyle(document.getElementById('mwaa-sidebar')).backgroundColor !== light", arg=light)
+    page.wait_for_function(
+        "light => getComputedStyle(document.getElementById('mwaa-sidebar')).backgroundColor !== light", arg=light
+    )
     page.wait_for_selector("#jupyterlab-splash", state="detached")
     shot(page, "sidebar-dark")
-    page.evaluate("async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'}); }")
+    page.evaluate(
+        "async () => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'}); }"
+    )
 
 
 def test_sidebar_open_airflow_ui_lands_logged_in(page, mwaa_emulator):
@@ -134,9 +141,13 @@ def test_hostile_card_data_is_text_and_runs_nothing(page, mwaa_emulator):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     bundle = {
         "application/vnd.mwaa.login+json": {
-            "environment": "demo-airflow3", "region": "us-east-1", "profile": None,
-            "hostname": f"evil.example{HOSTILE}", "airflow_version": "3.0.6",
-            "airflow_identity": f"admin{HOSTILE}", "iam_identity": f"assumed-role/{HOSTILE}/mallory",
+            "environment": "demo-airflow3",
+            "region": "us-east-1",
+            "profile": None,
+            "hostname": f"evil.example{HOSTILE}",
+            "airflow_version": "3.0.6",
+            "airflow_identity": f"admin{HOSTILE}",
+            "iam_identity": f"assumed-role/{HOSTILE}/mallory",
             "webserver_access_mode": "PUBLIC_ONLY",
         },
         "text/plain": "hostile card",
@@ -165,8 +176,9 @@ def test_open_ui_command_for_airflow2(page, mwaa_emulator):
 def test_login_url_post_needs_xsrf_with_cookie_auth(page, lab):
     """The browser holds Jupyter's login cookie; a POST without the XSRF header (a forged one) is refused."""
     assert page.request.get(f"{lab.url}/mwaa/config").status == 200, "the cookie alone authenticates a GET"
-    response = page.request.post(f"{lab.url}/mwaa/login-url", data='{"environment": "demo-airflow3"}',
-                                 headers={"Content-Type": "application/json"})
+    response = page.request.post(
+        f"{lab.url}/mwaa/login-url", data='{"environment": "demo-airflow3"}', headers={"Content-Type": "application/json"}
+    )
     assert response.status == 403
     assert "aws-console-sso" not in response.text()
 
@@ -249,8 +261,7 @@ def test_settings_editor_edits_the_default_region(page, mwaa_emulator):
     assert form.locator("input[id$='_autoRefreshInterval']").input_value() == "0"
     shot(page, "settings-editor")
     try:
-        with page.expect_request(lambda r: "/mwaa/environments" in r.url and "region=eu-west-1" in r.url,
-                                 timeout=30_000):
+        with page.expect_request(lambda r: "/mwaa/environments" in r.url and "region=eu-west-1" in r.url, timeout=30_000):
             field.fill("eu-west-1")
         sidebar.locator(".mwaa-env[data-environment='eu-reporting']").wait_for(state="visible")
     finally:
@@ -260,12 +271,16 @@ def test_settings_editor_edits_the_default_region(page, mwaa_emulator):
 def test_shortcut_opens_airflow_of_the_notebooks_last_login(page, mwaa_emulator):
     """Accel Shift A (declared in the settings schema) opens the Airflow UI of the notebook's last login card."""
     needs_airflow(mwaa_emulator)
-    bindings = page.evaluate("() => window.jupyterapp.commands.keyBindings"
-                             ".filter(b => b.command === 'mwaa:open-ui').map(b => [b.keys.join(' '), b.selector])")
+    bindings = page.evaluate(
+        "() => window.jupyterapp.commands.keyBindings"
+        ".filter(b => b.command === 'mwaa:open-ui').map(b => [b.keys.join(' '), b.selector])"
+    )
     assert ["Ctrl Shift A", "body"] in bindings
-    clashes = page.evaluate("() => window.jupyterapp.commands.keyBindings"
-                            ".filter(b => b.keys.join(' ') === 'Ctrl Shift A' && b.command !== 'mwaa:open-ui')"
-                            ".map(b => b.command)")
+    clashes = page.evaluate(
+        "() => window.jupyterapp.commands.keyBindings"
+        ".filter(b => b.keys.join(' ') === 'Ctrl Shift A' && b.command !== 'mwaa:open-ui')"
+        ".map(b => b.command)"
+    )
     assert clashes == [], f"Accel Shift A is also bound to {clashes}"
     palette = page.evaluate("() => window.jupyterapp.commands.label('mwaa:open-ui')")
     assert palette == "MWAA: Open Airflow UI…", "no session yet: it will ask for an environment"

@@ -187,20 +187,26 @@ def test_unknown_environment_lists_existing(ipython):
 def test_access_denied_names_permission(ipython, mwaa_env, monkeypatch):
     for name, value in mwaa_env.identity_env(2).items():
         monkeypatch.setenv(name, value)
-    assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), "airflow:CreateWebLoginToken",
-                            "arn:aws:airflow:us-east-1:123456789012:role/demo-airflow3/")
+    assert_one_line_failure(
+        *run(ipython, "%mwaa_login demo-airflow3"),
+        "airflow:CreateWebLoginToken",
+        "arn:aws:airflow:us-east-1:123456789012:role/demo-airflow3/",
+    )
 
 
 def test_not_available_says_status(ipython):
     assert_one_line_failure(*run(ipython, "%mwaa_login staging-updating"), "UPDATING", "not AVAILABLE")
 
 
-@pytest.mark.parametrize("fault, fragment", [
-    ({"error": "InternalServerException", "status": 500}, "internal error"),
-    ({"error": "ThrottlingException", "status": 429}, "throttling"),
-    ({"error": "ExpiredTokenException", "status": 403}, "expired"),
-    ({"error": "ValidationException", "status": 400, "message": "Something odd"}, "Something odd"),
-])
+@pytest.mark.parametrize(
+    "fault, fragment",
+    [
+        ({"error": "InternalServerException", "status": 500}, "internal error"),
+        ({"error": "ThrottlingException", "status": 429}, "throttling"),
+        ({"error": "ExpiredTokenException", "status": 403}, "expired"),
+        ({"error": "ValidationException", "status": 400, "message": "Something odd"}, "Something odd"),
+    ],
+)
 def test_control_plane_failures(ipython, mwaa_env, fault, fragment):
     mwaa_env.admin.fail_next("CreateWebLoginToken", count=5, **fault)
     assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), fragment)
@@ -222,8 +228,9 @@ def test_no_region(ipython, monkeypatch):
 def test_web_server_unreachable(ipython):
     ipython.run_line_magic("config", "MwaaMagics.webserver_urls = 'http://127.0.0.1:9'")
     try:
-        assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), "WebServerUnreachable", "connection refused",
-                                "MWAA_MAGIC_WEBSERVER_URLS")
+        assert_one_line_failure(
+            *run(ipython, "%mwaa_login demo-airflow3"), "WebServerUnreachable", "connection refused", "MWAA_MAGIC_WEBSERVER_URLS"
+        )
     finally:
         ipython.run_line_magic("config", "MwaaMagics.webserver_urls = None")
 

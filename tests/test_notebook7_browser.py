@@ -104,8 +104,9 @@ def test_card_button_picker_sidebar_and_shortcut(browser, notebook7, mwaa_emulat
 
         # The environment picker (ipywidgets) lists the environments and logs in, in a new cell (clicking the
         # card's button made the card's cell the active one).
-        page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content;"
-                      " nb.activeCellIndex = nb.widgets.length - 1; }")
+        page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = nb.widgets.length - 1; }"
+        )
         run_cell(page, "%mwaa_login --region us-east-1")
         picker = page.locator(".mwaa-env-picker")
         picker.wait_for(state="visible", timeout=60_000)
@@ -127,8 +128,7 @@ def test_card_button_picker_sidebar_and_shortcut(browser, notebook7, mwaa_emulat
 
         # Accel Shift A: the card in the notebook from the most recent run is demo-airflow3's (the picker's
         # card is a widget, not a login card output), so the shortcut opens demo-airflow3.
-        assert page.evaluate("() => window.jupyterapp.commands.label('mwaa:open-ui')") == \
-            "MWAA: Open Airflow UI (demo-airflow3)"
+        assert page.evaluate("() => window.jupyterapp.commands.label('mwaa:open-ui')") == "MWAA: Open Airflow UI (demo-airflow3)"
         page.locator(".jp-Notebook .jp-Cell").last.click()
         with page.expect_popup() as popup_info:
             page.keyboard.press("Control+Shift+A")

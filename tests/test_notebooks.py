@@ -19,8 +19,14 @@ from nbclient import NotebookClient
 import mwaa_magic
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-EXPECTED = ["quickstart.ipynb", "trigger-and-monitor.ipynb", "environment-picker.ipynb",
-            "airflow-client.ipynb", "cli-and-troubleshooting.ipynb", "develop-a-dag.ipynb"]
+EXPECTED = [
+    "quickstart.ipynb",
+    "trigger-and-monitor.ipynb",
+    "environment-picker.ipynb",
+    "airflow-client.ipynb",
+    "cli-and-troubleshooting.ipynb",
+    "develop-a-dag.ipynb",
+]
 CELL_TIMEOUT = 300  # seconds per cell: a DAG run waits for the scheduler
 
 
@@ -47,8 +53,13 @@ def test_committed_notebook_is_clean(name):
 def test_notebook_runs_against_the_emulator(name, mwaa_emulator, tmp_path):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(
-        nb, timeout=CELL_TIMEOUT, startup_timeout=120, kernel_name="python3", allow_errors=False,
-        store_widget_state=True, resources={"metadata": {"path": str(tmp_path)}},
+        nb,
+        timeout=CELL_TIMEOUT,
+        startup_timeout=120,
+        kernel_name="python3",
+        allow_errors=False,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     env = mwaa_emulator.client_env(tmp_path)
     env.pop("MWAA_ENVIRONMENT", None)  # the notebooks' defaults are the emulator's environments

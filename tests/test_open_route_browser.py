@@ -34,8 +34,10 @@ def needs_airflow(emulator) -> None:
 
 def lands_in_airflow_logged_in(tab) -> None:
     """The tab left the SSO page for the Airflow 3 UI, and the UI shows the DAGs (its session works)."""
-    tab.wait_for_url(lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url
-                     and "/mwaa/" not in url, timeout=60_000)
+    tab.wait_for_url(
+        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url and "/mwaa/" not in url,
+        timeout=60_000,
+    )
     parts = urlsplit(tab.url)
     tab.goto(f"{parts.scheme}://{parts.netloc}/dags")
     tab.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
@@ -134,10 +136,13 @@ def test_confirmation_page_cannot_be_framed(logged_in, lab, other_site, mwaa_emu
     before = mints(mwaa_emulator)
     evil = logged_in.new_page()
     evil.goto(f"http://127.0.0.1:{other_site}/")
-    evil.evaluate("""(src) => new Promise(done => {
+    evil.evaluate(
+        """(src) => new Promise(done => {
         const frame = document.createElement('iframe');
         frame.id = 'clickjack'; frame.src = src; frame.onload = () => done(); document.body.appendChild(frame);
-    })""", f"{lab.url}/mwaa/open?environment={ENVIRONMENT}")
+    })""",
+        f"{lab.url}/mwaa/open?environment={ENVIRONMENT}",
+    )
     frame = evil.frame_locator("#clickjack")
     assert frame.get_by_role("button").count() == 0
     assert mints(mwaa_emulator) == before

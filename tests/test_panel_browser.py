@@ -51,8 +51,9 @@ def test_picker_lists_logs_in_and_links(page, lab, mwaa_emulator):
         with page.expect_popup() as popup_info:
             link.click()
         popup = popup_info.value
-        popup.wait_for_url(lambda url: "aws-console-sso" not in url and "/mwaa/open" not in url and "/login" not in url,
-                           timeout=60_000)
+        popup.wait_for_url(
+            lambda url: "aws-console-sso" not in url and "/mwaa/open" not in url and "/login" not in url, timeout=60_000
+        )
         shot(popup, "panel-airflow-ui")
         popup.close()
 

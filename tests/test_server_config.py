@@ -34,9 +34,13 @@ async def test_configured_webserver_address_is_used_for_every_link(jp_fetch, emu
     assert link == CONFIGURED + "/pluginsv2/aws_mwaa/aws-console-sso?login=true" and token
     issued = token in emulator.admin.secrets()
     assert issued
-    response = await jp_fetch("mwaa", "open", params={"environment": "demo-airflow2", "webserver_urls": "http://evil.example",
-                                                     "next": "http://evil.example/"},
-                              follow_redirects=False, raise_error=False)
+    response = await jp_fetch(
+        "mwaa",
+        "open",
+        params={"environment": "demo-airflow2", "webserver_urls": "http://evil.example", "next": "http://evil.example/"},
+        follow_redirects=False,
+        raise_error=False,
+    )
     assert response.code == 302
     link, _, token = response.headers["Location"].partition("#")
     assert link == CONFIGURED + "/aws_mwaa/aws-console-sso?login=true" and token
@@ -57,8 +61,10 @@ async def test_configured_profile_and_its_region_are_the_defaults(jp_fetch, emul
     aws = tmp_path / "aws"
     aws.mkdir()
     (aws / "config").write_text("[profile analytics]\nregion = eu-west-1\n")
-    (aws / "credentials").write_text(f"[analytics]\naws_access_key_id = {emulator.env['AWS_ACCESS_KEY_ID']}\n"
-                                          f"aws_secret_access_key = {emulator.env['AWS_SECRET_ACCESS_KEY']}\n")
+    (aws / "credentials").write_text(
+        f"[analytics]\naws_access_key_id = {emulator.env['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {emulator.env['AWS_SECRET_ACCESS_KEY']}\n"
+    )
     monkeypatch.setenv("AWS_CONFIG_FILE", str(aws / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(aws / "credentials"))
     for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):  # they would beat the profile's region, as in boto3
@@ -83,8 +89,13 @@ async def test_configured_region(jp_fetch, emulator):
 
 def test_settings_from_the_command_line():
     app = ServerApp()
-    app.parse_command_line([f"--MwaaMagicServer.webserver_urls={CONFIGURED}", "--MwaaMagicServer.region=eu-west-1",
-                            "--MwaaMagicServer.profile=analytics"])
+    app.parse_command_line(
+        [
+            f"--MwaaMagicServer.webserver_urls={CONFIGURED}",
+            "--MwaaMagicServer.region=eu-west-1",
+            "--MwaaMagicServer.profile=analytics",
+        ]
+    )
     settings = MwaaMagicServer(parent=app)
     assert (settings.webserver_urls, settings.region, settings.profile) == (CONFIGURED, "eu-west-1", "analytics")
 
@@ -95,8 +106,10 @@ def test_defaults_leave_it_to_the_environment(monkeypatch):
     assert (settings.webserver_urls, settings.region, settings.profile) == (None, None, None)
 
 
-@pytest.mark.parametrize(("name", "value"), [("webserver_urls", "ftp://x"), ("webserver_urls", "host=notaurl"),
-                                             ("region", "Europe"), ("profile", "a b")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("webserver_urls", "ftp://x"), ("webserver_urls", "host=notaurl"), ("region", "Europe"), ("profile", "a b")],
+)
 def test_invalid_settings_are_refused_at_startup(name, value):
     with pytest.raises(TraitError, match=f"MwaaMagicServer.{name}"):
         MwaaMagicServer(**{name: value})

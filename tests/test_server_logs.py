@@ -14,8 +14,20 @@ import pytest
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
-LOGGERS = ["", "tornado", "tornado.access", "tornado.application", "tornado.general", "ServerApp", "mwaa_magic",
-           "botocore", "boto3", "urllib3", "httpx", "httpcore"]
+LOGGERS = [
+    "",
+    "tornado",
+    "tornado.access",
+    "tornado.application",
+    "tornado.general",
+    "ServerApp",
+    "mwaa_magic",
+    "botocore",
+    "boto3",
+    "urllib3",
+    "httpx",
+    "httpcore",
+]
 THIRD_PARTY = ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer")
 
 
@@ -68,8 +80,12 @@ async def exercise_every_route(jp_fetch, emulator) -> list[str]:
         assert response.code == 302
         links.append(response.headers["Location"])
     navigation = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
-    assert (await get("open", params={"environment": "demo-airflow3"}, headers={"Sec-Fetch-Site": "cross-site", **navigation})).code == 403
-    response = await get("open", method="POST", body="environment=demo-airflow3", headers={"Sec-Fetch-Site": "same-origin", **navigation})
+    assert (
+        await get("open", params={"environment": "demo-airflow3"}, headers={"Sec-Fetch-Site": "cross-site", **navigation})
+    ).code == 403
+    response = await get(
+        "open", method="POST", body="environment=demo-airflow3", headers={"Sec-Fetch-Site": "same-origin", **navigation}
+    )
     assert response.code == 303
     links.append(response.headers["Location"])
     assert (await get("open", params={"environment": "staging-updating"})).code == 409

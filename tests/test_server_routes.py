@@ -109,8 +109,7 @@ async def test_login_url_is_fresh_and_points_at_the_web_server(jp_fetch, emulato
 
 
 async def test_login_url_for_airflow2(jp_fetch, emulator):
-    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
-                                    body=json.dumps({"environment": "demo-airflow2"}))
+    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST", body=json.dumps({"environment": "demo-airflow2"}))
     assert status == 200
     assert "/pluginsv2/" not in body["url"] and "/aws_mwaa/aws-console-sso?login=true#" in body["url"]
 
@@ -134,14 +133,14 @@ async def test_login_url_errors(jp_fetch, emulator, monkeypatch):
 
 async def test_upstream_failure_is_502(jp_fetch, emulator):
     emulator.admin.fail_next("CreateWebLoginToken", count=10)
-    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
-                                    body=json.dumps({"environment": "demo-airflow3"}))
+    status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST", body=json.dumps({"environment": "demo-airflow3"}))
     assert_error(status, body, 502, "ServiceError")
 
 
 async def test_open_redirects_to_the_airflow_ui(jp_fetch, emulator):
-    response = await jp_fetch("mwaa", "open", params={"environment": "demo-airflow3", "region": "us-east-1"},
-                              follow_redirects=False, raise_error=False)
+    response = await jp_fetch(
+        "mwaa", "open", params={"environment": "demo-airflow3", "region": "us-east-1"}, follow_redirects=False, raise_error=False
+    )
     assert response.code == 302
     location = response.headers["Location"]
     assert "/aws_mwaa/aws-console-sso?login=true#" in location
@@ -153,16 +152,18 @@ async def test_open_redirects_to_the_airflow_ui(jp_fetch, emulator):
 
 
 async def test_open_errors_are_json(jp_fetch, emulator):
-    status, body = await fetch_json(jp_fetch, "mwaa/open", params={"environment": "legacy-failed"},
-                                    follow_redirects=False)
+    status, body = await fetch_json(jp_fetch, "mwaa/open", params={"environment": "legacy-failed"}, follow_redirects=False)
     assert status in (404, 409) and set(body) == {"code", "message"}
     assert_error(*await fetch_json(jp_fetch, "mwaa/open", follow_redirects=False), 400, "InvalidRequest")
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-async def test_no_route_answers_without_jupyter_authentication(jp_serverapp, http_server_client, jp_base_url, emulator, method, path):
-    response = await http_server_client.fetch(jp_base_url + path, method=method, body="{}" if method == "POST" else None,
-                                              follow_redirects=False, raise_error=False)
+async def test_no_route_answers_without_jupyter_authentication(
+    jp_serverapp, http_server_client, jp_base_url, emulator, method, path
+):
+    response = await http_server_client.fetch(
+        jp_base_url + path, method=method, body="{}" if method == "POST" else None, follow_redirects=False, raise_error=False
+    )
     assert response.code in (401, 403) or (response.code == 302 and "/login" in response.headers["Location"])
     text = response.body.decode(errors="replace")
     assert "demo-airflow3" not in text and "aws-console-sso" not in text
@@ -201,8 +202,14 @@ def console_redirect(response) -> str:
 
 
 async def get_open(jp_fetch, headers: dict[str, str], **params: str):
-    return await jp_fetch("mwaa", "open", params={"environment": "demo-airflow3", **params}, headers=headers,
-                          follow_redirects=False, raise_error=False)
+    return await jp_fetch(
+        "mwaa",
+        "open",
+        params={"environment": "demo-airflow3", **params},
+        headers=headers,
+        follow_redirects=False,
+        raise_error=False,
+    )
 
 
 def assert_confirmation_page(response) -> str:
@@ -213,7 +220,7 @@ def assert_confirmation_page(response) -> str:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert "Location" not in response.headers
-    assert "demo-airflow3" in page and "<form method=\"post\"" in page and 'name="_xsrf"' in page
+    assert "demo-airflow3" in page and '<form method="post"' in page and 'name="_xsrf"' in page
     assert "aws-console-sso" not in page
     return page
 
@@ -233,11 +240,15 @@ async def test_open_from_another_site_asks_first(jp_fetch, emulator, headers):
     assert mints(emulator) == 0
 
 
-@pytest.mark.parametrize("headers", [
-    {"Sec-Fetch-Site": "same-origin", **NAVIGATION, "Sec-Fetch-User": "?1"},  # the card's link in Jupyter's page
-    {"Sec-Fetch-Site": "none", **NAVIGATION},  # the address bar, a bookmark
-    {},  # a client that sends Jupyter's token (jp_fetch's Authorization header) and no browser headers
-], ids=["same-origin", "address-bar", "token-no-metadata"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-origin", **NAVIGATION, "Sec-Fetch-User": "?1"},  # the card's link in Jupyter's page
+        {"Sec-Fetch-Site": "none", **NAVIGATION},  # the address bar, a bookmark
+        {},  # a client that sends Jupyter's token (jp_fetch's Authorization header) and no browser headers
+    ],
+    ids=["same-origin", "address-bar", "token-no-metadata"],
+)
 async def test_open_from_jupyter_mints(jp_fetch, http_server_client, emulator, headers):
     response = await get_open(jp_fetch, headers)
     assert response.code == 302 and "/aws-console-sso?login=true#<token>" in console_redirect(response)
@@ -248,10 +259,23 @@ async def test_open_from_jupyter_mints(jp_fetch, http_server_client, emulator, h
 
 
 async def test_open_post_is_for_the_confirmation_page_only(jp_fetch, emulator):
-    post = lambda headers: jp_fetch("mwaa", "open", method="POST", body="environment=demo-airflow3", headers=headers,  # noqa: E731
-                                    follow_redirects=False, raise_error=False)
-    for headers in ({"Sec-Fetch-Site": "cross-site", **NAVIGATION}, {"Sec-Fetch-Site": "same-site", **NAVIGATION},
-                    {"Origin": "http://evil.example"}, {"Referer": "http://evil.example/"}):
+    def post(headers):
+        return jp_fetch(
+            "mwaa",
+            "open",
+            method="POST",
+            body="environment=demo-airflow3",
+            headers=headers,
+            follow_redirects=False,
+            raise_error=False,
+        )
+
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site", **NAVIGATION},
+        {"Sec-Fetch-Site": "same-site", **NAVIGATION},
+        {"Origin": "http://evil.example"},
+        {"Referer": "http://evil.example/"},
+    ):
         response = await post(headers)
         assert response.code == 403 and "Location" not in response.headers, headers
     assert mints(emulator) == 0
@@ -268,7 +292,9 @@ def cookies_of(response) -> dict[str, str]:
     return found
 
 
-async def test_cookie_only_request_without_origin_headers_needs_the_confirmation(jp_serverapp, http_server_client, jp_base_url, emulator):
+async def test_cookie_only_request_without_origin_headers_needs_the_confirmation(
+    jp_serverapp, http_server_client, jp_base_url, emulator
+):
     """A browser that sends neither Fetch Metadata nor Referer (old browser, plain http, the card's noreferrer
     link) with Jupyter's login cookie: a confirmation page; its form (XSRF token + cookie) mints; a forged POST does not."""
     fetch = lambda path, **kw: http_server_client.fetch(jp_base_url + path, follow_redirects=False, raise_error=False, **kw)  # noqa: E731
@@ -285,24 +311,35 @@ async def test_cookie_only_request_without_origin_headers_needs_the_confirmation
     form = {"Cookie": jar_with_xsrf, "Content-Type": "application/x-www-form-urlencoded"}
     forged = await fetch("mwaa/open", method="POST", body="environment=demo-airflow3", headers=form)
     assert forged.code == 403 and mints(emulator) == 0
-    confirmed = await fetch("mwaa/open", method="POST", headers=form,
-                            body=f"_xsrf={xsrf_field}&environment=demo-airflow3&region=us-east-1")
+    confirmed = await fetch(
+        "mwaa/open", method="POST", headers=form, body=f"_xsrf={xsrf_field}&environment=demo-airflow3&region=us-east-1"
+    )
     assert confirmed.code == 303, confirmed.body
     assert "/aws-console-sso?login=true#<token>" in console_redirect(confirmed)
     assert mints(emulator) == 1
 
 
 async def test_open_ignores_redirect_targets_and_addresses_in_the_request(jp_fetch, emulator):
-    response = await get_open(jp_fetch, {}, next="http://evil.example/", url="http://evil.example/",
-                              webserver_urls="http://evil.example", redirect="http://evil.example/")
+    response = await get_open(
+        jp_fetch,
+        {},
+        next="http://evil.example/",
+        url="http://evil.example/",
+        webserver_urls="http://evil.example",
+        redirect="http://evil.example/",
+    )
     assert response.code == 302
     assert "evil" not in console_redirect(response)
 
 
 async def test_login_url_refuses_fields_it_does_not_know(jp_fetch, emulator):
     for field in ("webserver_urls", "url", "redirect"):
-        status, body = await fetch_json(jp_fetch, "mwaa/login-url", method="POST",
-                                        body=json.dumps({"environment": "demo-airflow3", field: "http://evil.example"}))
+        status, body = await fetch_json(
+            jp_fetch,
+            "mwaa/login-url",
+            method="POST",
+            body=json.dumps({"environment": "demo-airflow3", field: "http://evil.example"}),
+        )
         assert_error(status, body, 400, "InvalidRequest")
         assert "evil" not in body["message"]
     assert mints(emulator) == 0

@@ -43,11 +43,20 @@ def matrix_config(releases: list[str]) -> str:
     """A TOML world with one AVAILABLE environment per release and one admin identity."""
     lines = ['region = "us-east-1"', 'account_id = "123456789012"', ""]
     for release in releases:
-        lines += ["[[environments]]", f'name = "{env_name(release)}"', f'airflow_version = "{release}"',
-                  'status = "AVAILABLE"', ""]
-    lines += ["[[identities]]", 'access_key_id = "AKIAMWAAEMULATOR0001"',
-              'secret_access_key = "emulator-secret-alice"', 'iam_identity = "assumed-role/Admin/alice"',
-              'roles = { "*" = "Admin" }']
+        lines += [
+            "[[environments]]",
+            f'name = "{env_name(release)}"',
+            f'airflow_version = "{release}"',
+            'status = "AVAILABLE"',
+            "",
+        ]
+    lines += [
+        "[[identities]]",
+        'access_key_id = "AKIAMWAAEMULATOR0001"',
+        'secret_access_key = "emulator-secret-alice"',
+        'iam_identity = "assumed-role/Admin/alice"',
+        'roles = { "*" = "Admin" }',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -60,8 +69,12 @@ def mwaa_emulator(tmp_path_factory):
     config = tmp_path_factory.mktemp("matrix") / "matrix.toml"
     config.write_text(matrix_config(RELEASE_LIST))
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "mwaa_magic.emulator", "install", "--config", str(config)],
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "mwaa_magic.emulator", "install", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     print(done.stdout, done.stderr, f"install: {time.monotonic() - started:.1f} s", sep="\n")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     running = start_emulator(str(config))
@@ -76,10 +89,19 @@ def release(request) -> str:
 
 # --- the table (no Airflow) ------------------------------------------------------------------------
 @pytest.mark.fast
-@pytest.mark.parametrize("announced, runs", [
-    ("2.11.0", "2.11.0"), ("3.1.8", "3.1.8"), ("2.10.3", "2.10.3"), ("3.0.6", "3.0.6"),
-    ("3.1.0", "3.1.8"), ("2.10.1", "2.10.3"), ("2.8.1", "2.10.3"), ("3.2.0", "3.0.6"),
-])
+@pytest.mark.parametrize(
+    "announced, runs",
+    [
+        ("2.11.0", "2.11.0"),
+        ("3.1.8", "3.1.8"),
+        ("2.10.3", "2.10.3"),
+        ("3.0.6", "3.0.6"),
+        ("3.1.0", "3.1.8"),
+        ("2.10.1", "2.10.3"),
+        ("2.8.1", "2.10.3"),
+        ("3.2.0", "3.0.6"),
+    ],
+)
 def test_an_environment_runs_the_release_it_announces(announced, runs):
     config = EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": announced}]})
     assert config.environments[0].backend_version == runs and config.backend_versions() == [runs]

@@ -114,8 +114,7 @@ def _result(command: str, response: Any) -> CliResult:
         raise _failure(command, response.status_code, _message(response))
     try:
         data = response.json()
-        return CliResult(command, _decode(data.get("stdout")), _decode(data.get("stderr")),
-                         data.get("exit_code"))
+        return CliResult(command, _decode(data.get("stdout")), _decode(data.get("stderr")), data.get("exit_code"))
     except (ValueError, AttributeError, binascii.Error):
         raise errors.CliCommandFailed(
             f"The web server's answer to 'airflow {shorten(command)}' is not MWAA CLI output: "
@@ -131,8 +130,13 @@ def _post(http: Any, access: CliAccess, command: str, environment: str | None = 
         return request
 
     try:
-        return http.post(access.base_url + CLI_PATH, content=command.encode("utf-8"),
-                         headers={"Content-Type": "text/plain"}, auth=authorize, follow_redirects=False)
+        return http.post(
+            access.base_url + CLI_PATH,
+            content=command.encode("utf-8"),
+            headers={"Content-Type": "text/plain"},
+            auth=authorize,
+            follow_redirects=False,
+        )
     except httpx.TimeoutException:
         raise errors.CliCommandFailed(
             f"'airflow {shorten(command)}' did not answer within {http.timeout.read or CLI_TIMEOUT:g} s; "
@@ -149,7 +153,9 @@ def _failure(command: str, status: int, message: str) -> errors.CliCommandFailed
     elif status in (401, 403):
         text = f"The web server rejected the CLI token for 'airflow {shown}' ({status}){why}."
     elif status in (301, 302, 303, 307, 308):
-        text = f"The web server redirected 'airflow {shown}' ({status}) instead of running it: check the web-server address setting."
+        text = (
+            f"The web server redirected 'airflow {shown}' ({status}) instead of running it: check the web-server address setting."
+        )
     else:
         text = f"The Airflow web server failed on 'airflow {shown}' (HTTP {status}){why}."
     return errors.CliCommandFailed(text)
@@ -172,7 +178,7 @@ def _decode(value: Any) -> str:
 def _normalize(command: str) -> str:
     """The command as given, without surrounding blanks or a leading ``airflow``."""
     command = str(command).strip()
-    return command[len("airflow "):].lstrip() if command.startswith("airflow ") else command
+    return command[len("airflow ") :].lstrip() if command.startswith("airflow ") else command
 
 
 def _write(result: CliResult) -> None:

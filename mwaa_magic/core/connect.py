@@ -16,8 +16,13 @@ TRANSPORTS = ("token", "invoke", "auto")
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mwaa-login")
 
 
-def connect(environment: str | Environment, region: str | None = None, profile: str | None = None,
-            transport: str = "token", webserver_urls: str | None = None) -> AirflowSession:
+def connect(
+    environment: str | Environment,
+    region: str | None = None,
+    profile: str | None = None,
+    transport: str = "token",
+    webserver_urls: str | None = None,
+) -> AirflowSession:
     """Log in to ``environment`` and return its REST session.
 
     ``transport``: "token" (web login token, the web server's REST API), "invoke" (InvokeRestApi only,
@@ -35,8 +40,9 @@ def connect(environment: str | Environment, region: str | None = None, profile: 
             return _invoke_session(env, details, auto=transport == "auto")
         except errors.AccessDenied as exc:  # only the InvokeRestApi probe can be denied there
             if transport == "invoke":
-                raise errors.AccessDenied(f"{errors.without_doctor_hint(exc.message)} Or log in with --transport token."
-                                          + errors.doctor_hint(env.name)) from None
+                raise errors.AccessDenied(
+                    f"{errors.without_doctor_hint(exc.message)} Or log in with --transport token." + errors.doctor_hint(env.name)
+                ) from None
             # auto: the caller lacks airflow:InvokeRestApi; log in with a web token instead (as MwaaHook does)
     try:
         web = _token_transport(env, details)
@@ -45,10 +51,15 @@ def connect(environment: str | Environment, region: str | None = None, profile: 
     info_env = details.result()
     login = web.login_answer
     info = LoginInfo(
-        environment=env.name, region=env.region, profile=env.profile, hostname=login.hostname,
-        iam_identity=login.iam_identity, airflow_identity=login.airflow_identity,
+        environment=env.name,
+        region=env.region,
+        profile=env.profile,
+        hostname=login.hostname,
+        iam_identity=login.iam_identity,
+        airflow_identity=login.airflow_identity,
         airflow_version=info_env.airflow_version if info_env else f"{web.transport.flavour.major}.x",
-        webserver_access_mode=info_env.webserver_access_mode if info_env else None, logged_in_at=time.time(),
+        webserver_access_mode=info_env.webserver_access_mode if info_env else None,
+        logged_in_at=time.time(),
     )
     return AirflowSession(info, web.transport, env)
 
@@ -97,11 +108,15 @@ def _invoke_session(env: Environment, details: Future, auto: bool = False) -> Ai
     if auto:
         transport = AutoTransport(invoke, lambda: _token_transport(env, details).transport)
     info = LoginInfo(
-        environment=env.name, region=env.region, profile=env.profile,
+        environment=env.name,
+        region=env.region,
+        profile=env.profile,
         hostname=hostname_of_url(info_env.webserver_url) if info_env else "",
-        iam_identity="", airflow_identity="(InvokeRestApi)",
+        iam_identity="",
+        airflow_identity="(InvokeRestApi)",
         airflow_version=(info_env.airflow_version if info_env else None) or version,
-        webserver_access_mode=info_env.webserver_access_mode if info_env else None, logged_in_at=time.time(),
+        webserver_access_mode=info_env.webserver_access_mode if info_env else None,
+        logged_in_at=time.time(),
         transport="invoke",
     )
     return AirflowSession(info, transport, env)

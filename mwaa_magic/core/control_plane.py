@@ -59,16 +59,13 @@ def validate_region(region: object) -> str:
 
 def is_hostname(text: object) -> bool:
     """True for an MWAA web-server hostname: dot-separated labels of letters, digits and '-', ≤63 each, ≤255 in all."""
-    return (isinstance(text, str) and 1 <= len(text) <= 255
-            and all(HOSTNAME_LABEL.fullmatch(label) for label in text.split(".")))
+    return isinstance(text, str) and 1 <= len(text) <= 255 and all(HOSTNAME_LABEL.fullmatch(label) for label in text.split("."))
 
 
 def validate_hostname(hostname: object, source: str = "MWAA") -> str:
     """The hostname unchanged if valid, else :class:`InvalidHostname` (the bad value is never shown)."""
     if not is_hostname(hostname):
-        raise errors.InvalidHostname(
-            f"{source} gave a web server hostname that is not a valid hostname; refusing to use it."
-        )
+        raise errors.InvalidHostname(f"{source} gave a web server hostname that is not a valid hostname; refusing to use it.")
     return hostname  # type: ignore[return-value]
 
 
@@ -122,14 +119,27 @@ class EnvironmentInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "region": self.region, "status": self.status,
-            "airflow_version": self.airflow_version, "webserver_access_mode": self.webserver_access_mode,
-            "webserver_url": self.webserver_url, "tags": dict(self.tags), "error": self.error,
+            "name": self.name,
+            "region": self.region,
+            "status": self.status,
+            "airflow_version": self.airflow_version,
+            "webserver_access_mode": self.webserver_access_mode,
+            "webserver_url": self.webserver_url,
+            "tags": dict(self.tags),
+            "error": self.error,
         }
 
 
-S3_FIELDS = ("SourceBucketArn", "DagS3Path", "PluginsS3Path", "PluginsS3ObjectVersion", "RequirementsS3Path",
-             "RequirementsS3ObjectVersion", "StartupScriptS3Path", "StartupScriptS3ObjectVersion")
+S3_FIELDS = (
+    "SourceBucketArn",
+    "DagS3Path",
+    "PluginsS3Path",
+    "PluginsS3ObjectVersion",
+    "RequirementsS3Path",
+    "RequirementsS3ObjectVersion",
+    "StartupScriptS3Path",
+    "StartupScriptS3ObjectVersion",
+)
 
 
 def _environment_info(env: dict[str, Any], name: str, region: str) -> EnvironmentInfo:
@@ -138,9 +148,14 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
     hostname = hostname_of_url(url) if url else ""
     update_error = (env.get("LastUpdate") or {}).get("Error") or {}
     return EnvironmentInfo(
-        name=env.get("Name", name), region=region, status=env.get("Status"),
-        airflow_version=env.get("AirflowVersion"), webserver_url=f"https://{hostname}" if hostname else None,
-        webserver_access_mode=env.get("WebserverAccessMode"), arn=env.get("Arn"), tags=env.get("Tags") or {},
+        name=env.get("Name", name),
+        region=region,
+        status=env.get("Status"),
+        airflow_version=env.get("AirflowVersion"),
+        webserver_url=f"https://{hostname}" if hostname else None,
+        webserver_access_mode=env.get("WebserverAccessMode"),
+        arn=env.get("Arn"),
+        tags=env.get("Tags") or {},
         last_update_error=first_line(update_error.get("ErrorMessage"), 200) or None,
         s3={k: str(v) for k, v in env.items() if k in S3_FIELDS and v},
     )
@@ -149,8 +164,9 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
 class ControlPlane:
     """One boto3 ``mwaa`` client for a (profile, region), and the calls we make with it."""
 
-    def __init__(self, profile: str | None = None, region: str | None = None, timeouts: Timeouts | None = None,
-                 attempts: int = 3) -> None:
+    def __init__(
+        self, profile: str | None = None, region: str | None = None, timeouts: Timeouts | None = None, attempts: int = 3
+    ) -> None:
         """``attempts``: tries per call in all (retries included); InvokeRestApi is always tried once."""
         import boto3
         import botocore.config
@@ -167,16 +183,18 @@ class ControlPlane:
         self.profile = profile or None
         self.region = region or self._session.region_name or os.environ.get("AWS_REGION") or ""
         if not self.region:
-            raise errors.NoRegion(
-                "No AWS region: pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile."
-            )
+            raise errors.NoRegion("No AWS region: pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile.")
         self.timeouts = timeouts or Timeouts.from_environment()
         t = self.timeouts
 
         def config(read: float, attempts: int) -> Any:
-            return botocore.config.Config(user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": attempts},
-                                          max_pool_connections=POOL_CONNECTIONS,
-                                          connect_timeout=t.connect, read_timeout=read)
+            return botocore.config.Config(
+                user_agent_extra=user_agent(),
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                max_pool_connections=POOL_CONNECTIONS,
+                connect_timeout=t.connect,
+                read_timeout=read,
+            )
 
         try:
             with _lock:  # client creation is not thread-safe in botocore
@@ -200,8 +218,11 @@ class ControlPlane:
         token = answer["WebToken"]
         redaction.remember(token)
         return WebLogin(
-            environment=name, region=self.region, hostname=validate_hostname(answer.get("WebServerHostname", "")),
-            iam_identity=answer.get("IamIdentity", ""), airflow_identity=answer.get("AirflowIdentity", ""),
+            environment=name,
+            region=self.region,
+            hostname=validate_hostname(answer.get("WebServerHostname", "")),
+            iam_identity=answer.get("IamIdentity", ""),
+            airflow_identity=answer.get("AirflowIdentity", ""),
             token=token,
         )
 
@@ -244,9 +265,16 @@ class ControlPlane:
         import botocore.config
 
         with _lock:  # client creation is not thread-safe in botocore
-            return self._session.client(service, region_name=self.region, config=botocore.config.Config(
-                user_agent_extra=user_agent(), retries={"mode": "standard", "total_max_attempts": 3},
-                connect_timeout=self.timeouts.connect, read_timeout=self.timeouts.read))
+            return self._session.client(
+                service,
+                region_name=self.region,
+                config=botocore.config.Config(
+                    user_agent_extra=user_agent(),
+                    retries={"mode": "standard", "total_max_attempts": 3},
+                    connect_timeout=self.timeouts.connect,
+                    read_timeout=self.timeouts.read,
+                ),
+            )
 
     # --- environment calls -----------------------------------------------------------------------
     def get_environment(self, name: str) -> EnvironmentInfo:
@@ -310,8 +338,10 @@ class ControlPlane:
 
     def _client_error(self, operation: str, name: str | None, code: str, message: str) -> errors.MwaaError:
         if code == "AccessDeniedException":
-            return errors.AccessDenied(f"Access denied: your AWS identity needs IAM permission airflow:{operation} "
-                                       f"on {self._denied_resource(operation, name, message)}." + errors.doctor_hint(name))
+            return errors.AccessDenied(
+                f"Access denied: your AWS identity needs IAM permission airflow:{operation} "
+                f"on {self._denied_resource(operation, name, message)}." + errors.doctor_hint(name)
+            )
         if code == "ResourceNotFoundException":
             return errors.EnvironmentNotFound(self._not_found_message(name) + errors.doctor_hint(name))
         if code == "ValidationException" and "not available" in message:
@@ -326,7 +356,9 @@ class ControlPlane:
                 + errors.doctor_hint(name)
             )
         if code in ("ThrottlingException", "TooManyRequestsException"):
-            return errors.ServiceError(f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again.")
+            return errors.ServiceError(
+                f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again."
+            )
         if code == "InternalServerException":
             return errors.ServiceError(f"MWAA had an internal error on {operation} after retries: try again in a minute.")
         return errors.ServiceError(f"MWAA refused {operation} ({shorten(code, 60)}): {first_line(message, 300)}")
@@ -389,6 +421,8 @@ def _rest_api_limit(code: str, status: int, message: str, where: str) -> str | N
 
 _lock = threading.RLock()
 _planes: dict[tuple, ControlPlane] = {}
+
+
 def control_plane(profile: str | None = None, region: str | None = None) -> ControlPlane:
     """The shared :class:`ControlPlane` for (profile, region) under the current AWS settings.
 

@@ -62,7 +62,9 @@ def check_name(name: object, dag: bool = True) -> str:
     if any(part.startswith(".") for part in parts):
         raise errors.InvalidDagFile(f"{shown!r} is a hidden file: Airflow's DAG folder ignores it; drop the leading dot.")
     if dag and not name.endswith(".py"):
-        raise errors.InvalidDagFile(f"{shown!r} is not a .py file: Airflow reads DAGs only from Python files; name it {PurePosixPath(name).stem}.py.")
+        raise errors.InvalidDagFile(
+            f"{shown!r} is not a .py file: Airflow reads DAGs only from Python files; name it {PurePosixPath(name).stem}.py."
+        )
     return "/".join(parts)
 
 
@@ -136,8 +138,11 @@ def sources_from_paths(paths: list[str | Path]) -> list[DagSource]:
     for given in paths:
         path = Path(given).expanduser()
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and not any(part in SKIPPED_PARTS or part.startswith(".") for part in p.relative_to(path).parts))
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part in SKIPPED_PARTS or part.startswith(".") for part in p.relative_to(path).parts)
+            )
             if not files:
                 raise errors.InvalidDagFile(f"The folder {shorten(str(given))} holds no file to deploy.")
             for file in files:
@@ -178,8 +183,10 @@ class DagFolder:
             raise errors.AccessDenied(f"{exc.message} It names the environment's S3 bucket and DAG folder.") from None
         arn = info.s3.get("SourceBucketArn", "")
         if not arn.startswith("arn:") or ":::" not in arn:
-            raise errors.BucketNotFound(f"GetEnvironment names no S3 bucket for {self.environment.name}: "
-                                        "set the environment's source bucket in the MWAA console.")
+            raise errors.BucketNotFound(
+                f"GetEnvironment names no S3 bucket for {self.environment.name}: "
+                "set the environment's source bucket in the MWAA console."
+            )
         prefix = info.s3.get("DagS3Path", "dags").strip("/")
         return arn.split(":::", 1)[1].split("/", 1)[0], f"{prefix}/" if prefix else ""
 
@@ -192,10 +199,11 @@ class DagFolder:
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for obj in page.get("Contents", []):
-                    name = obj["Key"][len(prefix):]
+                    name = obj["Key"][len(prefix) :]
                     if name and not name.endswith("/"):
-                        rows.append({"name": name, "size": obj["Size"], "last_modified": obj["LastModified"],
-                                     "etag": obj["ETag"]})
+                        rows.append(
+                            {"name": name, "size": obj["Size"], "last_modified": obj["LastModified"], "etag": obj["ETag"]}
+                        )
         except Exception as exc:
             raise self.error(exc, "ListBucket", bucket, prefix) from None
         return rows
@@ -219,7 +227,7 @@ class DagFolder:
         except Exception as exc:
             raise self.error(exc, "GetObject", bucket, key) from None
         if not version and key.startswith(self.location()[1]):
-            self.seen[key[len(self.location()[1]):]] = answer["ETag"]
+            self.seen[key[len(self.location()[1]) :]] = answer["ETag"]
         return answer["Body"].read()
 
     def put(self, source: DagSource, force: bool = False) -> bool:
@@ -233,14 +241,23 @@ class DagFolder:
             known = self.seen.get(source.name)
             if not force and known != current["ETag"]:
                 when = _when(current.get("LastModified"))
-                why = "changed in S3 since this session last read or wrote it" if known else "already exists in S3 and this session has not written it"
+                why = (
+                    "changed in S3 since this session last read or wrote it"
+                    if known
+                    else "already exists in S3 and this session has not written it"
+                )
                 raise errors.OverwriteRefused(
                     f"{source.name} {why} (last modified {when}): not overwritten; read it with "
-                    f"mwaa.dag_folder.read({source.name!r}), or pass --force (force=True) to overwrite.")
+                    f"mwaa.dag_folder.read({source.name!r}), or pass --force (force=True) to overwrite."
+                )
         bucket, key = self.location()[0], self.key(source.name)
         try:
-            answer = self.client.put_object(Bucket=bucket, Key=key, Body=source.body,
-                                            ContentType="text/x-python" if source.name.endswith(".py") else "application/octet-stream")
+            answer = self.client.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=source.body,
+                ContentType="text/x-python" if source.name.endswith(".py") else "application/octet-stream",
+            )
         except Exception as exc:
             raise self.error(exc, "PutObject", bucket, key) from None
         self.seen[source.name] = answer["ETag"]
@@ -254,7 +271,8 @@ class DagFolder:
         if known and known != current["ETag"] and not force:
             raise errors.OverwriteRefused(
                 f"{name} changed in S3 since this session last read or wrote it (last modified "
-                f"{_when(current.get('LastModified'))}): not removed; pass --force (force=True) to remove it anyway.")
+                f"{_when(current.get('LastModified'))}): not removed; pass --force (force=True) to remove it anyway."
+            )
         bucket, key = self.location()[0], self.key(name)
         try:
             self.client.delete_object(Bucket=bucket, Key=key)
@@ -270,22 +288,32 @@ class DagFolder:
             if code == "NoSuchBucket":
                 return errors.BucketNotFound(
                     f"The DAG bucket {bucket} of {self.environment.name} does not exist (GetEnvironment's SourceBucketArn): "
-                    "ask the environment's admin to restore it or to point the environment at an existing bucket.")
+                    "ask the environment's admin to restore it or to point the environment at an existing bucket."
+                )
             if code in ("AccessDenied", "403", "AllAccessDisabled"):
                 resource = f"arn:aws:s3:::{bucket}" if action == "ListBucket" else f"arn:aws:s3:::{bucket}/{key}"
                 return errors.AccessDenied(
                     f"Access denied: your AWS identity needs IAM permission s3:{action} on {resource} "
-                    "(the DAG loop needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the DAG folder).")
+                    "(the DAG loop needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the DAG folder)."
+                )
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"):
-                return errors.NoCredentials(f"S3 rejected your AWS credentials ({code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your profile.")
+                return errors.NoCredentials(
+                    f"S3 rejected your AWS credentials ({code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your profile."
+                )
             if code in ("ExpiredToken", "RequestExpired"):
-                return errors.ExpiredCredentials("Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.")
+                return errors.ExpiredCredentials(
+                    "Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again."
+                )
             message = first_line(exc.response.get("Error", {}).get("Message", ""), 200)
             return errors.ServiceError(f"S3 refused {action} on {bucket}/{shorten(key)} ({shorten(code, 40)}): {message}")
         if isinstance(exc, bx.NoCredentialsError):
-            return errors.NoCredentials("No AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile.")
+            return errors.NoCredentials(
+                "No AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile."
+            )
         if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
-            return errors.ControlPlaneUnreachable(f"Cannot reach S3 ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_S3.")
+            return errors.ControlPlaneUnreachable(
+                f"Cannot reach S3 ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_S3."
+            )
         return exc
 
 
@@ -349,9 +377,15 @@ class DagLoop:
         for item in self.session.paged("/importErrors", "import_errors"):
             trace = item.get("stack_trace") or item.get("stacktrace") or ""
             lines = [line for line in trace.strip().splitlines() if line.strip()]
-            rows.append({"filename": item.get("filename"), "timestamp": item.get("timestamp"),
-                         "error": lines[-1].strip() if lines else "", "stack_trace": trace,
-                         "bundle_name": item.get("bundle_name")})
+            rows.append(
+                {
+                    "filename": item.get("filename"),
+                    "timestamp": item.get("timestamp"),
+                    "error": lines[-1].strip() if lines else "",
+                    "stack_trace": trace,
+                    "bundle_name": item.get("bundle_name"),
+                }
+            )
         return rows
 
     def _dag_file(self, dag: dict, names: list[str]) -> str | None:
@@ -368,8 +402,15 @@ class DagLoop:
         return data.get("content") if isinstance(data, dict) else str(data)
 
     # --- deploy --------------------------------------------------------------------------------------
-    def deploy(self, sources: list[DagSource], trigger: bool = False, conf: dict | None = None, wait: bool = True,
-               force: bool = False, timeout: float | None = None) -> list[dict]:
+    def deploy(
+        self,
+        sources: list[DagSource],
+        trigger: bool = False,
+        conf: dict | None = None,
+        wait: bool = True,
+        force: bool = False,
+        timeout: float | None = None,
+    ) -> list[dict]:
         """Upload ``sources`` (checked already), wait until Airflow parsed each DAG file, trigger if asked."""
         if not sources:
             raise errors.InvalidDagFile("Nothing to deploy.")
@@ -380,13 +421,21 @@ class DagLoop:
         for source in sources:
             started = time.time()
             changed = self.folder.put(source, force=force)
-            results.append({"name": source.name, "dag_ids": list(source.dag_ids), "uploaded": changed,
-                            "uploaded_at": started, "state": "uploaded" if changed else "unchanged"})
+            results.append(
+                {
+                    "name": source.name,
+                    "dag_ids": list(source.dag_ids),
+                    "uploaded": changed,
+                    "uploaded_at": started,
+                    "state": "uploaded" if changed else "unchanged",
+                }
+            )
         if wait:
             for result, source in zip(results, sources, strict=True):
                 if source.is_dag:
-                    result["dag_ids"] = self.wait_parsed(source, result["uploaded_at"], result["uploaded"],
-                                                         PARSE_TIMEOUT if timeout is None else timeout)
+                    result["dag_ids"] = self.wait_parsed(
+                        source, result["uploaded_at"], result["uploaded"], PARSE_TIMEOUT if timeout is None else timeout
+                    )
                     result["state"] = "parsed"
         if trigger:
             for result in results:
@@ -412,7 +461,8 @@ class DagLoop:
                 if where and where != ids[dag_id]:
                     raise errors.DagIdClash(
                         f"DAG id {dag_id!r} is already defined in {where}: rename the DAG in {ids[dag_id]} "
-                        f"(or undeploy {where} first); nothing was uploaded.")
+                        f"(or undeploy {where} first); nothing was uploaded."
+                    )
 
     def _listing_cache(self) -> list[dict]:
         try:
@@ -433,7 +483,10 @@ class DagLoop:
                 progress.close(f"{source.name}: Airflow could not import it ({elapsed:.0f}s):\n{trace}")
                 raise errors.DagImportError(
                     f"Airflow could not import {source.name}: {shorten(failure['error'], 200)} "
-                    "(traceback above; fix the file and deploy it again).", source.name, trace)
+                    "(traceback above; fix the file and deploy it again).",
+                    source.name,
+                    trace,
+                )
             parsed = self._parsed_ids(source, uploaded_at, changed)
             if parsed is not None:
                 progress.close(f"{source.name}: parsed by Airflow in {elapsed:.0f}s: {', '.join(parsed) or 'no DAG'}")
@@ -443,7 +496,8 @@ class DagLoop:
                 raise errors.ParseTimeout(
                     f"Airflow has not parsed {source.name} within {timeout:.0f}s of the upload (it is in S3): MWAA syncs "
                     "the DAG folder about every 30 s, then parses; check %mwaa import-errors and %mwaa dag-files, "
-                    "or wait longer with --timeout.")
+                    "or wait longer with --timeout."
+                )
             stage = "waiting for MWAA to sync and Airflow to parse it"
             progress.update(f"{source.name}: uploaded; {stage} ({elapsed:.0f}s)")
             time.sleep(POLL)
@@ -489,8 +543,7 @@ class DagLoop:
     def undeploy(self, name: str, wait: bool = True, force: bool = False, timeout: float | None = None) -> list[str]:
         """Remove ``name`` from the DAG folder; wait until Airflow no longer has its DAGs."""
         name = check_name(name, dag=False)
-        before = [d["dag_id"] for d in self.all_dags()
-                  if self._dag_file(d, [name]) == name and not self.flavour.is_stale(d)]
+        before = [d["dag_id"] for d in self.all_dags() if self._dag_file(d, [name]) == name and not self.flavour.is_stale(d)]
         self.folder.delete(name, force=force)
         if not wait or not before:
             return before
@@ -506,7 +559,8 @@ class DagLoop:
                 progress.close(f"{name}: removed from S3; Airflow still has {', '.join(left)}.")
                 raise errors.ParseTimeout(
                     f"{name} is gone from S3, but after {limit:.0f}s Airflow still has {', '.join(left)}: MWAA syncs the "
-                    "DAG folder about every 30 s; look again with %mwaa dag-files in a minute.")
+                    "DAG folder about every 30 s; look again with %mwaa dag-files in a minute."
+                )
             progress.update(f"{name}: removed from S3; waiting for Airflow to drop {', '.join(left)} ({elapsed:.0f}s)")
             time.sleep(POLL)
 
@@ -518,12 +572,18 @@ class DagLoop:
         bucket = self.folder.location()[0]
         rows = []
         for what, path_field, version_field, update_field in (
-                ("requirements", "RequirementsS3Path", "RequirementsS3ObjectVersion", "--requirements-s3-object-version"),
-                ("plugins", "PluginsS3Path", "PluginsS3ObjectVersion", "--plugins-s3-object-version"),
-                ("startup script", "StartupScriptS3Path", "StartupScriptS3ObjectVersion", "--startup-script-s3-object-version")):
+            ("requirements", "RequirementsS3Path", "RequirementsS3ObjectVersion", "--requirements-s3-object-version"),
+            ("plugins", "PluginsS3Path", "PluginsS3ObjectVersion", "--plugins-s3-object-version"),
+            ("startup script", "StartupScriptS3Path", "StartupScriptS3ObjectVersion", "--startup-script-s3-object-version"),
+        ):
             key, applied = info.s3.get(path_field), info.s3.get(version_field)
-            row: dict[str, Any] = {"file": what, "s3_path": key or "", "applied_version": applied or "",
-                                   "latest_version": "", "status": "not configured"}
+            row: dict[str, Any] = {
+                "file": what,
+                "s3_path": key or "",
+                "applied_version": applied or "",
+                "latest_version": "",
+                "status": "not configured",
+            }
             if key:
                 try:
                     head = self.folder.client.head_object(Bucket=bucket, Key=key)
@@ -540,8 +600,10 @@ class DagLoop:
                     if not applied or latest == applied:
                         row["status"] = "applied" if applied else "in S3, version not pinned"
                     else:
-                        row["status"] = (f"newer version in S3, not applied: aws mwaa update-environment --name "
-                                         f"{self.session.environment.name} {update_field} {latest}")
+                        row["status"] = (
+                            f"newer version in S3, not applied: aws mwaa update-environment --name "
+                            f"{self.session.environment.name} {update_field} {latest}"
+                        )
                         if diff:
                             row["diff"] = self._diff(key, applied, latest)
             rows.append(row)
@@ -561,8 +623,9 @@ def deploy_input(path_or_source: Any, filename: str | None = None) -> list[DagSo
     or a list of paths."""
     if isinstance(path_or_source, (list, tuple)):
         return sources_from_paths(list(path_or_source))
-    if isinstance(path_or_source, Path) or (isinstance(path_or_source, str) and "\n" not in path_or_source
-                                            and Path(path_or_source).expanduser().exists()):
+    if isinstance(path_or_source, Path) or (
+        isinstance(path_or_source, str) and "\n" not in path_or_source and Path(path_or_source).expanduser().exists()
+    ):
         sources = sources_from_paths([path_or_source])
         if filename and len(sources) == 1:
             sources = [dag_source(filename, sources[0].body)]
@@ -579,7 +642,8 @@ def source_name(text: str) -> str:
     """A file name for DAG source given without one: ``<first DAG id>.py``."""
     ids = find_dag_ids(text, "the cell")
     if not ids:
-        raise errors.InvalidDagFile("No DAG id found in the code: name the file, e.g. %%mwaa_dag my_dag.py "
-                                    "(or mwaa.deploy(code, filename='my_dag.py')).")
+        raise errors.InvalidDagFile(
+            "No DAG id found in the code: name the file, e.g. %%mwaa_dag my_dag.py (or mwaa.deploy(code, filename='my_dag.py'))."
+        )
     name = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in ids[0])
     return f"{name}.py"

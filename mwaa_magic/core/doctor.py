@@ -37,8 +37,9 @@ class Diagnosis(Table):
 
     COLUMNS = ["result", "check", "found", "fix", "time"]
 
-    def __init__(self, rows: Iterable[dict], environment: str | None, region: str | None, profile: str | None,
-                 seconds: float = 0.0) -> None:
+    def __init__(
+        self, rows: Iterable[dict], environment: str | None, region: str | None, profile: str | None, seconds: float = 0.0
+    ) -> None:
         title = f"mwaa doctor: {environment or '?'} in {region or '?'}{f' (profile {profile})' if profile else ''}"
         super().__init__(rows, self.COLUMNS, title)
         self.environment, self.region, self.profile, self.seconds = environment, region, profile, seconds
@@ -54,9 +55,14 @@ class Diagnosis(Table):
 
     def to_json(self) -> dict[str, Any]:
         """The same data as the table, for ``--json`` and support tickets."""
-        return {"environment": self.environment, "region": self.region, "profile": self.profile, "ok": self.ok,
-                "seconds": round(self.seconds, 2),
-                "checks": [{k: v for k, v in row.items() if k not in ("result", "time")} for row in self]}
+        return {
+            "environment": self.environment,
+            "region": self.region,
+            "profile": self.profile,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 2),
+            "checks": [{k: v for k, v in row.items() if k not in ("result", "time")} for row in self],
+        }
 
     def _cells(self) -> list[list[str]]:
         return [[shorten(row.get(c), 300) for c in self.columns] for row in self]
@@ -78,8 +84,14 @@ class DoctorFailed(errors.MwaaError):
         self.diagnosis = diagnosis
 
 
-def doctor(environment: str, region: str | None = None, profile: str | None = None, webserver_urls: str | None = None,
-           regions: list[str] | None = None, budget: float = BUDGET) -> Diagnosis:
+def doctor(
+    environment: str,
+    region: str | None = None,
+    profile: str | None = None,
+    webserver_urls: str | None = None,
+    regions: list[str] | None = None,
+    budget: float = BUDGET,
+) -> Diagnosis:
     """Run every check on ``environment`` and return the :class:`Diagnosis` (it never raises for a failed check).
 
     ``regions``: where to look when ``environment`` is not in ``region`` (default ``$MWAA_MAGIC_SEARCH_REGIONS``,
@@ -93,8 +105,15 @@ def doctor(environment: str, region: str | None = None, profile: str | None = No
 class DoctorRun:
     """One run: the steps in order, what they share (never printed), and the rows."""
 
-    def __init__(self, name: str, region: str | None, profile: str | None, webserver_urls: str | None,
-                 regions: list[str] | None, budget: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        region: str | None,
+        profile: str | None,
+        webserver_urls: str | None,
+        regions: list[str] | None,
+        budget: float,
+    ) -> None:
         self.name, self.region, self.profile = name, region, profile or None
         self.webserver_urls, self.regions = webserver_urls, regions
         self.started = time.monotonic()
@@ -134,8 +153,10 @@ class DoctorRun:
         region()
         self.step("clock", c.clock, needs=())
         self.step("environment", c.environment, needs=("region",))
-        waits = [self.start(key, check, needs=("region",)) for key, check in
-                 (("CreateWebLoginToken", c.web_token), ("CreateCliToken", c.cli_token), ("InvokeRestApi", c.invoke))]
+        waits = [
+            self.start(key, check, needs=("region",))
+            for key, check in (("CreateWebLoginToken", c.web_token), ("CreateCliToken", c.cli_token), ("InvokeRestApi", c.invoke))
+        ]
         for wait in waits:
             wait()
         self.step("address", c.address, needs=())
@@ -180,8 +201,12 @@ class DoctorRun:
             if done.wait(limit + 0.25):
                 self._record(key, box["outcome"], time.monotonic() - began)
             else:
-                self._record(key, fail(f"no answer within {limit:g} s ({TITLES[key]} hung)", TIMEOUT_FIXES.get(key, FIXES.get(key, ""))),
-                             time.monotonic() - began)
+                self._record(
+                    key,
+                    fail(f"no answer within {limit:g} s ({TITLES[key]} hung)", TIMEOUT_FIXES.get(key, FIXES.get(key, ""))),
+                    time.monotonic() - began,
+                )
+
         return wait
 
     def _blocked(self, needs: tuple[str, ...]) -> str:
@@ -193,8 +218,15 @@ class DoctorRun:
         return ""
 
     def _record(self, key: str, outcome: Outcome, seconds: float) -> None:
-        row = {"result": MARKS[outcome.status], "check": TITLES[key], "status": outcome.status, "found": outcome.found,
-               "fix": outcome.fix, "seconds": round(seconds, 3), "time": f"{seconds:.2f} s" if seconds else ""}
+        row = {
+            "result": MARKS[outcome.status],
+            "check": TITLES[key],
+            "status": outcome.status,
+            "found": outcome.found,
+            "fix": outcome.fix,
+            "seconds": round(seconds, 3),
+            "time": f"{seconds:.2f} s" if seconds else "",
+        }
         with self._lock:
             self.rows[key] = row
 
@@ -223,17 +255,34 @@ class DoctorRun:
         return base, "https://{WebServerHostname}, as MWAA gives it"
 
 
-
 STEPS: tuple[tuple[str, str], ...] = (
-    ("credentials", "Credentials"), ("identity", "Identity (STS)"), ("clock", "Clock"), ("region", "Region"),
-    ("environment", "GetEnvironment"), ("CreateWebLoginToken", "CreateWebLoginToken"),
-    ("CreateCliToken", "CreateCliToken"), ("InvokeRestApi", "InvokeRestApi"), ("address", "Web server address"),
-    ("dns", "DNS"), ("tcp", "TCP connect"), ("tls", "TLS"), ("login", "Web login"), ("rest", "REST call"),
+    ("credentials", "Credentials"),
+    ("identity", "Identity (STS)"),
+    ("clock", "Clock"),
+    ("region", "Region"),
+    ("environment", "GetEnvironment"),
+    ("CreateWebLoginToken", "CreateWebLoginToken"),
+    ("CreateCliToken", "CreateCliToken"),
+    ("InvokeRestApi", "InvokeRestApi"),
+    ("address", "Web server address"),
+    ("dns", "DNS"),
+    ("tcp", "TCP connect"),
+    ("tls", "TLS"),
+    ("login", "Web login"),
+    ("rest", "REST call"),
     ("cli", "CLI"),
 )
 TITLES = dict(STEPS)
-TIMEOUTS = {"credentials": STEP_TIMEOUT, "region": 9.0, "dns": NETWORK_TIMEOUT, "tcp": NETWORK_TIMEOUT, "cli": CLI_TIMEOUT,
-            "clock": 1.0, "address": 1.0, "environment": 1.0}
+TIMEOUTS = {
+    "credentials": STEP_TIMEOUT,
+    "region": 9.0,
+    "dns": NETWORK_TIMEOUT,
+    "tcp": NETWORK_TIMEOUT,
+    "cli": CLI_TIMEOUT,
+    "clock": 1.0,
+    "address": 1.0,
+    "environment": 1.0,
+}
 FIXES = {
     "credentials": "run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile",
     "identity": "refresh your credentials (`aws sso login`), or check AWS_ACCESS_KEY_ID / your profile",

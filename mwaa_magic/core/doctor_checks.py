@@ -53,8 +53,6 @@ def not_applicable(found: str) -> Outcome:
     return Outcome("n/a", found)
 
 
-
-
 def resolve(host: str, port: int, timeout: float) -> list[str]:
     """The addresses ``host`` resolves to (``socket.gaierror`` when it does not), within ``timeout``."""
     found: dict[str, Any] = {}
@@ -77,7 +75,7 @@ def resolve(host: str, port: int, timeout: float) -> list[str]:
 
 
 def address_kind(addresses: list[str]) -> str:
-    """"loopback", "private" (all private), or "public"."""
+    """ "loopback", "private" (all private), or "public"."""
     ips = [ipaddress.ip_address(a.split("%")[0]) for a in addresses]
     if all(ip.is_loopback for ip in ips):
         return "loopback"
@@ -96,8 +94,10 @@ def tls_handshake(host: str, addresses: list[str], port: int, timeout: float) ->
     import httpx
 
     context = httpx.create_ssl_context()
-    with socket.create_connection((addresses[0] if addresses else host, port), timeout=timeout) as raw, \
-            context.wrap_socket(raw, server_hostname=host) as wrapped:
+    with (
+        socket.create_connection((addresses[0] if addresses else host, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=host) as wrapped,
+    ):
         return {"version": wrapped.version(), "certificate": wrapped.getpeercert() or {}}
 
 
@@ -123,13 +123,17 @@ def is_tls_error(exc: BaseException) -> bool:
     return isinstance(exc, ssl.SSLError)
 
 
-
-
 CREDENTIAL_SOURCES = {
-    "env": "environment variables (AWS_ACCESS_KEY_ID)", "shared-credentials-file": "the shared credentials file",
-    "config-file": "the AWS config file", "sso": "AWS IAM Identity Center (SSO)", "assume-role": "an assumed role (role_arn)",
-    "assume-role-with-web-identity": "a web identity token", "iam-role": "the instance role (EC2 metadata)",
-    "container-role": "the container role (ECS/EKS)", "custom-process": "a credential_process", "explicit": "given in code",
+    "env": "environment variables (AWS_ACCESS_KEY_ID)",
+    "shared-credentials-file": "the shared credentials file",
+    "config-file": "the AWS config file",
+    "sso": "AWS IAM Identity Center (SSO)",
+    "assume-role": "an assumed role (role_arn)",
+    "assume-role-with-web-identity": "a web identity token",
+    "iam-role": "the instance role (EC2 metadata)",
+    "container-role": "the container role (ECS/EKS)",
+    "custom-process": "a credential_process",
+    "explicit": "given in code",
 }
 
 
@@ -144,8 +148,12 @@ def aws_config(limit: float) -> Any:
 
     from .control_plane import user_agent
 
-    return botocore.config.Config(connect_timeout=min(2.0, limit), read_timeout=limit, user_agent_extra=user_agent(),
-                                  retries={"mode": "standard", "total_max_attempts": 1})
+    return botocore.config.Config(
+        connect_timeout=min(2.0, limit),
+        read_timeout=limit,
+        user_agent_extra=user_agent(),
+        retries={"mode": "standard", "total_max_attempts": 1},
+    )
 
 
 def profile_flag(run: DoctorRun) -> str:
@@ -162,8 +170,10 @@ def credentials(run: DoctorRun, limit: float) -> Outcome:
     except bx.ProfileNotFound:
         from .control_plane import available_profiles
 
-        return fail(f"profile {run.profile!r} is not in your AWS config",
-                    f"pick one of: {', '.join(available_profiles()) or 'none configured'} (or `aws configure --profile NAME`)")
+        return fail(
+            f"profile {run.profile!r} is not in your AWS config",
+            f"pick one of: {', '.join(available_profiles()) or 'none configured'} (or `aws configure --profile NAME`)",
+        )
     run.region = run.region or run.session.region_name or os.environ.get("AWS_REGION") or None
     try:
         found = run.session.get_credentials()
@@ -171,7 +181,9 @@ def credentials(run: DoctorRun, limit: float) -> Outcome:
     except (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError):
         return fail("your AWS SSO session has expired", f"run `aws sso login{profile_flag(run)}`")
     except bx.BotoCoreError as exc:
-        return fail(f"the credentials do not load: {first_line(str(exc), 200)}", "fix the profile in ~/.aws/config, or pass --profile")
+        return fail(
+            f"the credentials do not load: {first_line(str(exc), 200)}", "fix the profile in ~/.aws/config, or pass --profile"
+        )
     if found is None or frozen is None or not frozen.access_key:
         return fail("no AWS credentials found", "run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile")
     source = CREDENTIAL_SOURCES.get(found.method, found.method)
@@ -189,7 +201,8 @@ def credentials(run: DoctorRun, limit: float) -> Outcome:
 def sts_elsewhere() -> bool:
     """True when MWAA is pointed at another endpoint (AWS_ENDPOINT_URL_MWAA) but STS is not: leave AWS's STS alone."""
     return bool(os.environ.get("AWS_ENDPOINT_URL_MWAA")) and not (
-        os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL"))
+        os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL")
+    )
 
 
 def identity(run: DoctorRun, limit: float) -> Outcome:
@@ -197,8 +210,9 @@ def identity(run: DoctorRun, limit: float) -> Outcome:
     import botocore.exceptions as bx
 
     if sts_elsewhere():
-        return Outcome("n/a", "not asked: AWS_ENDPOINT_URL_MWAA is set but AWS_ENDPOINT_URL_STS is not "
-                              "(set it to ask that endpoint's STS)")
+        return Outcome(
+            "n/a", "not asked: AWS_ENDPOINT_URL_MWAA is set but AWS_ENDPOINT_URL_STS is not (set it to ask that endpoint's STS)"
+        )
     with _client_lock:
         sts = run.session.client("sts", region_name=run.region or "us-east-1", config=aws_config(limit))
     try:
@@ -276,8 +290,10 @@ def region(run: DoctorRun, limit: float) -> Outcome:
         holders = regions_holding(run.name, run.profile, run.region, run.regions)  # the message's search, reused
         if holders:
             return fail(clean(exc.message), f"pass --region {holders[0]} ({run.name} is in {', '.join(holders)})")
-        return fail(clean(exc.message), f"no region holds {run.name}: check the name, and the account (Identity row) "
-                                        "your profile points to")
+        return fail(
+            clean(exc.message),
+            f"no region holds {run.name}: check the name, and the account (Identity row) your profile points to",
+        )
     return ok(f"{run.name} is in {run.region}")
 
 
@@ -288,8 +304,10 @@ def environment(run: DoctorRun, limit: float) -> Outcome:
     info = run.info
     if info is None:
         if run.info_error is not None:
-            return warn("airflow:GetEnvironment is denied: status and Airflow version unknown (logging in works without it)",
-                        "optional: " + denied_fix(clean(run.info_error.message)))
+            return warn(
+                "airflow:GetEnvironment is denied: status and Airflow version unknown (logging in works without it)",
+                "optional: " + denied_fix(clean(run.info_error.message)),
+            )
         return Outcome("skipped", "no GetEnvironment answer")
     text = f"{info.status}, Airflow {info.airflow_version}, web server access {info.webserver_access_mode}"
     if info.last_update_error:
@@ -301,14 +319,16 @@ def environment(run: DoctorRun, limit: float) -> Outcome:
             return warn(text, exc.message)
         return ok(text)
     if info.status in ("CREATE_FAILED", "UPDATE_FAILED", "UNAVAILABLE"):
-        return fail(text, "read the last update's error in the MWAA console and its CloudWatch logs; fix it, then update the environment")
+        return fail(
+            text, "read the last update's error in the MWAA console and its CloudWatch logs; fix it, then update the environment"
+        )
     if info.status in ("DELETING", "DELETED"):
         return fail(text, "the environment is going away: pick another one (%mwaa envs)")
     return fail(text, f"wait until it is AVAILABLE ({info.status} usually lasts 20-30 minutes)")
 
 
 def denied_fix(message: str) -> str:
-    """"ask for airflow:X on ARN" from an AccessDenied message."""
+    """ "ask for airflow:X on ARN" from an AccessDenied message."""
     match = _DENIED.search(message)
     return f"ask your AWS administrator to allow {match.group(1)}" if match else message
 
@@ -332,8 +352,9 @@ def web_token(run: DoctorRun, limit: float) -> Outcome:
     if isinstance(answer, Outcome):
         return answer
     run.web_token = answer
-    return ok(f"allowed: Airflow identity {answer.airflow_identity}, IAM identity {answer.iam_identity}, "
-              f"web server {answer.hostname}")
+    return ok(
+        f"allowed: Airflow identity {answer.airflow_identity}, IAM identity {answer.iam_identity}, web server {answer.hostname}"
+    )
 
 
 def cli_token(run: DoctorRun, limit: float) -> Outcome:
@@ -355,7 +376,9 @@ def invoke(run: DoctorRun, limit: float) -> Outcome:
         return answer
     status, data = answer
     if status >= 400:
-        return warn(f"allowed; Airflow answered HTTP {status} through it", "Airflow may be down or restarting: see the REST call row")
+        return warn(
+            f"allowed; Airflow answered HTTP {status} through it", "Airflow may be down or restarting: see the REST call row"
+        )
     version = data.get("version") if isinstance(data, dict) else None
     return ok(f"allowed; GET /version through it: Airflow {version or '?'}")
 
@@ -363,8 +386,11 @@ def invoke(run: DoctorRun, limit: float) -> Outcome:
 # --- the web server ----------------------------------------------------------------------------------
 def address(run: DoctorRun, limit: float) -> Outcome:
     """Which address the web server is reached at, and why (the setting, or ``https://{hostname}``)."""
-    hostname = ((run.web_token.hostname if run.web_token else "") or (run.cli_token.hostname if run.cli_token else "")
-                or hostname_of_url(run.info.webserver_url if run.info else None))
+    hostname = (
+        (run.web_token.hostname if run.web_token else "")
+        or (run.cli_token.hostname if run.cli_token else "")
+        or hostname_of_url(run.info.webserver_url if run.info else None)
+    )
     if not hostname:
         return Outcome("skipped", "no web server hostname: CreateWebLoginToken and GetEnvironment gave none")
     run.base_url, how = run.choose_address(hostname)
@@ -374,8 +400,10 @@ def address(run: DoctorRun, limit: float) -> Outcome:
 
 
 def private_fix(run: DoctorRun) -> str:
-    return ("a PRIVATE_ONLY web server is reached from its VPC only: connect through the VPC (VPN or SSH tunnel) and set "
-            "MWAA_MAGIC_WEBSERVER_URLS to the tunnel's address")
+    return (
+        "a PRIVATE_ONLY web server is reached from its VPC only: connect through the VPC (VPN or SSH tunnel) and set "
+        "MWAA_MAGIC_WEBSERVER_URLS to the tunnel's address"
+    )
 
 
 def dns(run: DoctorRun, limit: float) -> Outcome:
@@ -409,11 +437,15 @@ def tcp(run: DoctorRun, limit: float) -> Outcome:
         with socket.create_connection((run.addresses[0], port), timeout=limit):
             return ok(f"connected to {where}")
     except ConnectionRefusedError:
-        return fail(f"{where} refused the connection", "nothing listens there: is the web server (or your tunnel) up, "
-                                                       "and is the port in MWAA_MAGIC_WEBSERVER_URLS right?")
+        return fail(
+            f"{where} refused the connection",
+            "nothing listens there: is the web server (or your tunnel) up, and is the port in MWAA_MAGIC_WEBSERVER_URLS right?",
+        )
     except TimeoutError:
-        return fail(f"no connection to {where} within {limit:g} s",
-                    "a firewall, or a private network: PRIVATE_ONLY web servers need their VPC (VPN or SSH tunnel)")
+        return fail(
+            f"no connection to {where} within {limit:g} s",
+            "a firewall, or a private network: PRIVATE_ONLY web servers need their VPC (VPN or SSH tunnel)",
+        )
     except OSError as exc:
         return fail(f"cannot connect to {where}: {exc.strerror or exc}", "check the network route (VPN) to the web server")
 
@@ -428,21 +460,27 @@ def tls(run: DoctorRun, limit: float) -> Outcome:
     except ssl.SSLCertVerificationError as exc:
         why = exc.verify_message or str(exc)
         if "mismatch" in why or "not valid for" in why:
-            fix = ("the certificate is for another name: address the web server by a name the certificate holds "
-                   "(MWAA_MAGIC_WEBSERVER_URLS)")
+            fix = (
+                "the certificate is for another name: address the web server by a name the certificate holds "
+                "(MWAA_MAGIC_WEBSERVER_URLS)"
+            )
         else:
             fix = "a proxy that inspects TLS, or a self-signed certificate: trust its CA with SSL_CERT_FILE=/path/to/ca.pem"
         return fail(f"certificate rejected: {why}", fix)
     except TimeoutError:
-        return fail(f"no TLS handshake within {limit:g} s", "something accepts connections there but does not speak TLS: "
-                                                            "check the address's scheme and port")
+        return fail(
+            f"no TLS handshake within {limit:g} s",
+            "something accepts connections there but does not speak TLS: check the address's scheme and port",
+        )
     except ssl.SSLError as exc:
         return fail(f"TLS handshake failed: {exc.reason or exc}", "is it really https on that port? A proxy may be breaking TLS")
     except OSError as exc:
         return fail(f"cannot connect for TLS: {exc.strerror or exc}", "check the network route to the web server")
     cert = found["certificate"]
-    return ok(f"{found['version']}, certificate for {certificate_names(cert)} from {issuer(cert)}, "
-              f"valid until {cert.get('notAfter', '?')}")
+    return ok(
+        f"{found['version']}, certificate for {certificate_names(cert)} from {issuer(cert)}, "
+        f"valid until {cert.get('notAfter', '?')}"
+    )
 
 
 def web_client(run: DoctorRun, limit: float) -> Any:
@@ -466,8 +504,10 @@ def login(run: DoctorRun, limit: float) -> Outcome:
     flavour = flavour_for(run.info.airflow_version) if run.info and run.info.airflow_version else None
     env = Environment(run.name, plane=run.plane, webserver_urls=run.webserver_urls)
     run.web = env.login(web_client(run, limit), flavour, run.web_token)
-    return ok(f"logged in as Airflow user {run.web_token.airflow_identity} ({run.web.flavour.label}, "
-              f"REST API at {run.web.flavour.api_root})")
+    return ok(
+        f"logged in as Airflow user {run.web_token.airflow_identity} ({run.web.flavour.label}, "
+        f"REST API at {run.web.flavour.api_root})"
+    )
 
 
 def rest(run: DoctorRun, limit: float) -> Outcome:
@@ -485,8 +525,13 @@ def rest(run: DoctorRun, limit: float) -> Outcome:
     answers = []
     for path, params in (("/version", None), ("/dags", {"limit": 1})):
         try:
-            response = web_client(run, limit).get(f"{web.base_url}{web.flavour.api_root}{path}", params=params,
-                                                  auth=authorize, follow_redirects=False, timeout=limit)
+            response = web_client(run, limit).get(
+                f"{web.base_url}{web.flavour.api_root}{path}",
+                params=params,
+                auth=authorize,
+                follow_redirects=False,
+                timeout=limit,
+            )
         except httpx.TransportError as exc:
             raise unreachable(web.base_url, exc, run.name) from None
         answers.append(f"GET {web.flavour.api_root}{path}: HTTP {response.status_code}")
@@ -497,8 +542,11 @@ def rest(run: DoctorRun, limit: float) -> Outcome:
         if response.status_code != 404:
             break
     if response.status_code in (401, 403):
-        return fail("; ".join(answers), "Airflow refused the login's credential: your Airflow role may be too weak "
-                                        "(Viewer reads, Op/User trigger) or the session ended; log in again")
+        return fail(
+            "; ".join(answers),
+            "Airflow refused the login's credential: your Airflow role may be too weak "
+            "(Viewer reads, Op/User trigger) or the session ended; log in again",
+        )
     return fail("; ".join(answers), "Airflow's REST API fails here: check the environment's health (MWAA console)")
 
 

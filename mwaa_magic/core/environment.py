@@ -41,9 +41,15 @@ class CliAccess:
 class Environment:
     """An MWAA environment: name, region/profile (its control-plane client), web-server address, details, flavour."""
 
-    def __init__(self, name: str, region: str | None = None, profile: str | None = None,
-                 webserver_urls: str | None = None, plane: ControlPlane | None = None,
-                 details_lifetime: float = DETAILS_LIFETIME) -> None:
+    def __init__(
+        self,
+        name: str,
+        region: str | None = None,
+        profile: str | None = None,
+        webserver_urls: str | None = None,
+        plane: ControlPlane | None = None,
+        details_lifetime: float = DETAILS_LIFETIME,
+    ) -> None:
         self.name = validate_environment_name(name)
         self.plane = plane or control_plane(profile, region)
         self.webserver_urls = webserver_urls  # None: MWAA_MAGIC_WEBSERVER_URLS at use time

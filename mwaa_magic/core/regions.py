@@ -52,14 +52,23 @@ def _clients_for(profile: str | None, here: str, regions: list[str] | None = Non
     import boto3
     import botocore.config
 
-    key = (profile, here, tuple(regions or ()), os.environ.get(REGIONS_VARIABLE, ""),
-           tuple(os.environ.get(name) for name in AWS_SETTINGS))
+    key = (
+        profile,
+        here,
+        tuple(regions or ()),
+        os.environ.get(REGIONS_VARIABLE, ""),
+        tuple(os.environ.get(name) for name in AWS_SETTINGS),
+    )
     if key not in _clients:
         session = boto3.Session(profile_name=profile or None)
-        config = botocore.config.Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
-                                        retries={"mode": "standard", "total_max_attempts": 1})
-        _clients[key] = {region: session.client("mwaa", region_name=region, config=config)
-                         for region in search_regions(session, regions) if region != here}
+        config = botocore.config.Config(
+            connect_timeout=TIMEOUT, read_timeout=TIMEOUT, retries={"mode": "standard", "total_max_attempts": 1}
+        )
+        _clients[key] = {
+            region: session.client("mwaa", region_name=region, config=config)
+            for region in search_regions(session, regions)
+            if region != here
+        }
     return _clients[key]
 
 

@@ -45,9 +45,14 @@ class LoginInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "environment": self.environment, "region": self.region, "profile": self.profile,
-            "hostname": self.hostname, "iam_identity": self.iam_identity, "airflow_identity": self.airflow_identity,
-            "airflow_version": self.airflow_version, "webserver_access_mode": self.webserver_access_mode,
+            "environment": self.environment,
+            "region": self.region,
+            "profile": self.profile,
+            "hostname": self.hostname,
+            "iam_identity": self.iam_identity,
+            "airflow_identity": self.airflow_identity,
+            "airflow_version": self.airflow_version,
+            "webserver_access_mode": self.webserver_access_mode,
             "transport": self.transport,
         }
 
@@ -94,9 +99,11 @@ class AirflowSession:
 
     def __repr__(self) -> str:
         expires = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.expires_at))
-        return (f"<AirflowSession {self.info.environment} ({self.info.region}) host={self.info.hostname} "
-                f"identity={self.info.airflow_identity} airflow={self.info.airflow_version or self.major} "
-                f"transport={self.info.transport} session-expires~{expires}>")
+        return (
+            f"<AirflowSession {self.info.environment} ({self.info.region}) host={self.info.hostname} "
+            f"identity={self.info.airflow_identity} airflow={self.info.airflow_version or self.major} "
+            f"transport={self.info.transport} session-expires~{expires}>"
+        )
 
     # --- raw REST --------------------------------------------------------------------------------
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> Any:
@@ -148,16 +155,16 @@ class AirflowSession:
 
     def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
-        runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order,
-                          state=state)
+        runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state)
         columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
         return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
         return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
 
-    def trigger(self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None,
-                timeout: float | None = None) -> dict:
+    def trigger(
+        self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None, timeout: float | None = None
+    ) -> dict:
         """Start a run of ``dag_id`` with ``conf``; with ``wait=True`` return once it has finished."""
         body: dict[str, Any] = {"conf": conf or {}}
         if self.flavour.trigger_sends_logical_date:
@@ -266,8 +273,16 @@ class AirflowSession:
         """The S3 DAG folder: ``.list()``, ``.read(name)``, ``.location()``."""
         return self.dag_loop.folder
 
-    def deploy(self, path_or_source: Any, filename: str | None = None, trigger: bool = False, wait: bool = True,
-               conf: dict | None = None, force: bool = False, timeout: float | None = None) -> list[dict]:
+    def deploy(
+        self,
+        path_or_source: Any,
+        filename: str | None = None,
+        trigger: bool = False,
+        wait: bool = True,
+        conf: dict | None = None,
+        force: bool = False,
+        timeout: float | None = None,
+    ) -> list[dict]:
         """Put DAG code (source text, a file, a folder, a list of paths) in the DAG folder; wait until Airflow
         parsed it (or raise its import error); with ``trigger=True`` run each DAG and wait for the run.
 
@@ -275,8 +290,9 @@ class AirflowSession:
         """
         from .deploy import deploy_input
 
-        return self.dag_loop.deploy(deploy_input(path_or_source, filename), trigger=trigger, conf=conf, wait=wait,
-                                    force=force, timeout=timeout)
+        return self.dag_loop.deploy(
+            deploy_input(path_or_source, filename), trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout
+        )
 
     def dag_files(self) -> list[dict]:
         """The DAG folder: name, size, last modified, DAG ids Airflow parsed from each file, import error."""
@@ -362,12 +378,14 @@ def api_path(path: object) -> str:
         raise errors.InvalidPath(f"The path {shown!r} holds control characters (CR, LF, ...): remove them.")
     path = path if path.startswith("/") else "/" + path
     if "?" in path or "#" in path or path.startswith("//") or "://" in path:
-        raise errors.InvalidPath(f"{shown!r} is not a plain API path: pass query parameters as keywords, "
-                                 "e.g. mwaa.get('/dags', limit=5).")
+        raise errors.InvalidPath(
+            f"{shown!r} is not a plain API path: pass query parameters as keywords, e.g. mwaa.get('/dags', limit=5)."
+        )
     segments = unquote(path).replace("\\", "/").split("/")
     if any(segment in (".", "..") for segment in segments):
-        raise errors.InvalidPath(f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): "
-                                 "paths are relative to /api/v1 or /api/v2.")
+        raise errors.InvalidPath(
+            f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): paths are relative to /api/v1 or /api/v2."
+        )
     return path
 
 
@@ -378,7 +396,7 @@ def _adaptive_pages(fetch: Callable[[int], list], offsets: list[int], first_page
     width, rate, settled, position = 1, 1.0 / max(first_page_seconds, 1e-6), False, 0
     with ThreadPoolExecutor(max_workers=PAGE_WORKERS) as pool:
         while position < len(offsets):
-            wave = offsets[position:position + width]
+            wave = offsets[position : position + width]
             started = time.perf_counter()
             pages.update(zip(wave, pool.map(fetch, wave), strict=True))
             position += len(wave)
@@ -400,8 +418,16 @@ def _worth_waiting(exc: errors.MwaaError) -> bool:
     """Failures that a restart, a blip or a busy server explain (not a 403 or a 404)."""
     if isinstance(exc, errors.AirflowApiError):
         return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
-    return isinstance(exc, (errors.WebServerUnreachable, errors.ControlPlaneUnreachable, errors.ServiceError,
-                            errors.SessionExpired, errors.LoginFailed))
+    return isinstance(
+        exc,
+        (
+            errors.WebServerUnreachable,
+            errors.ControlPlaneUnreachable,
+            errors.ServiceError,
+            errors.SessionExpired,
+            errors.LoginFailed,
+        ),
+    )
 
 
 def _seg(value: str) -> str:
@@ -426,8 +452,9 @@ def _log_line(entry: dict) -> str:
     head = " ".join(str(entry[k]) if k != "level" else str(entry[k]).upper() for k in ("timestamp", "level") if entry.get(k))
     text = f"[{head}] {entry.get('event', '')}" if head else str(entry.get("event", ""))
     for error in entry.get("error_detail") or []:
-        frames = "".join(f'\n  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}'
-                         for f in error.get("frames") or [])
+        frames = "".join(
+            f'\n  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}' for f in error.get("frames") or []
+        )
         text += f"\nTraceback (most recent call last):{frames}\n{error.get('exc_type')}: {error.get('exc_value')}"
     return text
 

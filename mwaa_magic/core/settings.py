@@ -9,10 +9,25 @@ CONNECT_TIMEOUT_VARIABLE = "MWAA_MAGIC_CONNECT_TIMEOUT"
 READ_TIMEOUT_VARIABLE = "MWAA_MAGIC_READ_TIMEOUT"
 WEB_TIMEOUT_VARIABLE = "MWAA_MAGIC_WEB_TIMEOUT"
 # The settings that change which endpoint and credentials boto3 uses: a change makes a new client.
-AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_MWAA", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_DISABLE_HOST_PREFIX_INJECTION", "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_DEFAULT_REGION",
-                "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MWAA_MAGIC_CONNECT_TIMEOUT",
-                "MWAA_MAGIC_READ_TIMEOUT", "MWAA_MAGIC_WEB_TIMEOUT")
+AWS_SETTINGS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_MWAA",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_DISABLE_HOST_PREFIX_INJECTION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "MWAA_MAGIC_CONNECT_TIMEOUT",
+    "MWAA_MAGIC_READ_TIMEOUT",
+    "MWAA_MAGIC_WEB_TIMEOUT",
+)
 
 
 def _seconds(variable: str, default: float) -> float:
@@ -38,5 +53,8 @@ class Timeouts:
     @classmethod
     def from_environment(cls) -> Timeouts:
         """``MWAA_MAGIC_CONNECT_TIMEOUT``, ``MWAA_MAGIC_READ_TIMEOUT``, ``MWAA_MAGIC_WEB_TIMEOUT`` (seconds)."""
-        return cls(connect=_seconds(CONNECT_TIMEOUT_VARIABLE, cls.connect), read=_seconds(READ_TIMEOUT_VARIABLE, cls.read),
-                   web_read=_seconds(WEB_TIMEOUT_VARIABLE, cls.web_read))
+        return cls(
+            connect=_seconds(CONNECT_TIMEOUT_VARIABLE, cls.connect),
+            read=_seconds(READ_TIMEOUT_VARIABLE, cls.read),
+            web_read=_seconds(WEB_TIMEOUT_VARIABLE, cls.web_read),
+        )

@@ -27,8 +27,9 @@ class TaskLog(str):
     raw: str
 
     def __new__(cls, raw: str) -> TaskLog:
-        text = "\n".join(line for title, lines in _sections(raw)
-                         for line in ([f"▸ {title}"] + [f"    {x}" for x in lines] if title else lines))
+        text = "\n".join(
+            line for title, lines in _sections(raw) for line in ([f"▸ {title}"] + [f"    {x}" for x in lines] if title else lines)
+        )
         log = super().__new__(cls, text)
         log.raw = raw
         return log

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 class Transport(Protocol):
     flavour: Flavour
 
-    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False
+    ) -> tuple[int, Any]:
         """``(status, parsed JSON or text)``; ``path`` is relative to the REST API root."""
 
     def close(self) -> None:
@@ -45,9 +47,11 @@ def http_client(timeouts: Timeouts | None = None) -> Any:
         def set_ok(self, cookie: Any, request: Any) -> bool:
             return False
 
-    return httpx.Client(timeout=httpx.Timeout(t.web_read, connect=t.connect),
-                        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-                        cookies=http.cookiejar.CookieJar(policy=NoCookieStorage()))
+    return httpx.Client(
+        timeout=httpx.Timeout(t.web_read, connect=t.connect),
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        cookies=http.cookiejar.CookieJar(policy=NoCookieStorage()),
+    )
 
 
 class TokenTransport:
@@ -68,7 +72,9 @@ class TokenTransport:
         """The current login credential (a Secret inside; for handing the login to another client)."""
         return self._credential
 
-    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False
+    ) -> tuple[int, Any]:
         attempt = with_retries(method, lambda: self._request_once(method, path, params, body, text))
         return attempt.status, attempt.data
 
@@ -82,16 +88,23 @@ class TokenTransport:
                 raise errors.SessionExpired(
                     "Airflow still rejects the session after a fresh login: check your Airflow role and log in again."
                 )
-        return Attempt(response.status_code, _parse(response, method, path, text),
-                       parse_retry_after(response.headers.get("retry-after")))
+        return Attempt(
+            response.status_code, _parse(response, method, path, text), parse_retry_after(response.headers.get("retry-after"))
+        )
 
     def _send(self, method: str, path: str, params: dict | None, body: Any, text: bool) -> Any:
         import httpx
 
         try:
-            return self._http.request(method, f"{self.base_url}{self.flavour.api_root}{path}", params=params, json=body,
-                                      headers={"Accept": "text/plain" if text else "application/json"},
-                                      auth=self._authorize, follow_redirects=False)
+            return self._http.request(
+                method,
+                f"{self.base_url}{self.flavour.api_root}{path}",
+                params=params,
+                json=body,
+                headers={"Accept": "text/plain" if text else "application/json"},
+                auth=self._authorize,
+                follow_redirects=False,
+            )
         except httpx.TransportError as exc:
             raise unreachable(self.base_url, exc, self.environment.name) from None
 
@@ -135,7 +148,8 @@ def _parse(response: Any, method: str, path: str, text: bool) -> Any:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         raise errors.AirflowApiError(
             f"{method} {shorten(path)} answered {kind}, not JSON: it is not an Airflow REST API path, or the "
-            "web-server address setting points at something else.", response.status_code
+            "web-server address setting points at something else.",
+            response.status_code,
         ) from None
 
 
@@ -157,7 +171,9 @@ class InvokeTransport:
         self.base_url = f"InvokeRestApi({environment.name})"
         self._slots = threading.BoundedSemaphore(INVOKE_CONCURRENCY)
 
-    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False
+    ) -> tuple[int, Any]:
         if len(path) > MAX_INVOKE_PATH:
             raise errors.RestApiLimitExceeded(
                 f"InvokeRestApi takes paths of at most {MAX_INVOKE_PATH} characters and {method} {shorten(path)} has "
@@ -181,7 +197,8 @@ class InvokeTransport:
         version = data.get("version") if isinstance(data, dict) else None
         if status >= 400 or not version:
             raise errors.AirflowApiError(
-                f"InvokeRestApi GET /version failed (HTTP {status}): the environment's Airflow did not answer.", status)
+                f"InvokeRestApi GET /version failed (HTTP {status}): the environment's Airflow did not answer.", status
+            )
         self.flavour = flavour_for(str(version))
         return str(version)
 
@@ -201,7 +218,9 @@ class AutoTransport:
         self.flavour = invoke.flavour
         self.base_url = invoke.base_url
 
-    def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False
+    ) -> tuple[int, Any]:
         if len(path) <= MAX_INVOKE_PATH:
             return self._invoke.request(method, path, params, body, text)
         return self._web_transport(method, path).request(method, path, params, body, text)
@@ -225,6 +244,7 @@ class AutoTransport:
 
 def _query(params: dict | None) -> dict | None:
     """Query values as the web server would get them: strings, booleans as ``true``/``false``."""
+
     def text(value: Any) -> str:
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
 

@@ -28,7 +28,7 @@ class Credential:
 def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None, environment: str | None = None) -> Credential:
     """POST the token to the web server's login endpoint; try the newest flavour first when unknown."""
     response = None
-    for candidate in ([flavour] if flavour else login_candidates()):
+    for candidate in [flavour] if flavour else login_candidates():
         response = _post_login(http, base_url, candidate, token, environment)
         value = response.cookies.get(candidate.credential_cookie)
         if value:
@@ -54,9 +54,12 @@ def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret, envir
     import httpx
 
     try:
-        return http.post(f"{base_url}{flavour.login_path}", data={"token": token.reveal()}, follow_redirects=False,
-                         timeout=http.timeout.__class__(min(LOGIN_TIMEOUT, http.timeout.read or LOGIN_TIMEOUT),
-                                                        connect=http.timeout.connect))
+        return http.post(
+            f"{base_url}{flavour.login_path}",
+            data={"token": token.reveal()},
+            follow_redirects=False,
+            timeout=http.timeout.__class__(min(LOGIN_TIMEOUT, http.timeout.read or LOGIN_TIMEOUT), connect=http.timeout.connect),
+        )
     except httpx.TransportError as exc:
         raise unreachable(base_url, exc, environment) from None
 
@@ -68,11 +71,14 @@ def unreachable(base_url: str, exc: Exception, environment: str | None = None) -
     why = _transport_failure(exc)
     hint = ""
     if isinstance(exc, httpx.ConnectTimeout) or "resolve" in why:
-        hint = (" If the environment is PRIVATE_ONLY, connect through its VPC (VPN or SSH tunnel) and set "
-                "MWAA_MAGIC_WEBSERVER_URLS (or %config MwaaMagics.webserver_urls) to the tunnel's address.")
+        hint = (
+            " If the environment is PRIVATE_ONLY, connect through its VPC (VPN or SSH tunnel) and set "
+            "MWAA_MAGIC_WEBSERVER_URLS (or %config MwaaMagics.webserver_urls) to the tunnel's address."
+        )
     transient = "refused" in why or "reset" in why  # a restart or a blip may end it; a timeout would only repeat
     return errors.WebServerUnreachable(
-        f"Cannot reach the Airflow web server at {base_url}: {why}.{hint}{errors.doctor_hint(environment)}", transient)
+        f"Cannot reach the Airflow web server at {base_url}: {why}.{hint}{errors.doctor_hint(environment)}", transient
+    )
 
 
 def _transport_failure(exc: Exception) -> str:

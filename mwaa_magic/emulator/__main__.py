@@ -13,9 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .config import EmulatorConfig
 from .airflow_env import cache_root
-
+from .config import EmulatorConfig
 
 EXIT_PORT_IN_USE = 3  # scripts/quickstart then retries with --port 0
 EXIT_ALREADY_RUNNING = 4
@@ -50,10 +49,13 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 def cmd_up(args: argparse.Namespace) -> int:
     if args.state_file and (owner := _read_state(Path(args.state_file))):
-        return _fail(f"an MWAA emulator is already running (pid {owner['pid']}, "
-                     f"{owner['settings'].get('MWAA_EMULATOR_URL', '?')}): use it with "
-                     f"`eval \"$(python -m mwaa_magic.emulator env)\"`, or stop it with "
-                     f"`python -m mwaa_magic.emulator down`", EXIT_ALREADY_RUNNING)
+        return _fail(
+            f"an MWAA emulator is already running (pid {owner['pid']}, "
+            f"{owner['settings'].get('MWAA_EMULATOR_URL', '?')}): use it with "
+            f'`eval "$(python -m mwaa_magic.emulator env)"`, or stop it with '
+            f"`python -m mwaa_magic.emulator down`",
+            EXIT_ALREADY_RUNNING,
+        )
     config = load_config(args.config, args.port)
     if not args.no_airflow:
         from .install import install
@@ -70,9 +72,14 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
 
     secret = secrets.token_urlsafe(32)
     admin_file = _write_admin_file(secret)
-    emulator = Emulator(config, cache_dir=cache_root(), with_airflow=not args.no_airflow,
-                        with_history=not args.no_history, admin_secret=secret,
-                        admin_file=admin_file)
+    emulator = Emulator(
+        config,
+        cache_dir=cache_root(),
+        with_airflow=not args.no_airflow,
+        with_history=not args.no_history,
+        admin_secret=secret,
+        admin_file=admin_file,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -92,8 +99,11 @@ async def _serve(config: EmulatorConfig, args: argparse.Namespace) -> int:
             return _fail(str(exc), 1)
         except (RuntimeError, TimeoutError) as exc:  # Airflow missing, exited or not ready: what its log said
             return _fail(str(exc) or type(exc).__name__, 1)
-        print(f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
-              f"#   eval \"$(python -m mwaa_magic.emulator env)\"", flush=True)
+        print(
+            f"# MWAA emulator ready in {time.monotonic() - started:.1f}s. Paste these lines into a shell, or run\n"
+            f'#   eval "$(python -m mwaa_magic.emulator env)"',
+            flush=True,
+        )
         print(emulator.export_lines(), flush=True)
         if emulator.backends:
             print(f"# Airflow's logs: {emulator.workdir}/airflow-*/logs (removed when the emulator stops)", flush=True)
@@ -178,17 +188,25 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_install = sub.add_parser("install", help="create the Airflow virtual environments (once)")
     p_install.add_argument("--config", help="TOML file describing environments and identities")
-    p_install.add_argument("--versions", nargs="*", help="Airflow releases, e.g. 3.1.8 2.11.0 (with --config: those "
-                           "too); see mwaa_magic/emulator/releases.py")
+    p_install.add_argument(
+        "--versions",
+        nargs="*",
+        help="Airflow releases, e.g. 3.1.8 2.11.0 (with --config: those too); see mwaa_magic/emulator/releases.py",
+    )
     p_install.set_defaults(func=cmd_install)
     p_up = sub.add_parser("up", help="start the emulator and print the settings a client needs")
     p_up.add_argument("--config", help="TOML file describing environments and identities (default: the bundled one)")
     p_up.add_argument("--port", type=int, help="control-plane port; 0 makes every port a free one")
     p_up.add_argument("--no-airflow", action="store_true", help="control plane only: no web servers, no Airflow")
     p_up.add_argument("--no-history", action="store_true", help="no runs in the sample DAGs' last days")
-    p_up.add_argument("--state-file", default=str(state_file()), help="where `env` and `down` find the running emulator ('' for none)")
+    p_up.add_argument(
+        "--state-file", default=str(state_file()), help="where `env` and `down` find the running emulator ('' for none)"
+    )
     p_up.set_defaults(func=cmd_up)
-    for name, func, text in (("env", cmd_env, "print the running emulator's settings"), ("down", cmd_down, "stop the running emulator")):
+    for name, func, text in (
+        ("env", cmd_env, "print the running emulator's settings"),
+        ("down", cmd_down, "stop the running emulator"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--state-file", default=str(state_file()))
         p.set_defaults(func=func)

@@ -5,7 +5,7 @@ Airflow's own ``create_dagrun`` (Airflow 2.10 to 3.1: the arguments it takes are
 
 import inspect
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from airflow.models.serialized_dag import SerializedDagModel
 from airflow.utils.session import create_session
@@ -16,17 +16,24 @@ from airflow.utils.types import DagRunType
 HISTORY = [
     *[("daily_sales_etl", day, 6, {"region": "us", "rows": 3}, "transform" if day == 3 else None) for day in (1, 2, 3, 4)],
     *[("hello_world", day, hour, {}, None) for day in (1, 2, 3, 4) for hour in (9, 15)],
-    ("flaky_task", 1, 12, {}, "maybe_fail"), ("flaky_task", 2, 12, {"succeed": True}, None),
+    ("flaky_task", 1, 12, {}, "maybe_fail"),
+    ("flaky_task", 2, 12, {"succeed": True}, None),
     ("flaky_task", 4, 12, {}, "maybe_fail"),
 ]
 
 
-def run_arguments(create_dagrun, when: datetime, conf: dict) -> dict:
+def run_arguments(create_dagrun, when: datetime, conf: object) -> dict:
     """Keyword arguments of ``create_dagrun`` for a finished manual run at ``when`` (2.x and 3.x differ)."""
     params = inspect.signature(create_dagrun).parameters
-    kwargs = {"run_id": f"manual__{when.isoformat()}", "run_type": DagRunType.MANUAL, "state": DagRunState.RUNNING,
-              "conf": conf, "data_interval": (when, when), "start_date": when,
-              "logical_date" if "logical_date" in params else "execution_date": when}
+    kwargs = {
+        "run_id": f"manual__{when.isoformat()}",
+        "run_type": DagRunType.MANUAL,
+        "state": DagRunState.RUNNING,
+        "conf": conf,
+        "data_interval": (when, when),
+        "start_date": when,
+        "logical_date" if "logical_date" in params else "execution_date": when,
+    }
     if "run_after" in params:
         kwargs["run_after"] = when
     if "triggered_by" in params:
@@ -55,7 +62,7 @@ def finish(run, failing: str | None, when: datetime, session) -> None:
 
 
 def main() -> None:
-    reference = datetime.fromisoformat(sys.argv[1]).astimezone(timezone.utc)
+    reference = datetime.fromisoformat(sys.argv[1]).astimezone(UTC)
     with create_session() as session:
         dags = {dag_id: SerializedDagModel.get_dag(dag_id, session=session) for dag_id, *_ in HISTORY}
         for dag_id, days, hour, conf, failing in HISTORY:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
 from .config import ENVIRONMENT_STATUSES
 from .knobs import Fault, check_knobs, check_operation
-
 
 ADMIN_FILE_VARIABLE = "MWAA_EMULATOR_ADMIN_FILE"  # `up` exports the path of its admin file (mode 0600)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -37,7 +37,10 @@ def admin_refusal(method: str, headers: Mapping[str, str], hosts: set[str], secr
         return 403, "cross-site requests are refused"
     scheme, _, token = headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), secret.encode()):
-        return 401, f"the admin API needs `Authorization: Bearer <secret>`: the secret is in the file ${ADMIN_FILE_VARIABLE} names"
+        return (
+            401,
+            f"the admin API needs `Authorization: Bearer <secret>`: the secret is in the file ${ADMIN_FILE_VARIABLE} names",
+        )
     content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
     if method == "POST" and content_type != "application/json":
         return 415, "the body must be application/json"
@@ -52,8 +55,9 @@ class AdminHandler(tornado.web.RequestHandler):
         self.knobs = emulator.knobs
 
     def prepare(self) -> None:
-        refused = admin_refusal(self.request.method, self.request.headers, self.emulator.admin_hosts(),
-                                self.emulator.admin_secret)
+        refused = admin_refusal(
+            self.request.method, self.request.headers, self.emulator.admin_hosts(), self.emulator.admin_secret
+        )
         if refused:
             if refused[0] == 401:
                 self.set_header("WWW-Authenticate", 'Bearer realm="mwaa-emulator"')
@@ -93,10 +97,15 @@ class AdminHandler(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(400, str(exc)) from None
         elif action == "faults":
             try:
-                self.knobs.faults.append(Fault(
-                    operation=str(data["operation"]), error=str(data.get("error", "InternalServerException")),
-                    status=int(data.get("status", 500)), count=int(data.get("count", 1)),
-                    message=str(data.get("message", "Injected fault"))))
+                self.knobs.faults.append(
+                    Fault(
+                        operation=str(data["operation"]),
+                        error=str(data.get("error", "InternalServerException")),
+                        status=int(data.get("status", 500)),
+                        count=int(data.get("count", 1)),
+                        message=str(data.get("message", "Injected fault")),
+                    )
+                )
             except (KeyError, ValueError) as exc:
                 raise tornado.web.HTTPError(400, f"bad fault: {exc}") from None
         elif action == "reset":
@@ -154,11 +163,13 @@ class EmulatorAdmin:
 
         base_url = base_url or os.environ.get("MWAA_EMULATOR_URL")
         if not base_url:
-            raise ValueError("no emulator URL: pass base_url, or set MWAA_EMULATOR_URL "
-                             "(eval \"$(python -m mwaa_magic.emulator env)\")")
+            raise ValueError(
+                'no emulator URL: pass base_url, or set MWAA_EMULATOR_URL (eval "$(python -m mwaa_magic.emulator env)")'
+            )
         secret = secret or read_admin_secret(admin_file or os.environ.get(ADMIN_FILE_VARIABLE))
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_emulator", timeout=120,
-                                  headers={"Authorization": f"Bearer {secret}"})
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/_emulator", timeout=120, headers={"Authorization": f"Bearer {secret}"}
+        )
 
     def state(self) -> dict:
         return self._get("state")
@@ -176,10 +187,19 @@ class EmulatorAdmin:
         ``session_lifetime``, in seconds); ValueError for an unknown name, before any request."""
         return self._post("knobs", check_knobs(knobs))
 
-    def fail_next(self, operation: str, count: int = 1, error: str = "InternalServerException", status: int = 500, message: str = "Injected fault") -> dict:
+    def fail_next(
+        self,
+        operation: str,
+        count: int = 1,
+        error: str = "InternalServerException",
+        status: int = 500,
+        message: str = "Injected fault",
+    ) -> dict:
         """Make the next ``count`` calls of ``operation`` (``knobs.OPERATIONS``, or "*" for any) fail with ``error``."""
         check_operation(operation)
-        return self._post("faults", {"operation": operation, "count": count, "error": error, "status": status, "message": message})
+        return self._post(
+            "faults", {"operation": operation, "count": count, "error": error, "status": status, "message": message}
+        )
 
     def set_status(self, environment: str, status: str, region: str | None = None) -> dict:
         """Make ``environment`` report ``status`` (e.g. UPDATING) until set back or ``reset()``."""
@@ -226,15 +246,16 @@ class EmulatorAdmin:
 def read_admin_secret(path: str | None) -> str:
     """The secret in the admin file ``up`` wrote (JSON with ``secret``); ValueError when there is none."""
     if not path:
-        raise ValueError(f"no admin secret: pass secret=, or set {ADMIN_FILE_VARIABLE} "
-                         "(eval \"$(python -m mwaa_magic.emulator env)\")")
+        raise ValueError(
+            f'no admin secret: pass secret=, or set {ADMIN_FILE_VARIABLE} (eval "$(python -m mwaa_magic.emulator env)")'
+        )
     try:
         return str(json.loads(Path(path).read_text())["secret"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"cannot read the emulator's admin secret from {path}: {exc}") from None
 
 
-def _answer(response: "httpx.Response") -> dict:
+def _answer(response: httpx.Response) -> dict:
     """The JSON of a successful answer; else ``httpx.HTTPStatusError`` carrying the server's message."""
     import httpx
 
@@ -244,5 +265,6 @@ def _answer(response: "httpx.Response") -> dict:
         message = response.json()["message"]
     except (ValueError, KeyError, TypeError):
         message = response.reason_phrase
-    raise httpx.HTTPStatusError(f"emulator admin API: {response.status_code} {message}",
-                                request=response.request, response=response)
+    raise httpx.HTTPStatusError(
+        f"emulator admin API: {response.status_code} {message}", request=response.request, response=response
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -83,10 +84,16 @@ class AirflowBackend:
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))
         for name, argv in self.commands().items():
-            log = open(self.workdir / "logs" / f"{name}.log", "ab")
+            log = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it open
             self.procs[name] = subprocess.Popen(
-                [str(self.venv / "bin" / "airflow"), *argv], env=self._env, cwd=self.workdir,
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [str(self.venv / "bin" / "airflow"), *argv],
+                env=self._env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             log.close()
 
     def dag_folder_settings(self) -> dict[str, str]:
@@ -108,7 +115,7 @@ class AirflowBackend:
             shutil.copyfile(template / "airflow.db", db)
             return
         shutil.copyfile(template / HISTORY_DB, db)
-        move_to_now(db, reference, datetime.now(timezone.utc))
+        move_to_now(db, reference, datetime.now(UTC))
         write_logs(db, task_logs, airflow3=self.release.line.structured_logs)
 
     def commands(self) -> dict[str, list[str]]:
@@ -123,8 +130,10 @@ class AirflowBackend:
             while time.monotonic() < deadline:
                 for name, proc in self.procs.items():
                     if proc.poll() is not None:
-                        raise RuntimeError(f"airflow {self.version} {name} exited ({proc.returncode}); "
-                                           f"the end of its log:\n{self.log_tail(name)}")
+                        raise RuntimeError(
+                            f"airflow {self.version} {name} exited ({proc.returncode}); "
+                            f"the end of its log:\n{self.log_tail(name)}"
+                        )
                 try:
                     if (await client.get(url)).status_code == 200:
                         return
@@ -132,8 +141,9 @@ class AirflowBackend:
                     pass
                 await asyncio.sleep(0.2)
         web = self.release.line.web
-        raise TimeoutError(f"Airflow {self.version} not ready after {timeout:.0f} s; the end of its {web}'s log:\n"
-                           f"{self.log_tail(web)}")
+        raise TimeoutError(
+            f"Airflow {self.version} not ready after {timeout:.0f} s; the end of its {web}'s log:\n{self.log_tail(web)}"
+        )
 
     def log_tail(self, process: str, lines: int = 15) -> str:
         """The last lines of a process's log (its folder goes with the emulator's working directory)."""
@@ -170,10 +180,8 @@ class AirflowBackend:
         for pgid in groups:
             _killpg(pgid, signal.SIGKILL)
         for proc in self.procs.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         self.procs.clear()
         self._creds.clear()
 
@@ -196,8 +204,9 @@ class AirflowBackend:
                 match = _CSRF.search(page.text)
                 if not match:
                     raise RuntimeError("Airflow 2 login page has no csrf_token")
-                resp = await client.post("/login/", data={
-                    "username": user, "password": self._passwords[user], "csrf_token": match.group(1)})
+                resp = await client.post(
+                    "/login/", data={"username": user, "password": self._passwords[user], "csrf_token": match.group(1)}
+                )
                 session = resp.cookies.get("session") or client.cookies.get("session")
                 if resp.status_code != 302 or not session or "/login" in resp.headers.get("location", ""):
                     raise RuntimeError(f"Airflow 2 login of {user} failed ({resp.status_code})")
@@ -210,8 +219,9 @@ class AirflowBackend:
         """Request headers carrying a credential from ``login``."""
         return {"Authorization": f"Bearer {value}"} if name == "_token" else {"Cookie": f"{name}={value}"}
 
-    async def rest_call(self, role: str, method: str, path: str, query: dict | None = None,
-                        body: object = None, timeout: float = 10.0) -> tuple[int, object]:
+    async def rest_call(
+        self, role: str, method: str, path: str, query: dict | None = None, body: object = None, timeout: float = 10.0
+    ) -> tuple[int, object]:
         """Call Airflow's REST API (``path`` relative to /api/v1 or /api/v2) as a user with ``role``."""
         url = self.base_url + self.api_prefix + "/" + path.lstrip("/")
         for attempt in (0, 1):
@@ -219,9 +229,13 @@ class AirflowBackend:
             if attempt:
                 self._creds[role] = (name, value, time.time() + 3600)
             async with httpx.AsyncClient(timeout=timeout) as client:
-                resp = await client.request(method.upper(), url, params=query or None,
-                                            json=body if body is not None else None,
-                                            headers=self.auth_headers(name, value))
+                resp = await client.request(
+                    method.upper(),
+                    url,
+                    params=query or None,
+                    json=body if body is not None else None,
+                    headers=self.auth_headers(name, value),
+                )
             if resp.status_code != 401:
                 break
         try:
@@ -232,13 +246,18 @@ class AirflowBackend:
     async def run_cli(self, argv: list[str], timeout: float = 60.0) -> tuple[int, bytes, bytes]:
         """Run ``airflow <argv>`` in the venv with this backend's environment (no shell)."""
         proc = await asyncio.create_subprocess_exec(
-            str(self.venv / "bin" / "airflow"), *argv, cwd=self.workdir,
+            str(self.venv / "bin" / "airflow"),
+            *argv,
+            cwd=self.workdir,
             env={**self._env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"},  # command output only, as MWAA gives it
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True)
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             _killpg(proc.pid, signal.SIGKILL)
             out, err = await proc.communicate()
             return 124, out, err + b"\ncommand timed out"
@@ -248,18 +267,23 @@ class AirflowBackend:
         """Insert ``count`` finished (success) runs of ``dag_id`` straight into the metadata DB."""
         script = Path(__file__).with_name("_seed_runs.py")
         proc = await asyncio.create_subprocess_exec(
-            str(self.venv / "bin" / "python"), str(script), dag_id, str(count), env=self._env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            str(self.venv / "bin" / "python"),
+            str(script),
+            dag_id,
+            str(count),
+            env=self._env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
         out, err = await proc.communicate()
         if proc.returncode:
             raise RuntimeError(f"seeding runs failed: {err.decode()[-2000:]}")
 
 
 def _killpg(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _group_alive(pgid: int) -> bool:

@@ -31,9 +31,29 @@ def template_dir(version: str, cache_dir: Path | None = None) -> Path:
 def base_env() -> dict[str, str]:
     """The variables of this process an Airflow process (or pip, uv) may inherit: paths, locale, package
     indexes, certificates and proxies (pip's, and every ``UV_`` setting)."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-            "PIP_FIND_LINKS", "PIP_CONFIG_FILE", "PIP_CACHE_DIR", "PIP_NO_CACHE_DIR", "PIP_CERT", "SSL_CERT_FILE",
-            "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+    keep = (
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "TZ",
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_FIND_LINKS",
+        "PIP_CONFIG_FILE",
+        "PIP_CACHE_DIR",
+        "PIP_NO_CACHE_DIR",
+        "PIP_CERT",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    )
     return {k: v for k, v in os.environ.items() if k in keep or k.startswith("UV_")}
 
 
@@ -47,22 +67,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def airflow_environment(version: str, home: Path, db: Path, port: int, secret: str,
-                        cache_dir: Path | None = None) -> dict[str, str]:
+def airflow_environment(
+    version: str, home: Path, db: Path, port: int, secret: str, cache_dir: Path | None = None
+) -> dict[str, str]:
     """The environment variables every Airflow process of this backend runs with: paths here, the rest from
     the release's recipe in ``releases.py``."""
     venv = venv_dir(version, cache_dir)
     env = base_env()
-    env.update({
-        "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
-        # No log server runs (`--skip-serve-logs`: Airflow's binds every interface, with no setting for the
-        # address); the web server reads task logs from the shared folder. Its tries for running tasks go to
-        # free ports, never to another program's server.
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-    })
+    env.update(
+        {
+            "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+            # No log server runs (`--skip-serve-logs`: Airflow's binds every interface, with no setting for the
+            # address); the web server reads task logs from the shared folder. Its tries for running tasks go to
+            # free ports, never to another program's server.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        }
+    )
     env.update(recipe(version).environment(port, str(home), secret))  # the release's own (releases.py)
     return env

@@ -13,8 +13,18 @@ from .releases import DEFAULT_RELEASE, release_for
 
 AIRFLOW_ROLES = ("Admin", "Op", "User", "Viewer", "Public")
 ENVIRONMENT_STATUSES = (
-    "CREATING", "CREATE_FAILED", "AVAILABLE", "UPDATING", "DELETING", "DELETED", "UNAVAILABLE",
-    "UPDATE_FAILED", "ROLLING_BACK", "CREATING_SNAPSHOT", "PENDING", "MAINTENANCE",
+    "CREATING",
+    "CREATE_FAILED",
+    "AVAILABLE",
+    "UPDATING",
+    "DELETING",
+    "DELETED",
+    "UNAVAILABLE",
+    "UPDATE_FAILED",
+    "ROLLING_BACK",
+    "CREATING_SNAPSHOT",
+    "PENDING",
+    "MAINTENANCE",
 )
 ACCESS_MODES = ("PUBLIC_ONLY", "PRIVATE_ONLY", "PUBLIC_AND_PRIVATE")
 # The release each Airflow major runs by default (an environment announcing a release outside
@@ -102,19 +112,19 @@ class EmulatorConfig:
         return sorted({e.backend_version for e in self.environments if e.status == "AVAILABLE"}, reverse=True)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "EmulatorConfig":
+    def from_dict(cls, data: dict) -> EmulatorConfig:
         data = dict(data)
         envs = [EnvironmentConfig(**e) for e in data.pop("environments", [])]
         ids = [IdentityConfig(**i) for i in data.pop("identities", [])]
         return cls(environments=envs, identities=ids, **data)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "EmulatorConfig":
+    def from_file(cls, path: str | Path) -> EmulatorConfig:
         with open(path, "rb") as f:
             return cls.from_dict(tomllib.load(f))
 
     @classmethod
-    def default(cls) -> "EmulatorConfig":
+    def default(cls) -> EmulatorConfig:
         return cls.from_file(Path(__file__).with_name("default.toml"))
 
 

@@ -6,9 +6,10 @@ import asyncio
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import tornado.web
 
@@ -22,7 +23,7 @@ NAME_PATTERN = re.compile(r"[a-zA-Z][0-9a-zA-Z\-_]*")
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 MAX_REST_RESPONSE = 6 * 1024 * 1024
 REST_TIMEOUT = 10.0
-CREATED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc).timestamp()
+CREATED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC).timestamp()
 
 
 class AwsError(Exception):
@@ -52,7 +53,7 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
 
     def initialize(self, state: ControlState) -> None:
         self.state = state
-        self.identity: IdentityConfig | None = None
+        self.identity: IdentityConfig | None = None  # set by prepare() once the signature checked out
         self.region = state.config.region
         self.set_default_headers()  # the Date header, now that the clock-offset knob is reachable
 
@@ -63,8 +64,14 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
         self.set_header("x-amzn-RequestId", self._request_id())
         url = f"{self.request.protocol}://{self.request.host}{self.request.uri}"
         try:
-            signed = verify(self.request.method, url, dict(self.request.headers), self.request.body, self._secret_for,
-                            now=server_now(self.state.knobs))
+            signed = verify(
+                self.request.method,
+                url,
+                dict(self.request.headers),
+                self.request.body,
+                self._secret_for,
+                now=server_now(self.state.knobs),
+            )
         except SignatureRejected as exc:
             raise AwsError(403, exc.code, exc.message) from None
         self.identity = self.state.config.identity(signed.access_key_id)
@@ -83,21 +90,39 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
     # --- shared checks -------------------------------------------------------------------------
     def check_name(self, name: str) -> str:
         if not (1 <= len(name) <= 80):
-            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80")
+            raise AwsError(
+                400,
+                "ValidationException",
+                "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length between 1 and 80",
+            )
         if not NAME_PATTERN.fullmatch(name):
-            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][0-9a-zA-Z-_]*")
+            raise AwsError(
+                400,
+                "ValidationException",
+                "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][0-9a-zA-Z-_]*",
+            )
         return name
 
     def arn(self, kind: str, name: str) -> str:
         return f"arn:aws:airflow:{self.region}:{self.state.config.account_id}:{kind}/{name}"
 
+    @property
+    def caller(self) -> IdentityConfig:
+        """The signed caller (prepare() refuses every request it cannot attribute)."""
+        assert self.identity is not None
+        return self.identity
+
     def deny(self, action: str, resource: str) -> AwsError:
-        service = "sts" if self.identity.iam_identity.startswith("assumed-role/") else "iam"
-        principal = f"arn:aws:{service}::{self.state.config.account_id}:{self.identity.iam_identity}"
-        return AwsError(403, "AccessDeniedException", f"User: {principal} is not authorized to perform: airflow:{action} on resource: {resource}")
+        service = "sts" if self.caller.iam_identity.startswith("assumed-role/") else "iam"
+        principal = f"arn:aws:{service}::{self.state.config.account_id}:{self.caller.iam_identity}"
+        return AwsError(
+            403,
+            "AccessDeniedException",
+            f"User: {principal} is not authorized to perform: airflow:{action} on resource: {resource}",
+        )
 
     def require(self, action: str, resource: str) -> None:
-        if not self.identity.may(action):
+        if not self.caller.may(action):
             raise self.deny(action, resource)
 
     def environment(self, name: str) -> EnvironmentConfig:
@@ -108,8 +133,8 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
 
     def role_on(self, env: EnvironmentConfig, action: str) -> str:
         """The Airflow role the caller may take on ``env`` for ``action``, or AccessDenied."""
-        role = self.identity.role_for(env.name)
-        if role is None or not self.identity.may(action):
+        role = self.caller.role_for(env.name)
+        if role is None or not self.caller.may(action):
             raise self.deny(action, self.arn("role", f"{env.name}/{role or 'Admin'}"))
         status = self.state.knobs.status_of(env)
         if status != "AVAILABLE":
@@ -145,14 +170,18 @@ class WebTokenHandler(MwaaHandler):
     async def post(self, name: str) -> None:
         env = self.environment(name)
         role = self.role_on(env, self.operation)
-        token = self.state.signer.mint("web", env.name, env.region, self.identity.iam_identity, role, self.state.knobs.token_lifetime)
+        token = self.state.signer.mint(
+            "web", env.name, env.region, self.caller.iam_identity, role, self.state.knobs.token_lifetime
+        )
         self.state.knobs.remember_secret(token)
-        self.reply({
-            "WebToken": token,
-            "WebServerHostname": env.hostname,
-            "IamIdentity": self.identity.iam_identity,
-            "AirflowIdentity": airflow_user(role),
-        })
+        self.reply(
+            {
+                "WebToken": token,
+                "WebServerHostname": env.hostname,
+                "IamIdentity": self.caller.iam_identity,
+                "AirflowIdentity": airflow_user(role),
+            }
+        )
 
 
 class CliTokenHandler(MwaaHandler):
@@ -161,7 +190,9 @@ class CliTokenHandler(MwaaHandler):
     async def post(self, name: str) -> None:
         env = self.environment(name)
         role = self.role_on(env, self.operation)
-        token = self.state.signer.mint("cli", env.name, env.region, self.identity.iam_identity, role, self.state.knobs.token_lifetime)
+        token = self.state.signer.mint(
+            "cli", env.name, env.region, self.caller.iam_identity, role, self.state.knobs.token_lifetime
+        )
         self.state.knobs.remember_secret(token)
         self.reply({"CliToken": token, "WebServerHostname": env.hostname})
 
@@ -177,9 +208,13 @@ class ListEnvironmentsHandler(MwaaHandler):
         except ValueError:
             raise AwsError(400, "ValidationException", "Invalid MaxResults or NextToken.") from None
         if not 1 <= limit <= 25:
-            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 25")
+            raise AwsError(
+                400,
+                "ValidationException",
+                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 25",
+            )
         names = [e.name for e in self.state.config.environments if e.region == self.region]
-        page = {"Environments": names[start:start + limit]}
+        page: dict[str, Any] = {"Environments": names[start : start + limit]}
         if start + limit < len(names):
             page["NextToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         self.reply(page)
@@ -213,21 +248,55 @@ class InvokeRestApiHandler(MwaaHandler):
             raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
         path, method = request.get("Path"), request.get("Method")
         if not isinstance(path, str) or not 1 <= len(path) <= 64:
-            raise AwsError(400, "ValidationException", "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length between 1 and 64")
+            raise AwsError(
+                400,
+                "ValidationException",
+                "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length between 1 and 64",
+            )
         if method not in METHODS:
-            raise AwsError(400, "ValidationException", f"1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: {list(METHODS)}")
+            raise AwsError(
+                400,
+                "ValidationException",
+                f"1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: {list(METHODS)}",
+            )
         query = request.get("QueryParameters") or {}
+        assert self.state.rest_call is not None
         try:
             status, data = await asyncio.wait_for(
-                self.state.rest_call(env, role, method, path, query, request.get("Body")), REST_TIMEOUT)
-        except asyncio.TimeoutError:
-            raise AwsError(400, "RestApiServerException", "The Apache Airflow REST API call timed out after 10 seconds.", RestApiStatusCode=504, RestApiResponse={"detail": "timeout"}) from None
+                self.state.rest_call(env, role, method, path, query, request.get("Body")), REST_TIMEOUT
+            )
+        except TimeoutError:
+            raise AwsError(
+                400,
+                "RestApiServerException",
+                "The Apache Airflow REST API call timed out after 10 seconds.",
+                RestApiStatusCode=504,
+                RestApiResponse={"detail": "timeout"},
+            ) from None
         if len(json.dumps(data)) > MAX_REST_RESPONSE:
-            raise AwsError(400, "RestApiServerException", "The Apache Airflow REST API response exceeds the 6 MB limit.", RestApiStatusCode=413, RestApiResponse={"detail": "response too large"})
+            raise AwsError(
+                400,
+                "RestApiServerException",
+                "The Apache Airflow REST API response exceeds the 6 MB limit.",
+                RestApiStatusCode=413,
+                RestApiResponse={"detail": "response too large"},
+            )
         if status >= 500:
-            raise AwsError(400, "RestApiServerException", "Apache Airflow REST API server error.", RestApiStatusCode=status, RestApiResponse=data)
+            raise AwsError(
+                400,
+                "RestApiServerException",
+                "Apache Airflow REST API server error.",
+                RestApiStatusCode=status,
+                RestApiResponse=data,
+            )
         if status >= 400:
-            raise AwsError(400, "RestApiClientException", "Apache Airflow REST API client error.", RestApiStatusCode=status, RestApiResponse=data)
+            raise AwsError(
+                400,
+                "RestApiClientException",
+                "Apache Airflow REST API client error.",
+                RestApiStatusCode=status,
+                RestApiResponse=data,
+            )
         self.reply({"RestApiStatusCode": status, "RestApiResponse": data})
 
 

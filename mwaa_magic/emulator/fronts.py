@@ -29,9 +29,31 @@ def make_certificate(folder: Path, name: str = WRONG_NAME) -> tuple[Path, Path] 
     if openssl is None:
         return None
     cert, key = folder / "front.pem", folder / "front.key"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={name}",
-                    "-addext", f"subjectAltName=DNS:{name}"], check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return cert, key
 
 
@@ -50,8 +72,11 @@ class Fronts:
         refusing = self._socket()  # bound, never listening: connections are refused
         hanging = self._socket()
         hanging.listen(64)  # never accepted: the kernel completes handshakes, nobody answers
-        self.urls = {"unresolvable": UNRESOLVABLE_URL, "refusing": self._url("http", refusing),
-                     "hanging": self._url("http", hanging)}
+        self.urls = {
+            "unresolvable": UNRESOLVABLE_URL,
+            "refusing": self._url("http", refusing),
+            "hanging": self._url("http", hanging),
+        }
         self._start_tls()
         return dict(self.urls)
 

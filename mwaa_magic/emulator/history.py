@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HISTORY_DB = "airflow-history.db"  # next to the template's airflow.db
@@ -21,7 +21,7 @@ _STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how Airflow's SQLite columns hold times (UTC)
 
 def reference_time() -> datetime:
     """Now, to the hour: the seeded runs fall at whole hours of the days before it."""
-    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def history_reference(template: Path) -> datetime | None:
@@ -43,7 +43,7 @@ def move_to_now(db: Path, reference: datetime, now: datetime) -> timedelta:
             _shift_times(conn, table, shift)
         runs = conn.execute(f"SELECT dag_id, run_id, {date_column} FROM dag_run ORDER BY {date_column} DESC")
         for dag_id, run_id, date in runs.fetchall():  # latest first: a new id is never an old one still in use
-            new_id = "manual__" + datetime.strptime(date, _STAMP).replace(tzinfo=timezone.utc).isoformat()
+            new_id = "manual__" + datetime.strptime(date, _STAMP).replace(tzinfo=UTC).isoformat()
             for table in ("dag_run", "task_instance"):
                 conn.execute(f"UPDATE {table} SET run_id = ? WHERE dag_id = ? AND run_id = ?", (new_id, dag_id, run_id))
     return shift
@@ -67,20 +67,25 @@ def write_logs(db: Path, logs: Path, airflow3: bool) -> int:
     """A short log for each finished task instance of ``db``, where Airflow's default log layout puts it
     (Airflow 3: JSON lines; 2: text). Returns how many."""
     with closing(sqlite3.connect(db)) as conn:
-        rows = conn.execute("SELECT dag_id, run_id, task_id, state, start_date, end_date FROM task_instance "
-                            "WHERE state IN ('success', 'failed') AND map_index = -1").fetchall()
+        rows = conn.execute(
+            "SELECT dag_id, run_id, task_id, state, start_date, end_date FROM task_instance "
+            "WHERE state IN ('success', 'failed') AND map_index = -1"
+        ).fetchall()
     for dag_id, run_id, task_id, state, start, end in rows:
         path = logs / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}" / "attempt=1.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = [(start, "info", f"Running {task_id} of {dag_id} (history seeded by the MWAA emulator)")]
-        lines.append((end, "error", "Task failed with exception: RuntimeError: failed on purpose") if state == "failed"
-                     else (end, "info", "Task finished: success"))
+        lines.append(
+            (end, "error", "Task failed with exception: RuntimeError: failed on purpose")
+            if state == "failed"
+            else (end, "info", "Task finished: success")
+        )
         path.write_text("".join(_log_line(when, level, text, airflow3) + "\n" for when, level, text in lines))
     return len(rows)
 
 
 def _log_line(when: str, level: str, text: str, airflow3: bool) -> str:
-    stamp = datetime.strptime(when, _STAMP).replace(tzinfo=timezone.utc).isoformat()
+    stamp = datetime.strptime(when, _STAMP).replace(tzinfo=UTC).isoformat()
     if airflow3:
         return json.dumps({"timestamp": stamp, "level": level, "event": text, "logger": "task"})
     return f"[{stamp}] {{history}} {level.upper()} - {text}"

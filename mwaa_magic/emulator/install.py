@@ -31,7 +31,7 @@ def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Pat
     uv = find_uv()  # here, not in the threads: uv's lookup reads sysconfig, which is not thread-safe
     with ThreadPoolExecutor(max_workers=max(1, len(versions))) as pool:
         venvs = list(pool.map(lambda v: _install_one(v, cache_dir, uv), versions))
-    return dict(zip(versions, venvs))
+    return dict(zip(versions, venvs, strict=True))
 
 
 def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
@@ -69,14 +69,14 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _create_venv(run: "Installation", venv: Path, uv: str | None) -> None:
+def _create_venv(run: Installation, venv: Path, uv: str | None) -> None:
     if uv:
         run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], uv_env())
     else:
         run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
 
 
-def _install_requirements(run: "Installation", venv: Path, requirements: list[str], uv: str | None) -> None:
+def _install_requirements(run: Installation, venv: Path, requirements: list[str], uv: str | None) -> None:
     python = str(venv / "bin" / "python")
     if uv and not (venv / "bin" / "pip").exists():  # a venv uv made (pip's venvs keep pip)
         run.step("uv pip install", [uv, "pip", "install", "--quiet", "--python", python, *requirements], uv_env())
@@ -88,8 +88,12 @@ def uv_env() -> dict[str, str]:
     """The environment for uv: pip's index and certificate settings carried over (uv does not read them)
     unless uv's own are set."""
     env = base_env()
-    for pip_name, uv_name in (("PIP_INDEX_URL", "UV_DEFAULT_INDEX"), ("PIP_EXTRA_INDEX_URL", "UV_INDEX"),
-                              ("PIP_FIND_LINKS", "UV_FIND_LINKS"), ("PIP_CERT", "SSL_CERT_FILE")):
+    for pip_name, uv_name in (
+        ("PIP_INDEX_URL", "UV_DEFAULT_INDEX"),
+        ("PIP_EXTRA_INDEX_URL", "UV_INDEX"),
+        ("PIP_FIND_LINKS", "UV_FIND_LINKS"),
+        ("PIP_CERT", "SSL_CERT_FILE"),
+    ):
         if pip_name in env and uv_name not in env:
             env[uv_name] = env[pip_name]
     return env
@@ -99,14 +103,19 @@ def reports_version(venv: Path, version: str) -> bool:
     """Whether `airflow version` in ``venv`` answers ``version`` (in a throwaway AIRFLOW_HOME)."""
     with tempfile.TemporaryDirectory(prefix="mwaa-version-") as home:
         try:
-            out = subprocess.run([str(venv / "bin" / "airflow"), "version"], capture_output=True, text=True,
-                                 timeout=120, env={**base_env(), "AIRFLOW_HOME": home})
+            out = subprocess.run(
+                [str(venv / "bin" / "airflow"), "version"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**base_env(), "AIRFLOW_HOME": home},
+            )
         except (OSError, subprocess.TimeoutExpired):
             return False
     return out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [version]
 
 
-def make_template(run: "Installation", cache_dir: Path | None) -> None:
+def make_template(run: Installation, cache_dir: Path | None) -> None:
     """The migrated database (DAGs serialized; Airflow 2: roles and users) and users.json of ``run.version``."""
     version = run.version
     target = template_dir(version, cache_dir)
@@ -120,15 +129,19 @@ def make_template(run: "Installation", cache_dir: Path | None) -> None:
         users = {role.lower(): role.lower() + "-" + os.urandom(6).hex() for role in ROLES}
         if recipe(version).line.fab_users:  # the Op/User/Viewer roles and one user per role, in one process
             python = str(venv_dir(version, cache_dir) / "bin" / "python")
-            run.step("users", [python, str(Path(__file__).with_name("_create_users.py"))], env,
-                     stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}))
+            run.step(
+                "users",
+                [python, str(Path(__file__).with_name("_create_users.py"))],
+                env,
+                stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}),
+            )
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
         os.chmod(target / "users.json", 0o600)
 
 
-def _make_history(run: "Installation", cache_dir: Path | None) -> None:
+def _make_history(run: Installation, cache_dir: Path | None) -> None:
     """The template database with the sample DAGs' last days seeded (``history.HISTORY_DB``), unless present."""
     target = template_dir(run.version, cache_dir)
     if history_reference(target) is not None:
@@ -164,5 +177,6 @@ class Installation:
         self.timings[name] = round(time.monotonic() - start, 2)
         self.say(f"{name}: {self.timings[name]:.1f} s")
         if done.returncode != 0:
-            raise RuntimeError(f"airflow {self.version}: {name} failed ({done.returncode}):\n"
-                               f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"airflow {self.version}: {name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .config import ENVIRONMENT_STATUSES, EnvironmentConfig
 
@@ -27,8 +28,12 @@ KNOBS: dict[str, Knob] = {
 }
 # ... and of operation names, counted in ``calls`` and targets of faults ("*": any of them): name -> what.
 OPERATIONS: dict[str, str] = {
-    "CreateWebLoginToken": "control plane", "CreateCliToken": "control plane", "InvokeRestApi": "control plane",
-    "ListEnvironments": "control plane", "GetEnvironment": "control plane", "GetCallerIdentity": "control plane: STS",
+    "CreateWebLoginToken": "control plane",
+    "CreateCliToken": "control plane",
+    "InvokeRestApi": "control plane",
+    "ListEnvironments": "control plane",
+    "GetEnvironment": "control plane",
+    "GetCallerIdentity": "control plane: STS",
     "Unknown": "control plane: any other route",
     "WebLogin": "web server: POST of a web token to the login endpoint",
     "WebCli": "web server: POST /aws_mwaa/cli",

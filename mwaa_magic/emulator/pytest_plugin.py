@@ -22,8 +22,15 @@ import pytest
 from .admin import ADMIN_FILE_VARIABLE, EmulatorAdmin
 
 # Settings that would make boto3 look elsewhere than the emulator.
-CLEARED_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
+CLEARED_SETTINGS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+)
 
 
 def stop_process_group(process: subprocess.Popen, grace: float) -> None:
@@ -61,8 +68,11 @@ class RunningEmulator:
     def identity_env(self, index: int) -> dict[str, str]:
         """The settings for another configured identity (0 is the default admin)."""
         identity = self.state()["identities"][index]
-        return {**self.env, "AWS_ACCESS_KEY_ID": identity["access_key_id"],
-                "AWS_SECRET_ACCESS_KEY": identity["secret_access_key"]}
+        return {
+            **self.env,
+            "AWS_ACCESS_KEY_ID": identity["access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": identity["secret_access_key"],
+        }
 
     def client_env(self, tmp_home: Path | None = None) -> dict[str, str]:
         """A full process environment for a kernel or server that must talk to this emulator."""
@@ -89,11 +99,12 @@ def start_emulator(config: str | None = None, with_airflow: bool = True, timeout
         command += ["--config", str(config)]
     if not with_airflow:
         command.append("--no-airflow")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     running = RunningEmulator(process, {})
     deadline = time.monotonic() + timeout
-    for line in process.stdout:
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
+    for line in stdout:
         running.output.append(line)
         if line.startswith("export "):
             name, _, value = shlex.split(line)[1].partition("=")  # the inverse of up's shlex.quote
@@ -106,7 +117,7 @@ def start_emulator(config: str | None = None, with_airflow: bool = True, timeout
         running.stop()
         raise RuntimeError("the MWAA emulator did not start:\n" + "".join(running.output[-40:]))
     # keep draining its output so it never blocks on a full pipe
-    threading.Thread(target=lambda: running.output.extend(process.stdout), daemon=True).start()
+    threading.Thread(target=lambda: running.output.extend(stdout), daemon=True).start()
     RUNNING.append(running)
     return running
 

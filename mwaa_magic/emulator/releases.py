@@ -42,49 +42,66 @@ class Line:
 
 
 AIRFLOW_3 = Line(
-    major=3, web="api-server",
-    commands=MappingProxyType({
-        "api-server": ("api-server", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
-        "scheduler": ("scheduler", "--skip-serve-logs"),  # no log server: see airflow_env
-        "dag-processor": ("dag-processor",),
-        "triggerer": ("triggerer", "--skip-serve-logs"),  # else the UI shows a red "Triggerer" badge
-    }),
-    env=MappingProxyType({
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,op:op,user:user,viewer:viewer",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{home}/passwords.json",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "{secret}",
-        "AIRFLOW__API_AUTH__JWT_ISSUER": "mwaa-emulator",  # else /auth/token fails with the newest pyjwt
-        "AIRFLOW__API__BASE_URL": "http://127.0.0.1:{port}/",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-    }),
-    health_path="/api/v2/monitor/health", api_prefix="/api/v2", login="token", fab_users=False,
+    major=3,
+    web="api-server",
+    commands=MappingProxyType(
+        {
+            "api-server": ("api-server", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
+            "scheduler": ("scheduler", "--skip-serve-logs"),  # no log server: see airflow_env
+            "dag-processor": ("dag-processor",),
+            "triggerer": ("triggerer", "--skip-serve-logs"),  # else the UI shows a red "Triggerer" badge
+        }
+    ),
+    env=MappingProxyType(
+        {
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,op:op,user:user,viewer:viewer",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{home}/passwords.json",
+            "AIRFLOW__API_AUTH__JWT_SECRET": "{secret}",
+            "AIRFLOW__API_AUTH__JWT_ISSUER": "mwaa-emulator",  # else /auth/token fails with the newest pyjwt
+            "AIRFLOW__API__BASE_URL": "http://127.0.0.1:{port}/",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        }
+    ),
+    health_path="/api/v2/monitor/health",
+    api_prefix="/api/v2",
+    login="token",
+    fab_users=False,
     structured_logs=True,
     # the dags-folder bundle is refreshed (listed) every refresh_interval
     rescan_variables=("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"),
 )
 
 AIRFLOW_2 = Line(
-    major=2, web="webserver",
-    commands=MappingProxyType({
-        "webserver": ("webserver", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
-        "scheduler": ("scheduler", "--skip-serve-logs"),
-    }),
-    env=MappingProxyType({
-        "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
-        "AIRFLOW__WEBSERVER__SECRET_KEY": "{secret}",
-        "AIRFLOW__WEBSERVER__WORKERS": "1",
-        "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
-        "AIRFLOW__WEBSERVER__SESSION_LIFETIME_MINUTES": "1440",
-        "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
-        "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
-        "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
-        "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session",
-        "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
-    }),
-    health_path="/health", api_prefix="/api/v1", login="form", fab_users=True, structured_logs=False,
+    major=2,
+    web="webserver",
+    commands=MappingProxyType(
+        {
+            "webserver": ("webserver", "-H", "127.0.0.1", "-p", "{port}", "-w", "1"),
+            "scheduler": ("scheduler", "--skip-serve-logs"),
+        }
+    ),
+    env=MappingProxyType(
+        {
+            "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
+            "AIRFLOW__WEBSERVER__SECRET_KEY": "{secret}",
+            "AIRFLOW__WEBSERVER__WORKERS": "1",
+            "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
+            "AIRFLOW__WEBSERVER__SESSION_LIFETIME_MINUTES": "1440",
+            "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
+            "AIRFLOW__FAB__AUTH_RATE_LIMITED": "False",
+            "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
+            "AIRFLOW__API__AUTH_BACKENDS": "airflow.api.auth.backend.session",
+            "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "10",
+        }
+    ),
+    health_path="/health",
+    api_prefix="/api/v1",
+    login="form",
+    fab_users=True,
+    structured_logs=False,
     rescan_variables=("AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL",),
 )
 
@@ -122,13 +139,16 @@ class Release:
 
 
 # Newest first within a major. MWAA offers 2.10.1, 2.10.3, 2.11.0, 3.0.6 (and 3.1 is next).
-RELEASES: dict[str, Release] = {r.version: r for r in (
-    Release("3.1.8", AIRFLOW_3),
-    # 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
-    Release("3.0.6", AIRFLOW_3, pins=("fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7")),
-    Release("2.11.0", AIRFLOW_2),
-    Release("2.10.3", AIRFLOW_2),
-)}
+RELEASES: dict[str, Release] = {
+    r.version: r
+    for r in (
+        Release("3.1.8", AIRFLOW_3),
+        # 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
+        Release("3.0.6", AIRFLOW_3, pins=("fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7")),
+        Release("2.11.0", AIRFLOW_2),
+        Release("2.10.3", AIRFLOW_2),
+    )
+}
 # What an environment announcing a release not in RELEASES runs: the newest of its major.minor, else this.
 DEFAULT_RELEASE: dict[int, str] = {3: "3.0.6", 2: "2.10.3"}
 

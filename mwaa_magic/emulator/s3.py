@@ -58,8 +58,13 @@ class S3Knobs:
         self.missing_buckets.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"sync_interval": self.sync_interval, "sync_paused": self.sync_paused,
-                "missing_buckets": sorted(self.missing_buckets), "syncs": self.syncs, "last_sync": self.last_sync}
+        return {
+            "sync_interval": self.sync_interval,
+            "sync_paused": self.sync_paused,
+            "missing_buckets": sorted(self.missing_buckets),
+            "syncs": self.syncs,
+            "last_sync": self.last_sync,
+        }
 
 
 class S3World:
@@ -100,9 +105,13 @@ class S3World:
         import botocore.config
 
         return boto3.session.Session().client(
-            "s3", endpoint_url=self.url, region_name=region or self.config.region,
-            aws_access_key_id=self._sync_key[0], aws_secret_access_key=self._sync_key[1],
-            config=botocore.config.Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30))
+            "s3",
+            endpoint_url=self.url,
+            region_name=region or self.config.region,
+            aws_access_key_id=self._sync_key[0],
+            aws_secret_access_key=self._sync_key[1],
+            config=botocore.config.Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+        )
 
     # --- world ----------------------------------------------------------------------------------
     def _create_identities(self) -> None:
@@ -112,8 +121,14 @@ class S3World:
         users: list[tuple[str, str, str, list[str]]] = [(SYNC_USER, *self._sync_key, [])]
         for number, identity in enumerate(self.config.identities):
             name = identity.iam_identity.rsplit("/", 1)[-1] or f"identity{number}"
-            users.append((f"{name}-{number}", identity.access_key_id, identity.secret_access_key,
-                          [a for a in identity.deny if a.startswith("s3:")]))
+            users.append(
+                (
+                    f"{name}-{number}",
+                    identity.access_key_id,
+                    identity.secret_access_key,
+                    [a for a in identity.deny if a.startswith("s3:")],
+                )
+            )
         for name, key_id, secret, denied in users:
             iam.create_user(self.config.region, name)
             key = iam.create_access_key(name)
@@ -130,13 +145,23 @@ class S3World:
         where = {} if env.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": env.region}}
         s3.create_bucket(Bucket=bucket, **where)
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
         for path in sorted(sample_dags().glob("*.py")):
             s3.put_object(Bucket=bucket, Key=f"{DAG_S3_PATH}/{path.name}", Body=path.read_bytes())
         applied = {}
-        for key, body in ((REQUIREMENTS, SAMPLE_REQUIREMENTS.encode()), (PLUGINS, _empty_zip()),
-                          (STARTUP, b"#!/bin/sh\nexport ENVIRONMENT_STAGE=dev\n")):
+        for key, body in (
+            (REQUIREMENTS, SAMPLE_REQUIREMENTS.encode()),
+            (PLUGINS, _empty_zip()),
+            (STARTUP, b"#!/bin/sh\nexport ENVIRONMENT_STAGE=dev\n"),
+        ):
             applied[key] = s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
         self.versions[(env.region, env.name)] = applied
 
@@ -147,9 +172,11 @@ class S3World:
             bucket += "-deleted"
         applied = self.versions.get((env.region, env.name), {})
         fields: dict[str, Any] = {"SourceBucketArn": f"arn:aws:s3:::{bucket}", "DagS3Path": DAG_S3_PATH}
-        for name, path_field, version_field in ((REQUIREMENTS, "RequirementsS3Path", "RequirementsS3ObjectVersion"),
-                                                (PLUGINS, "PluginsS3Path", "PluginsS3ObjectVersion"),
-                                                (STARTUP, "StartupScriptS3Path", "StartupScriptS3ObjectVersion")):
+        for name, path_field, version_field in (
+            (REQUIREMENTS, "RequirementsS3Path", "RequirementsS3ObjectVersion"),
+            (PLUGINS, "PluginsS3Path", "PluginsS3ObjectVersion"),
+            (STARTUP, "StartupScriptS3Path", "StartupScriptS3ObjectVersion"),
+        ):
             if name in applied:
                 fields[path_field], fields[version_field] = name, applied[name]
         return fields
@@ -194,7 +221,7 @@ class DagSync:
             wanted: dict[str, tuple[float, str, str]] = {}  # rel path -> (modified, etag, bucket)
             for env in envs:
                 for obj in self._objects(bucket_name(env)):
-                    rel = obj["Key"][len(DAG_S3_PATH) + 1:]
+                    rel = obj["Key"][len(DAG_S3_PATH) + 1 :]
                     if not rel or rel.endswith("/") or not _safe(rel):
                         continue
                     stamp = obj["LastModified"].timestamp()

@@ -35,17 +35,27 @@ class PortInUse(StartError):
 
 def _bind_error(host: str, port: int, what: str, exc: OSError) -> StartError:
     if exc.errno == errno.EADDRINUSE:
-        return PortInUse(f"port {port} on {host} ({what}) is in use: start on free ports with "
-                         f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
-                         f"`python -m mwaa_magic.emulator down`")
+        return PortInUse(
+            f"port {port} on {host} ({what}) is in use: start on free ports with "
+            f"`python -m mwaa_magic.emulator up --port 0`, or stop the emulator using it with "
+            f"`python -m mwaa_magic.emulator down`"
+        )
     return StartError(f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}")
 
 
 class Emulator:
     """A local MWAA. ``await start()``, read ``settings()``, ``await stop()``."""
 
-    def __init__(self, config: EmulatorConfig, workdir: Path | None = None, cache_dir: Path | None = None,
-                 with_airflow: bool = True, with_history: bool = True, admin_secret: str | None = None, admin_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        workdir: Path | None = None,
+        cache_dir: Path | None = None,
+        with_airflow: bool = True,
+        with_history: bool = True,
+        admin_secret: str | None = None,
+        admin_file: Path | None = None,
+    ) -> None:
         self.config = config
         self.admin_secret = admin_secret or secrets.token_urlsafe(32)  # the admin API's bearer token
         self.admin_file = admin_file  # where `up` writes it (exported as MWAA_EMULATOR_ADMIN_FILE)
@@ -55,9 +65,9 @@ class Emulator:
         self.with_history = with_history  # the sample DAGs' last days of runs, when the install seeded them
         self.cache_dir = cache_dir
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="mwaa-emulator-")
-        self.workdir = Path(workdir or self._tmp.name)
+        self.workdir = Path(workdir) if workdir else Path(self._tmp.name)  # type: ignore[union-attr]
         self.backends: dict = {}  # Airflow release -> AirflowBackend
-        self.sessions = None  # webserver.SessionBook shared by the web servers
+        self.sessions: Any = None  # webserver.SessionBook shared by the web servers (once Airflow runs)
         self.web_urls: dict[tuple[str, str], str] = {}  # (region, name) -> base URL
         self.control_url = ""
         self._servers: list[tornado.httpserver.HTTPServer] = []
@@ -69,14 +79,29 @@ class Emulator:
     async def start(self, ready_timeout: float = 180.0) -> None:
         """Listen on every port first, then start Airflow; on any failure stop what was started and re-raise."""
         if not is_loopback(self.config.host):
-            print(f"mwaa_magic.emulator: warning: listening on {self.config.host}, not loopback: other machines "
-                  "may reach the control plane and the web servers", file=sys.stderr, flush=True)
+            print(
+                f"mwaa_magic.emulator: warning: listening on {self.config.host}, not loopback: other machines "
+                "may reach the control plane and the web servers",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             self._start_s3()
-            state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
-                                 environment_fields=self.s3.environment_fields if self.s3 else None)
-            app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
-                                           (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self}), *sts_routes(state)])
+            state = ControlState(
+                self.config,
+                self.signer,
+                self.knobs,
+                rest_call=self._rest_call,
+                environment_fields=self.s3.environment_fields if self.s3 else None,
+            )
+            app = make_control_app(
+                state,
+                [
+                    (r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
+                    (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self}),
+                    *sts_routes(state),
+                ],
+            )
             port = self._listen(app, self.config.port, "the control plane")
             self.control_url = f"http://{self.config.host}:{port}"
             self.fronts.start()
@@ -91,12 +116,13 @@ class Emulator:
 
     def _open_web_servers(self) -> None:
         """One web server per AVAILABLE environment, in front of its (not yet started) Airflow backend."""
-        from .airflow_backend import AirflowBackend
         from . import webserver
+        from .airflow_backend import AirflowBackend
 
         for version in self.config.backend_versions():
-            self.backends[version] = AirflowBackend(version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir,
-                                                    history=self.with_history)
+            self.backends[version] = AirflowBackend(
+                version, self.workdir / f"airflow-{version}", cache_dir=self.cache_dir, history=self.with_history
+            )
             self.backends[version].dags_dir = self.dag_folder(version)
             self.backends[version].rescan_interval = self.config.dag_rescan_interval
         self.sessions = webserver.SessionBook(self.knobs)
@@ -110,8 +136,11 @@ class Emulator:
         try:
             import moto  # noqa: F401
         except ImportError:
-            print("mwaa_magic.emulator: no S3 (the DAG loop needs it): pip install 'mwaa_magic[emulator]'",
-                  file=sys.stderr, flush=True)
+            print(
+                "mwaa_magic.emulator: no S3 (the DAG loop needs it): pip install 'mwaa_magic[emulator]'",
+                file=sys.stderr,
+                flush=True,
+            )
             return
         from .s3 import DagSync, S3World
 
@@ -176,7 +205,9 @@ class Emulator:
         if self.web_urls:
             settings[WEBSERVER_URLS_VARIABLE] = ",".join(
                 f"{env.hostname}={self.web_urls[(env.region, env.name)]}"
-                for env in self._available() if (env.region, env.name) in self.web_urls)
+                for env in self._available()
+                if (env.region, env.name) in self.web_urls
+            )
         return settings
 
     def admin_hosts(self) -> set[str]:
@@ -195,26 +226,44 @@ class Emulator:
             "region": self.config.region,
             "settings": self.settings(),
             "environments": [
-                {"name": e.name, "region": e.region, "status": self.knobs.status_of(e), "airflow_version": e.airflow_version,
-                 "backend_version": e.backend_version, "hostname": e.hostname,
-                 "webserver_access_mode": e.webserver_access_mode,
-                 "web_url": self.web_urls.get((e.region, e.name))}
+                {
+                    "name": e.name,
+                    "region": e.region,
+                    "status": self.knobs.status_of(e),
+                    "airflow_version": e.airflow_version,
+                    "backend_version": e.backend_version,
+                    "hostname": e.hostname,
+                    "webserver_access_mode": e.webserver_access_mode,
+                    "web_url": self.web_urls.get((e.region, e.name)),
+                }
                 for e in self.config.environments
             ],
             "identities": [
-                {"access_key_id": i.access_key_id, "secret_access_key": i.secret_access_key,
-                 "iam_identity": i.iam_identity, "roles": i.roles, "deny": i.deny}
+                {
+                    "access_key_id": i.access_key_id,
+                    "secret_access_key": i.secret_access_key,
+                    "iam_identity": i.iam_identity,
+                    "roles": i.roles,
+                    "deny": i.deny,
+                }
                 for i in self.config.identities
             ],
             "knobs": self.knobs.snapshot(),
-            "s3": {"url": self.s3.url, **self.s3.knobs.snapshot(),
-                   "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends}} if self.s3 else None,
+            "s3": {
+                "url": self.s3.url,
+                **self.s3.knobs.snapshot(),
+                "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends},
+            }
+            if self.s3
+            else None,
             "fronts": self.fronts.urls,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 
     # --- hooks used by the control plane and the admin API --------------------------------------
-    async def _rest_call(self, env: EnvironmentConfig, role: str, method: str, path: str, query: dict, body) -> tuple[int, object]:
+    async def _rest_call(
+        self, env: EnvironmentConfig, role: str, method: str, path: str, query: dict, body
+    ) -> tuple[int, object]:
         backend = self.backends.get(env.backend_version)
         if backend is None:
             return 503, {"detail": "This emulator runs without Airflow (--no-airflow)."}

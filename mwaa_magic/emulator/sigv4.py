@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -33,8 +33,9 @@ class SignedBy:
     region: str
 
 
-def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_for, service: str = "airflow",
-           now: datetime | None = None) -> SignedBy:
+def verify(
+    method: str, url: str, headers: dict[str, str], body: bytes, secret_for, service: str = "airflow", now: datetime | None = None
+) -> SignedBy:
     """Check the SigV4 ``Authorization`` header; ``secret_for(access_key)`` returns the secret or None.
 
     ``now`` is the server's time (the clock-offset knob moves it); default: the real time."""
@@ -43,7 +44,10 @@ def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_f
         raise SignatureRejected("MissingAuthenticationTokenException", "Missing Authentication Token")
     match = _AUTH.match(header.strip())
     if not match:
-        raise SignatureRejected("IncompleteSignatureException", "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
+        raise SignatureRejected(
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.",
+        )
     secret = secret_for(match["key"])
     if secret is None:
         raise SignatureRejected("UnrecognizedClientException", "The security token included in the request is invalid.")
@@ -51,11 +55,15 @@ def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_f
         raise SignatureRejected("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'.")
     amz_date = headers.get("X-Amz-Date", "")
     try:
-        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise SignatureRejected("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.") from None
-    if abs(((now or datetime.now(timezone.utc)) - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
-        raise SignatureRejected("InvalidSignatureException", "Signature expired: the request time is more than 15 minutes away from the server time.")
+        raise SignatureRejected(
+            "IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        ) from None
+    if abs(((now or datetime.now(UTC)) - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
+        raise SignatureRejected(
+            "InvalidSignatureException", "Signature expired: the request time is more than 15 minutes away from the server time."
+        )
     signed_names = match["headers"].split(";")
     lowered = {k.lower(): v for k, v in headers.items()}
     request = AWSRequest(method=method, url=url, data=body, headers={n: lowered.get(n, "") for n in signed_names})

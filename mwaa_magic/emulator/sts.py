@@ -21,8 +21,11 @@ from .sigv4 import SignatureRejected, verify
 
 NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 # The MWAA emulator's error codes for a bad signature, as STS names them.
-STS_CODES = {"InvalidSignatureException": "SignatureDoesNotMatch", "UnrecognizedClientException": "InvalidClientTokenId",
-             "MissingAuthenticationTokenException": "MissingAuthenticationToken"}
+STS_CODES = {
+    "InvalidSignatureException": "SignatureDoesNotMatch",
+    "UnrecognizedClientException": "InvalidClientTokenId",
+    "MissingAuthenticationTokenException": "MissingAuthenticationToken",
+}
 OPERATION = "GetCallerIdentity"
 
 
@@ -55,8 +58,9 @@ class StsHandler(OffsetDate, tornado.web.RequestHandler):
         action = parse_qs(self.request.body.decode("utf-8", "replace")).get("Action", [""])[0]
         url = f"{self.request.protocol}://{self.request.host}{self.request.uri}"
         try:
-            signed = verify("POST", url, dict(self.request.headers), self.request.body, self._secret_for, service="sts",
-                            now=server_now(knobs))
+            signed = verify(
+                "POST", url, dict(self.request.headers), self.request.body, self._secret_for, service="sts", now=server_now(knobs)
+            )
         except SignatureRejected as exc:
             return self._error(403, STS_CODES.get(exc.code, exc.code), exc.message)
         if action != OPERATION:
@@ -80,8 +84,10 @@ class StsHandler(OffsetDate, tornado.web.RequestHandler):
     def _error(self, status: int, code: str, message: str) -> None:
         self.set_status(status)
         kind = "Receiver" if status >= 500 else "Sender"
-        self.finish(f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
-                    f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+        self.finish(
+            f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
+            f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
 
 
 def sts_routes(state: Any) -> list[tuple]:

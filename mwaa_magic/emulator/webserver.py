@@ -34,57 +34,183 @@ from .tokens import TokenRejected, TokenSigner
 # environment) and `-m/--post-mortem` (a debugger).
 _O, _V, _Y, _B = ("-o", "--output"), ("-v", "--verbose"), ("-y", "--yes"), ("-B", "--bundle-name")
 _PAUSE = (*_O, *_V, *_Y, "--treat-dag-id-as-regex")
-CLI_OPTIONS: dict[str, frozenset[str]] = {command: frozenset(options) for command, options in {
-    "cheat-sheet": _V, "version": (), "info": ("--anonymize", *_O, *_V),
-    "dags backfill": ("-c", "--conf", "--continue-on-failures", "--delay-on-limit", "--disable-retry", "-x",
-                      "--donot-pickle", "-n", "--dry-run", "-e", "--end-date", "-i", "--ignore-dependencies", "-I",
-                      "--ignore-first-depends-on-past", "-l", "--local", "-m", "--mark-success", "--pool",
-                      "--rerun-failed-tasks", "--reset-dagruns", "-B", "--run-backwards", "-s", "--start-date", "-t",
-                      "--task-regex", "--treat-dag-as-regex", "--treat-dag-id-as-regex", *_V, *_Y),
-    "dags delete": (*_V, *_Y), "dags details": (*_O, *_V),
-    "dags list": ("--columns", "-l", "--local", *_O, *_V, *_B),  # -l (3.0): the configured DAG folder only
-    "dags list-import-errors": ("-l", "--local", *_O, *_V, *_B),
-    "dags list-jobs": ("-d", "--dag-id", "--limit", "--state", *_O, *_V),
-    "dags list-runs": ("-d", "--dag-id", "-e", "--end-date", "--no-backfill", "-s", "--start-date", "--state",
-                       *_O, *_V),
-    "dags next-execution": ("-n", "--num-executions", *_V), "dags pause": _PAUSE, "dags unpause": _PAUSE,
-    "dags report": (*_O, *_V, *_B), "dags reserialize": ("--clear-only", *_V, *_B),
-    "dags show": ("--imgcat", *_V), "dags state": _V,
-    "dags test": ("-c", "--conf", "--imgcat-dagrun", "--mark-success-pattern", "--show-dagrun", "--use-executor",
-                  *_V, *_B),
-    "dags trigger": ("-c", "--conf", "-e", "--exec-date", "-l", "--logical-date", "--no-replace-microseconds",
-                     "-r", "--run-id", *_O, *_V),
-    "tasks clear": ("-R", "--dag-regex", "-d", "--downstream", "-e", "--end-date", "-X", "--exclude-parentdag",
-                    "-x", "--exclude-subdags", "-f", "--only-failed", "-r", "--only-running", "-s", "--start-date",
-                    "-t", "--task-regex", "-u", "--upstream", *_V, *_Y, *_B),
-    "tasks failed-deps": ("--map-index", *_V, *_B), "tasks list": ("-t", "--tree", *_V, *_B),
-    "tasks render": ("--map-index", *_V, *_B), "tasks state": ("--map-index", *_V, *_B),
-    "tasks states-for-dag-run": (*_O, *_V),
-    "tasks test": ("-n", "--dry-run", "--map-index", "-t", "--task-params", *_V, *_B),
-    "variables delete": _V, "variables get": ("-d", "--default", "-j", "--json", *_V),
-    "variables list": (*_O, *_V), "variables set": ("--description", "-j", "--json", *_V),
-    "connections add": ("--conn-description", "--conn-extra", "--conn-host", "--conn-json", "--conn-login",
-                        "--conn-password", "--conn-port", "--conn-schema", "--conn-type", "--conn-uri"),
-    "connections delete": ("--color", *_V), "connections list": ("--conn-id", *_O, *_V),
-    "pools get": (*_O, *_V), "pools list": (*_O, *_V), "pools delete": (*_O, *_V),
-    "pools set": ("--include-deferred", *_O, *_V),
-    "providers list": (*_O, *_V), "providers get": ("--color", "-f", "--full", *_O, *_V),
-    "providers hooks": (*_O, *_V),
-    "roles list": ("-p", "--permission", *_O, *_V), "db check": ("--retry", "--retry-delay", *_V),
-    "jobs check": ("--allow-multiple", "--hostname", "--job-type", "--limit", "--local", *_V),
-}.items()}
+CLI_OPTIONS: dict[str, frozenset[str]] = {
+    command: frozenset(options)
+    for command, options in {
+        "cheat-sheet": _V,
+        "version": (),
+        "info": ("--anonymize", *_O, *_V),
+        "dags backfill": (
+            "-c",
+            "--conf",
+            "--continue-on-failures",
+            "--delay-on-limit",
+            "--disable-retry",
+            "-x",
+            "--donot-pickle",
+            "-n",
+            "--dry-run",
+            "-e",
+            "--end-date",
+            "-i",
+            "--ignore-dependencies",
+            "-I",
+            "--ignore-first-depends-on-past",
+            "-l",
+            "--local",
+            "-m",
+            "--mark-success",
+            "--pool",
+            "--rerun-failed-tasks",
+            "--reset-dagruns",
+            "-B",
+            "--run-backwards",
+            "-s",
+            "--start-date",
+            "-t",
+            "--task-regex",
+            "--treat-dag-as-regex",
+            "--treat-dag-id-as-regex",
+            *_V,
+            *_Y,
+        ),
+        "dags delete": (*_V, *_Y),
+        "dags details": (*_O, *_V),
+        "dags list": ("--columns", "-l", "--local", *_O, *_V, *_B),  # -l (3.0): the configured DAG folder only
+        "dags list-import-errors": ("-l", "--local", *_O, *_V, *_B),
+        "dags list-jobs": ("-d", "--dag-id", "--limit", "--state", *_O, *_V),
+        "dags list-runs": ("-d", "--dag-id", "-e", "--end-date", "--no-backfill", "-s", "--start-date", "--state", *_O, *_V),
+        "dags next-execution": ("-n", "--num-executions", *_V),
+        "dags pause": _PAUSE,
+        "dags unpause": _PAUSE,
+        "dags report": (*_O, *_V, *_B),
+        "dags reserialize": ("--clear-only", *_V, *_B),
+        "dags show": ("--imgcat", *_V),
+        "dags state": _V,
+        "dags test": ("-c", "--conf", "--imgcat-dagrun", "--mark-success-pattern", "--show-dagrun", "--use-executor", *_V, *_B),
+        "dags trigger": (
+            "-c",
+            "--conf",
+            "-e",
+            "--exec-date",
+            "-l",
+            "--logical-date",
+            "--no-replace-microseconds",
+            "-r",
+            "--run-id",
+            *_O,
+            *_V,
+        ),
+        "tasks clear": (
+            "-R",
+            "--dag-regex",
+            "-d",
+            "--downstream",
+            "-e",
+            "--end-date",
+            "-X",
+            "--exclude-parentdag",
+            "-x",
+            "--exclude-subdags",
+            "-f",
+            "--only-failed",
+            "-r",
+            "--only-running",
+            "-s",
+            "--start-date",
+            "-t",
+            "--task-regex",
+            "-u",
+            "--upstream",
+            *_V,
+            *_Y,
+            *_B,
+        ),
+        "tasks failed-deps": ("--map-index", *_V, *_B),
+        "tasks list": ("-t", "--tree", *_V, *_B),
+        "tasks render": ("--map-index", *_V, *_B),
+        "tasks state": ("--map-index", *_V, *_B),
+        "tasks states-for-dag-run": (*_O, *_V),
+        "tasks test": ("-n", "--dry-run", "--map-index", "-t", "--task-params", *_V, *_B),
+        "variables delete": _V,
+        "variables get": ("-d", "--default", "-j", "--json", *_V),
+        "variables list": (*_O, *_V),
+        "variables set": ("--description", "-j", "--json", *_V),
+        "connections add": (
+            "--conn-description",
+            "--conn-extra",
+            "--conn-host",
+            "--conn-json",
+            "--conn-login",
+            "--conn-password",
+            "--conn-port",
+            "--conn-schema",
+            "--conn-type",
+            "--conn-uri",
+        ),
+        "connections delete": ("--color", *_V),
+        "connections list": ("--conn-id", *_O, *_V),
+        "pools get": (*_O, *_V),
+        "pools list": (*_O, *_V),
+        "pools delete": (*_O, *_V),
+        "pools set": ("--include-deferred", *_O, *_V),
+        "providers list": (*_O, *_V),
+        "providers get": ("--color", "-f", "--full", *_O, *_V),
+        "providers hooks": (*_O, *_V),
+        "roles list": ("-p", "--permission", *_O, *_V),
+        "db check": ("--retry", "--retry-delay", *_V),
+        "jobs check": ("--allow-multiple", "--hostname", "--job-type", "--limit", "--local", *_V),
+    }.items()
+}
 CLI_ALLOWED = frozenset(CLI_OPTIONS)
 # What a Viewer/Public CLI token may run: nothing that changes state.
-CLI_READ_ONLY = {c for c in CLI_ALLOWED if c.split()[-1] in {
-    "cheat-sheet", "version", "info", "details", "list", "list-import-errors", "list-jobs", "list-runs",
-    "next-execution", "report", "show", "state", "failed-deps", "render", "states-for-dag-run", "get",
-    "hooks", "check"}}
+CLI_READ_ONLY = {
+    c
+    for c in CLI_ALLOWED
+    if c.split()[-1]
+    in {
+        "cheat-sheet",
+        "version",
+        "info",
+        "details",
+        "list",
+        "list-import-errors",
+        "list-jobs",
+        "list-runs",
+        "next-execution",
+        "report",
+        "show",
+        "state",
+        "failed-deps",
+        "render",
+        "states-for-dag-run",
+        "get",
+        "hooks",
+        "check",
+    }
+}
 _HELP = frozenset({"-h", "--help"})
 _NUMBER = re.compile(r"-\d+(\.\d+)?")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-              "transfer-encoding", "upgrade"}
-PUBLIC_PATHS = ("/static/", "/health", "/api/v1/health", "/api/v2/monitor/health", "/api/v1/version",
-                "/api/v2/version", "/favicon.ico", "/robots.txt")  # public in Airflow too
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+}
+PUBLIC_PATHS = (
+    "/static/",
+    "/health",
+    "/api/v1/health",
+    "/api/v2/monitor/health",
+    "/api/v1/version",
+    "/api/v2/version",
+    "/favicon.ico",
+    "/robots.txt",
+)  # public in Airflow too
 
 
 class SessionBook:
@@ -131,8 +257,9 @@ class SessionBook:
 
 
 class _Context:
-    def __init__(self, env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs,
-                 sessions: SessionBook) -> None:
+    def __init__(
+        self, env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs, sessions: SessionBook
+    ) -> None:
         self.env, self.backend, self.signer, self.knobs, self.sessions = env, backend, signer, knobs, sessions
         self.v3 = backend.major >= 3
         self.cookie_name = "_token" if self.v3 else "session"
@@ -258,8 +385,9 @@ class CliHandler(_Base):
             return
         code, out, err = await self.ctx.backend.run_cli(argv)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"stdout": base64.b64encode(out).decode(), "stderr": base64.b64encode(err).decode(),
-                                "exit_code": code}))
+        self.finish(
+            json.dumps({"stdout": base64.b64encode(out).decode(), "stderr": base64.b64encode(err).decode(), "exit_code": code})
+        )
 
 
 def cli_command(argv: list[str]) -> str | None:
@@ -281,7 +409,7 @@ def cli_refusal(command: str | None, argv: list[str]) -> str | None:
     if command is None:
         return f"Airflow CLI command '{' '.join(argv[:2]) or '(empty)'}' is not supported by Amazon MWAA."
     allowed = CLI_OPTIONS[command] | _HELP
-    for token in argv[len(command.split()):]:
+    for token in argv[len(command.split()) :]:
         if token == "--":
             break
         name = token.split("=", 1)[0]
@@ -320,9 +448,17 @@ class ProxyHandler(_Base):
             headers["Authorization"] = f"Bearer {credential}"  # Airflow 3.0 reads the JWT from the header only
         body = self.request.body if self.request.method not in ("GET", "HEAD", "OPTIONS") or self.request.body else None
         request = tornado.httpclient.HTTPRequest(
-            ctx.backend.base_url + self.request.uri, method=self.request.method, headers=headers, body=body,
-            follow_redirects=False, decompress_response=False, allow_nonstandard_methods=True,
-            request_timeout=300, header_callback=self._on_header, streaming_callback=self._on_chunk)
+            ctx.backend.base_url + self.request.uri,
+            method=self.request.method,
+            headers=headers,
+            body=body,
+            follow_redirects=False,
+            decompress_response=False,
+            allow_nonstandard_methods=True,
+            request_timeout=300,
+            header_callback=self._on_header,
+            streaming_callback=self._on_chunk,
+        )
         self._credential_in = credential
         self._upstream_headers = tornado.httputil.HTTPHeaders()
         self._status_seen = False
@@ -407,8 +543,9 @@ class ProxyHandler(_Base):
         self.flush()
 
 
-def make_web_app(env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs,
-                 sessions: SessionBook | None = None) -> tornado.web.Application:
+def make_web_app(
+    env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs, sessions: SessionBook | None = None
+) -> tornado.web.Application:
     """The web server of ``env`` (the orchestrator listens it on ``env.web_port``)."""
     ctx = _Context(env, backend, signer, knobs, sessions if sessions is not None else SessionBook(knobs))
     kw = {"ctx": ctx}

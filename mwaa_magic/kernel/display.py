@@ -48,10 +48,10 @@ def escape(value: Any) -> str:
 _e = escape
 
 
-
-
-CARD_STYLE = ("border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
-              "font-family:var(--jp-ui-font-family,sans-serif);display:inline-block")
+CARD_STYLE = (
+    "border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;padding:8px 12px;"
+    "font-family:var(--jp-ui-font-family,sans-serif);display:inline-block"
+)
 
 
 class LoginCard:
@@ -63,8 +63,11 @@ class LoginCard:
 
     def rows(self) -> list[tuple[str, str]]:
         i = self.info
-        rows = [("Environment", f"{i.environment} ({i.region}{', profile ' + i.profile if i.profile else ''})"),
-                ("Airflow", i.airflow_version or "?"), ("Airflow identity", i.airflow_identity)]
+        rows = [
+            ("Environment", f"{i.environment} ({i.region}{', profile ' + i.profile if i.profile else ''})"),
+            ("Airflow", i.airflow_version or "?"),
+            ("Airflow identity", i.airflow_identity),
+        ]
         if i.iam_identity:
             rows.append(("IAM identity", i.iam_identity))
         rows += [("Web server", i.hostname or "-"), ("Session", f"`{self.alias}` (transport: {i.transport})")]
@@ -73,18 +76,22 @@ class LoginCard:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         text = "\n".join(f"{k:>17}: {v}" for k, v in self.rows())
         text += f"\nOpen the Airflow UI logged in: %mwaa ui   REST calls: {self.alias}.dags(), %mwaa dags"
-        body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in self.rows())
+        body = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in self.rows()
+        )
         i = self.info
         if not i.hostname:
             link = ""
         elif self.served:
-            link = (f"<a href='{_e(open_route(i.environment, i.region, i.profile, self.jupyter_base_url))}' "
-                    f"target='_blank' rel='noopener noreferrer'>Open Airflow UI ({_e(i.hostname)})</a>")
+            link = (
+                f"<a href='{_e(open_route(i.environment, i.region, i.profile, self.jupyter_base_url))}' "
+                f"target='_blank' rel='noopener noreferrer'>Open Airflow UI ({_e(i.hostname)})</a>"
+            )
         else:  # VS Code, Colab, jupyter console: no Jupyter server routes to mint a link at click time
-            link = (f"<span class='mwaa-no-server'>Run <code>%mwaa ui</code> for a login link to {_e(i.hostname)} "
-                    "(valid 60 s)</span>")
-        card = (f"<div class='mwaa-login-card' style='{CARD_STYLE}'><b>MWAA: logged in</b>"
-                f"<table>{body}</table>{link}</div>")
+            link = (
+                f"<span class='mwaa-no-server'>Run <code>%mwaa ui</code> for a login link to {_e(i.hostname)} (valid 60 s)</span>"
+            )
+        card = f"<div class='mwaa-login-card' style='{CARD_STYLE}'><b>MWAA: logged in</b><table>{body}</table>{link}</div>"
         return {"text/plain": text, "text/html": card, LOGIN_MIME: self.info.to_json()}
 
 
@@ -101,8 +108,10 @@ class TokenLink:
     def live_bundle(self) -> dict[str, str]:
         return {
             "text/plain": repr(self),
-            "text/html": (f"<a href='{_e(self.url)}' target='_blank' rel='noopener noreferrer'>Open Airflow UI "
-                          f"({_e(self.environment)}) logged in</a> <small>(link valid {self.lifetime:.0f} s)</small>"),
+            "text/html": (
+                f"<a href='{_e(self.url)}' target='_blank' rel='noopener noreferrer'>Open Airflow UI "
+                f"({_e(self.environment)}) logged in</a> <small>(link valid {self.lifetime:.0f} s)</small>"
+            ),
         }
 
     def expired_bundle(self) -> dict[str, str]:
@@ -113,7 +122,9 @@ class TokenLink:
         from IPython.display import display, update_display
 
         display(self.live_bundle(), raw=True, display_id=self.display_id)
-        timer = threading.Timer(self.lifetime, lambda: update_display(self.expired_bundle(), raw=True, display_id=self.display_id))
+        timer = threading.Timer(
+            self.lifetime, lambda: update_display(self.expired_bundle(), raw=True, display_id=self.display_id)
+        )
         timer.daemon = True
         timer.start()
 

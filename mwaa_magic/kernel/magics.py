@@ -26,14 +26,28 @@ from .registry import sessions
 class MwaaMagics(Magics):
     """Log in to Amazon MWAA and call Airflow from a notebook."""
 
-    region = Unicode(None, allow_none=True, help="AWS region (default: what boto3 finds: AWS_DEFAULT_REGION, profile).").tag(config=True)
+    region = Unicode(None, allow_none=True, help="AWS region (default: what boto3 finds: AWS_DEFAULT_REGION, profile).").tag(
+        config=True
+    )
     profile = Unicode(None, allow_none=True, help="AWS profile (default: what boto3 finds: AWS_PROFILE).").tag(config=True)
     variable = Unicode("mwaa", help="Variable the session of %mwaa_login is bound to.").tag(config=True)
-    transport = Enum(["token", "invoke", "auto"], "token", help="How REST calls reach Airflow: web login token, InvokeRestApi, or InvokeRestApi with token fallback.").tag(config=True)
-    webserver_urls = Unicode(None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS).").tag(config=True)
-    jupyter_base_url = Unicode(None, allow_none=True, help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).").tag(config=True)
+    transport = Enum(
+        ["token", "invoke", "auto"],
+        "token",
+        help="How REST calls reach Airflow: web login token, InvokeRestApi, or InvokeRestApi with token fallback.",
+    ).tag(config=True)
+    webserver_urls = Unicode(
+        None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS)."
+    ).tag(config=True)
+    jupyter_base_url = Unicode(
+        None,
+        allow_none=True,
+        help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).",
+    ).tag(config=True)
     debug = Bool(False, help="Show full tracebacks instead of one-line errors.").tag(config=True)
-    link_lifetime = Float(60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s).").tag(config=True)
+    link_lifetime = Float(
+        60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s)."
+    ).tag(config=True)
 
     @observe("debug")
     def _debug_changed(self, change: dict) -> None:
@@ -61,13 +75,23 @@ class MwaaMagics(Magics):
             if not args.environment:
                 from .picker import EnvironmentPicker
 
-                return EnvironmentPicker(profile=args.profile or self.profile, region=args.region or self.region,
-                                         variable=args.alias or self.variable, magics=self)
+                return EnvironmentPicker(
+                    profile=args.profile or self.profile,
+                    region=args.region or self.region,
+                    variable=args.alias or self.variable,
+                    magics=self,
+                )
             self.login(args.environment, args.region, args.profile, args.alias, args.transport)
         return None
 
-    def login(self, environment: str, region: str | None = None, profile: str | None = None,
-              alias: str | None = None, transport: str | None = None) -> Any:
+    def login(
+        self,
+        environment: str,
+        region: str | None = None,
+        profile: str | None = None,
+        alias: str | None = None,
+        transport: str | None = None,
+    ) -> Any:
         """What %mwaa_login does (also used by the picker): log in, bind, register, show the card."""
         from IPython.display import display
 
@@ -75,8 +99,9 @@ class MwaaMagics(Magics):
         from .display import LoginCard, served_by_jupyter
 
         alias = identifier(alias or self.variable)
-        session = connect(environment, region or self.region, profile or self.profile,
-                          transport or self.transport, self.webserver_urls)
+        session = connect(
+            environment, region or self.region, profile or self.profile, transport or self.transport, self.webserver_urls
+        )
         session.progress_factory = self._progress_factory()
         replaced = sessions.add(alias, session)
         self.user_ns[alias] = session
@@ -95,8 +120,7 @@ class MwaaMagics(Magics):
             print(subcommands.help_text(words[1] if len(words) > 1 else None))
             return None
         parser = subcommands.parser()
-        if len(words) > 1 and ("-h" in words or "--help" in words) and words[0] in subcommands.NAMES \
-                and words[0] != "cli":
+        if len(words) > 1 and ("-h" in words or "--help" in words) and words[0] in subcommands.NAMES and words[0] != "cli":
             print(subcommands.help_text(words[0]))
             return None
         args = parser.parse_args(words)
@@ -137,7 +161,11 @@ class MwaaMagics(Magics):
     @argument("--trigger", action="store_true", help="Then trigger the DAG and wait for the run.")
     @argument("--conf", "-c", help="Run configuration as a JSON object (with --trigger).")
     @argument("--no-wait", action="store_true", help="Upload only: do not wait for Airflow to parse it.")
-    @argument("--force", action="store_true", help="Overwrite the file even if it changed in S3 since this session last read or wrote it.")
+    @argument(
+        "--force",
+        action="store_true",
+        help="Overwrite the file even if it changed in S3 since this session last read or wrote it.",
+    )
     @argument("--timeout", type=float, help="Seconds to wait for Airflow to parse (default 300).")
     @argument("--session", "-s", help="Session alias (default: the current one).")
     @argument("-o", "--output", help="Variable to store the result in (file, DAG ids, runs).")
@@ -165,8 +193,9 @@ class MwaaMagics(Magics):
                 raise UsageError("--timeout must be a positive number of seconds.")
             source = dag_source(args.file or source_name(cell), cell)  # before any call: name and syntax
             session = sessions.get(args.session)
-            results = session.dag_loop.deploy([source], trigger=args.trigger, conf=conf, wait=not args.no_wait,
-                                              force=args.force, timeout=args.timeout)
+            results = session.dag_loop.deploy(
+                [source], trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout
+            )
         if args.output:
             self.user_ns[args.output] = results[0]
         return None

@@ -20,8 +20,10 @@ def identifier(name: str) -> str:
 def split_line(line: str, prog: str) -> list[str]:
     """The words of a magic line, shell-style; too long or unbalanced input is a one-line UsageError."""
     if len(line) > MAX_LINE:
-        raise UsageError(f"{prog}: the line has {len(line):,} characters (at most {MAX_LINE:,}); pass big values "
-                         "from Python instead, e.g. mwaa.trigger('dag', conf=big_dict).")
+        raise UsageError(
+            f"{prog}: the line has {len(line):,} characters (at most {MAX_LINE:,}); pass big values "
+            "from Python instead, e.g. mwaa.trigger('dag', conf=big_dict)."
+        )
     try:
         return shlex.split(line)
     except ValueError as exc:  # unbalanced quotes
@@ -35,7 +37,7 @@ def json_object(text: str | None, flag: str) -> dict | None:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{flag} must be JSON, e.g. {flag} '{{\"date\": \"2026-01-01\"}}' ({exc.msg}).") from None
+        raise UsageError(f'{flag} must be JSON, e.g. {flag} \'{{"date": "2026-01-01"}}\' ({exc.msg}).') from None
     if not isinstance(value, dict):
         raise UsageError(f"{flag} must be a JSON object.")
     return value

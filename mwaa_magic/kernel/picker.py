@@ -24,12 +24,20 @@ from .display import open_route
 # the control-plane client's connection pool (more threads would open and discard extra connections).
 LIST_WORKERS = control.POOL_CONNECTIONS
 DEFAULT_CREDENTIALS = "(default credentials)"
-STATUS_COLORS = {"AVAILABLE": "#2e7d32", "CREATE_FAILED": "#c62828", "UPDATE_FAILED": "#c62828",
-                 "UNAVAILABLE": "#c62828", "DELETED": "#757575", "DELETING": "#757575"}
-HELP = ("Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound to the variable you name "
-        "(like <code>%mwaa_login NAME</code>). The <b>Open Airflow UI</b> link holds no token: the Jupyter "
-        "server mints a fresh 60-second login token at the moment you click it, so nothing secret is saved "
-        "with the notebook. Outside Jupyter Server (VS Code, Colab) run <code>%mwaa ui</code> instead.")
+STATUS_COLORS = {
+    "AVAILABLE": "#2e7d32",
+    "CREATE_FAILED": "#c62828",
+    "UPDATE_FAILED": "#c62828",
+    "UNAVAILABLE": "#c62828",
+    "DELETED": "#757575",
+    "DELETING": "#757575",
+}
+HELP = (
+    "Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound to the variable you name "
+    "(like <code>%mwaa_login NAME</code>). The <b>Open Airflow UI</b> link holds no token: the Jupyter "
+    "server mints a fresh 60-second login token at the moment you click it, so nothing secret is saved "
+    "with the notebook. Outside Jupyter Server (VS Code, Colab) run <code>%mwaa ui</code> instead."
+)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -46,8 +54,14 @@ def _one_line(exc: BaseException) -> str:
 class EnvironmentPicker(w.VBox):
     """Profile and region pickers, the region's environments, a variable name and a Log in button."""
 
-    def __init__(self, profile: str | None = None, region: str | None = None, variable: str | None = None,
-                 magics: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: str | None = None,
+        region: str | None = None,
+        variable: str | None = None,
+        magics: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self._magics = magics
         self._lock = threading.Lock()
         self._generation = 0
@@ -57,28 +71,36 @@ class EnvironmentPicker(w.VBox):
         self.last_error: str | None = None
         self.session = None
 
-        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile),
-                                  layout=w.Layout(width="260px"))
+        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile), layout=w.Layout(width="260px"))
         self.profile.value = profile or control.default_profile() or self.profile.options[0][1]
         regions = _regions()
         start_region = region or control.default_region(self.profile.value or None)
         if start_region and start_region not in regions:
             regions = [start_region, *regions]
-        self.region = w.Dropdown(description="Region", options=regions, value=start_region or None,
-                                 layout=w.Layout(width="240px"))
-        self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="List the environments again",
-                                       layout=w.Layout(width="100px"))
+        self.region = w.Dropdown(
+            description="Region", options=regions, value=start_region or None, layout=w.Layout(width="240px")
+        )
+        self.refresh_button = w.Button(
+            description="Refresh", icon="refresh", tooltip="List the environments again", layout=w.Layout(width="100px")
+        )
         self.busy = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
         self.message = w.HTML("")
-        self.table = w.GridBox([], layout=w.Layout(grid_template_columns="repeat(2, max-content)",
-                                                    grid_gap="2px 16px", align_items="center"))
+        self.table = w.GridBox(
+            [], layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 16px", align_items="center")
+        )
         self._button_layout = w.Layout(width="auto", min_width="160px")  # shared by the environment buttons
         default_variable = variable or getattr(magics, "variable", None) or "mwaa"
         self.variable = w.Text(value=default_variable, description="Variable", layout=w.Layout(width="220px"))
-        self.login_button = w.Button(description="Log in", button_style="primary", icon="sign-in",
-                                     disabled=True, tooltip="Pick an AVAILABLE environment first")
-        self.diagnose_button = w.Button(description="Diagnose", icon="stethoscope", disabled=True,
-                                        tooltip="Pick an environment first")
+        self.login_button = w.Button(
+            description="Log in",
+            button_style="primary",
+            icon="sign-in",
+            disabled=True,
+            tooltip="Pick an AVAILABLE environment first",
+        )
+        self.diagnose_button = w.Button(
+            description="Diagnose", icon="stethoscope", disabled=True, tooltip="Pick an environment first"
+        )
         self.diagnosis: Any = None  # the last Diagnose run's results
         self.open_link = w.HTML("")
         self.help = w.HTML(f"<div style='font-size:85%;line-height:1.35;color:var(--jp-ui-font-color2,#666)'>{HELP}</div>")
@@ -89,14 +111,21 @@ class EnvironmentPicker(w.VBox):
         self.refresh_button.on_click(lambda _: self.refresh())
         self.login_button.on_click(lambda _: self.login())
         self.diagnose_button.on_click(lambda _: self.diagnose(background=True))
-        super().__init__(children=[
-            w.HTML("<b>MWAA environments</b>"),
-            w.HBox([self.profile, self.region, self.refresh_button, self.busy], layout=w.Layout(align_items="center")),
-            self.message, self.table,
-            w.HBox([self.variable, self.login_button, self.diagnose_button, self.open_link],
-                   layout=w.Layout(align_items="center")),
-            self.help, self.output,
-        ], **kwargs)
+        super().__init__(
+            children=[
+                w.HTML("<b>MWAA environments</b>"),
+                w.HBox([self.profile, self.region, self.refresh_button, self.busy], layout=w.Layout(align_items="center")),
+                self.message,
+                self.table,
+                w.HBox(
+                    [self.variable, self.login_button, self.diagnose_button, self.open_link],
+                    layout=w.Layout(align_items="center"),
+                ),
+                self.help,
+                self.output,
+            ],
+            **kwargs,
+        )
         self.add_class("mwaa-env-picker")
         self.refresh()
 
@@ -115,8 +144,7 @@ class EnvironmentPicker(w.VBox):
             return
         self.busy.value = f"<span class='mwaa-picker-busy'>&#8987; Loading environments in {_e(region)}&hellip;</span>"
         self.refresh_button.disabled = True
-        threading.Thread(target=self._list, args=(generation, profile, region), daemon=True,
-                         name="mwaa-picker-list").start()
+        threading.Thread(target=self._list, args=(generation, profile, region), daemon=True, name="mwaa-picker-list").start()
 
     def _list(self, generation: int, profile: str | None, region: str) -> None:
         try:
@@ -159,17 +187,29 @@ class EnvironmentPicker(w.VBox):
         self.buttons: dict[str, w.Button] = {}
         cells: list[w.Widget] = []
         if infos:
-            cells = [w.HTML("<b>Environment</b>"), w.HTML(_details("<b>Status</b>", "<b>Airflow</b>", "<b>Web server access</b>"))]
+            cells = [
+                w.HTML("<b>Environment</b>"),
+                w.HTML(_details("<b>Status</b>", "<b>Airflow</b>", "<b>Web server access</b>")),
+            ]
         for info in infos:
-            button = w.Button(description=info.name, disabled=not _loginable(info), tooltip=_tooltip(info),
-                              layout=self._button_layout)
+            button = w.Button(
+                description=info.name, disabled=not _loginable(info), tooltip=_tooltip(info), layout=self._button_layout
+            )
             button.add_class("mwaa-picker-env")
             button.on_click(lambda _, name=info.name: self._select(name))
             self.buttons[info.name] = button
             status = info.status or "unknown"
             color = STATUS_COLORS.get(status, "#ef6c00")
-            cells += [button, w.HTML(_details(f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>",
-                                              _e(info.airflow_version or "?"), _e(info.webserver_access_mode or "?")))]
+            cells += [
+                button,
+                w.HTML(
+                    _details(
+                        f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>",
+                        _e(info.airflow_version or "?"),
+                        _e(info.webserver_access_mode or "?"),
+                    )
+                ),
+            ]
         self.table.children = cells
 
     def select(self, name: str) -> None:
@@ -193,9 +233,11 @@ class EnvironmentPicker(w.VBox):
             self.open_link.value = ""
             return
         href = open_route(name, self.region.value, self.profile.value or None, getattr(self._magics, "jupyter_base_url", None))
-        self.open_link.value = (f"<a class='mwaa-picker-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer' "
-                                f"style='color:var(--jp-content-link-color,#1976d2);text-decoration:underline'>"
-                                f"Open Airflow UI ({_e(name)}) &#8599;</a>")
+        self.open_link.value = (
+            f"<a class='mwaa-picker-open-ui' href='{_e(href)}' target='_blank' rel='noopener noreferrer' "
+            f"style='color:var(--jp-content-link-color,#1976d2);text-decoration:underline'>"
+            f"Open Airflow UI ({_e(name)}) &#8599;</a>"
+        )
 
     def _show_error(self, text: str | None) -> None:
         self.last_error = text
@@ -216,7 +258,8 @@ class EnvironmentPicker(w.VBox):
         with self.output:  # the card lands here; errors must not (Output would show their traceback)
             try:
                 session = _magics(self._magics).login(
-                    name, self.region.value, self.profile.value or None, self.variable.value.strip() or None)
+                    name, self.region.value, self.profile.value or None, self.variable.value.strip() or None
+                )
             except Exception as exc:
                 failure = exc
         self.busy.value = ""
@@ -226,7 +269,6 @@ class EnvironmentPicker(w.VBox):
             return None
         self.session = session
         return session
-
 
     # --- diagnose ---------------------------------------------------------------------------------------
     def diagnose(self, name: str | None = None, background: bool = False) -> Any:
@@ -243,8 +285,7 @@ class EnvironmentPicker(w.VBox):
         self.diagnose_button.disabled = True
         self.busy.value = f"<span class='mwaa-picker-busy'>&#8987; Diagnosing {_e(name)} (up to 30 s)&hellip;</span>"
         if background:
-            thread = threading.Thread(target=self._diagnose, args=(name, region, profile), daemon=True,
-                                      name="mwaa-picker-doctor")
+            thread = threading.Thread(target=self._diagnose, args=(name, region, profile), daemon=True, name="mwaa-picker-doctor")
             thread.start()
             return thread
         return self._diagnose(name, region, profile)

@@ -41,7 +41,8 @@ class SessionRegistry:
                 if self._sessions:
                     raise errors.NoSession(
                         f"No current MWAA session; open ones: {', '.join(self._sessions)}: pick one with %mwaa use NAME "
-                        "(or pass --session NAME).")
+                        "(or pass --session NAME)."
+                    )
                 raise errors.NoSession("No MWAA session yet: run %mwaa_login ENVIRONMENT first.")
             if alias not in self._sessions:
                 raise errors.NoSession(f"No session named {alias[:40]!r}; open ones: {', '.join(self._sessions) or 'none'}.")

@@ -41,7 +41,9 @@ def _envs(magics: Any, args: argparse.Namespace) -> Any:
 
     plane = control_plane(args.profile or magics.profile, args.region or magics.region)
     rows = [e.to_json() for e in plane.list_environments()]
-    return Rows(rows, ["name", "status", "airflow_version", "webserver_access_mode", "error"], f"MWAA environments in {plane.region}")
+    return Rows(
+        rows, ["name", "status", "airflow_version", "webserver_access_mode", "error"], f"MWAA environments in {plane.region}"
+    )
 
 
 def _dags(magics: Any, args: argparse.Namespace) -> Any:
@@ -95,16 +97,21 @@ def _ui(magics: Any, args: argparse.Namespace) -> None:
 def _sessions(magics: Any, args: argparse.Namespace) -> Any:
     from .display import Rows
 
-    rows = [{"name": alias, "current": "*" if alias == sessions.current else "", **s.info.to_json()}
-            for alias, s in sessions.items()]
-    return Rows(rows, ["current", "name", "environment", "region", "airflow_version", "airflow_identity", "transport"], "MWAA sessions")
+    rows = [
+        {"name": alias, "current": "*" if alias == sessions.current else "", **s.info.to_json()} for alias, s in sessions.items()
+    ]
+    return Rows(
+        rows, ["current", "name", "environment", "region", "airflow_version", "airflow_identity", "transport"], "MWAA sessions"
+    )
 
 
 def _use(magics: Any, args: argparse.Namespace) -> None:
     session = sessions.use(args.name)
     magics.user_ns[magics.variable] = session
-    print(f"Current session: {args.name} ({session.info.environment} as {session.info.airflow_identity}); "
-          f"also bound to `{magics.variable}`.")
+    print(
+        f"Current session: {args.name} ({session.info.environment} as {session.info.airflow_identity}); "
+        f"also bound to `{magics.variable}`."
+    )
 
 
 def _logout(magics: Any, args: argparse.Namespace) -> None:
@@ -152,8 +159,14 @@ def _deploy(magics: Any, args: argparse.Namespace) -> Any:
 
     sources = sources_from_paths(args.paths)  # every file checked (names, syntax) before any call
     session = sessions.get(args.session)
-    results = session.dag_loop.deploy(sources, trigger=args.trigger, conf=json_object(args.conf, "--conf"),
-                                      wait=not args.no_wait, force=args.force, timeout=args.timeout)
+    results = session.dag_loop.deploy(
+        sources,
+        trigger=args.trigger,
+        conf=json_object(args.conf, "--conf"),
+        wait=not args.no_wait,
+        force=args.force,
+        timeout=args.timeout,
+    )
     return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
 
 
@@ -162,8 +175,7 @@ def _dag_files(magics: Any, args: argparse.Namespace) -> Any:
 
     session = sessions.get(args.session)
     bucket, prefix = session.dag_folder.location()
-    return Rows(session.dag_files(), ["name", "size", "last_modified", "dag_ids", "import_error"],
-                f"s3://{bucket}/{prefix}")
+    return Rows(session.dag_files(), ["name", "size", "last_modified", "dag_ids", "import_error"], f"s3://{bucket}/{prefix}")
 
 
 def _undeploy(magics: Any, args: argparse.Namespace) -> Any:
@@ -191,52 +203,119 @@ def _requirements(magics: Any, args: argparse.Namespace) -> Any:
 
 
 DEPLOY_OPTIONS = (
-    arg("--force", action="store_true", help="overwrite a file even if it changed in S3 since this session last read or wrote it"),
+    arg(
+        "--force", action="store_true", help="overwrite a file even if it changed in S3 since this session last read or wrote it"
+    ),
     arg("--timeout", type=float, help="seconds to wait for Airflow (default 300)"),
 )
 SESSION_HELP = "session alias (default: the current one)"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("envs", "List the environments of a region, with status and Airflow version.", _envs,
-               (arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile")), session=False),
+    Subcommand(
+        "envs",
+        "List the environments of a region, with status and Airflow version.",
+        _envs,
+        (arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile")),
+        session=False,
+    ),
     Subcommand("dags", "List the DAGs.", _dags),
-    Subcommand("runs", "List the runs of a DAG, most recent first.", _runs,
-               (arg("dag_id"), arg("--limit", "-n", type=int, default=25, help="how many runs (default 25)"))),
-    Subcommand("trigger", "Trigger a DAG run (-o VAR is bound before any wait).", _trigger,
-               (arg("dag_id"), arg("--conf", "-c", help="run configuration as a JSON object"),
-                arg("--wait", "-w", action="store_true", help="wait for the run to finish (Ctrl-C stops waiting)"))),
-    Subcommand("wait", "Wait for a run to finish (again, after Ctrl-C or a lost connection).", _wait,
-               (arg("dag_id"), arg("run_id"), arg("--timeout", type=float, help="stop waiting after this many seconds"))),
-    Subcommand("logs", "Show the log of a task try.", _logs,
-               (arg("dag_id"), arg("run_id"), arg("task_id"),
-                arg("--try", dest="try_number", type=int, help="try number (default: the latest)"))),
-    Subcommand("ui", "Open the Airflow UI logged in (a fresh link).", _ui,
-               (arg("--token-link", action="store_true", help="show a link holding a 60 s token (replaced when it expires)"),),
-               output=False),
+    Subcommand(
+        "runs",
+        "List the runs of a DAG, most recent first.",
+        _runs,
+        (arg("dag_id"), arg("--limit", "-n", type=int, default=25, help="how many runs (default 25)")),
+    ),
+    Subcommand(
+        "trigger",
+        "Trigger a DAG run (-o VAR is bound before any wait).",
+        _trigger,
+        (
+            arg("dag_id"),
+            arg("--conf", "-c", help="run configuration as a JSON object"),
+            arg("--wait", "-w", action="store_true", help="wait for the run to finish (Ctrl-C stops waiting)"),
+        ),
+    ),
+    Subcommand(
+        "wait",
+        "Wait for a run to finish (again, after Ctrl-C or a lost connection).",
+        _wait,
+        (arg("dag_id"), arg("run_id"), arg("--timeout", type=float, help="stop waiting after this many seconds")),
+    ),
+    Subcommand(
+        "logs",
+        "Show the log of a task try.",
+        _logs,
+        (
+            arg("dag_id"),
+            arg("run_id"),
+            arg("task_id"),
+            arg("--try", dest="try_number", type=int, help="try number (default: the latest)"),
+        ),
+    ),
+    Subcommand(
+        "ui",
+        "Open the Airflow UI logged in (a fresh link).",
+        _ui,
+        (arg("--token-link", action="store_true", help="show a link holding a 60 s token (replaced when it expires)"),),
+        output=False,
+    ),
     Subcommand("sessions", "List the open sessions.", _sessions, session=False),
     Subcommand("use", "Make a session current.", _use, (arg("name"),), session=False, output=False),
-    Subcommand("logout", "Forget a session (default: the current one).", _logout, (arg("name", nargs="?"),),
-               session=False, output=False),
-    Subcommand("doctor", "Check the whole path to an environment step by step, and say what to fix.", _doctor,
-               (arg("environment", nargs="?", help="environment name (default: the current session's)"),
-                arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile"),
-                arg("--json", action="store_true", help="print the results as JSON (the same data as -o VAR)")),
-               session=False),
-    Subcommand("deploy", "Put DAG files or folders (helper modules go along) in the S3 DAG folder; wait for the parse.",
-               _deploy, (arg("paths", nargs="+", help="files or folders"),
-                         arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
-                         arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
-                         arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
-                         *DEPLOY_OPTIONS)),
+    Subcommand(
+        "logout", "Forget a session (default: the current one).", _logout, (arg("name", nargs="?"),), session=False, output=False
+    ),
+    Subcommand(
+        "doctor",
+        "Check the whole path to an environment step by step, and say what to fix.",
+        _doctor,
+        (
+            arg("environment", nargs="?", help="environment name (default: the current session's)"),
+            arg("--region", "-r", help="AWS region"),
+            arg("--profile", "-p", help="AWS profile"),
+            arg("--json", action="store_true", help="print the results as JSON (the same data as -o VAR)"),
+        ),
+        session=False,
+    ),
+    Subcommand(
+        "deploy",
+        "Put DAG files or folders (helper modules go along) in the S3 DAG folder; wait for the parse.",
+        _deploy,
+        (
+            arg("paths", nargs="+", help="files or folders"),
+            arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
+            arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
+            arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
+            *DEPLOY_OPTIONS,
+        ),
+    ),
     Subcommand("dag-files", "List the S3 DAG folder: name, size, last modified, the DAG ids Airflow parsed.", _dag_files),
-    Subcommand("undeploy", "Remove a file from the DAG folder and wait until its DAGs are gone from Airflow.", _undeploy,
-               (arg("name", help="file name in the DAG folder, e.g. my_dag.py"),
-                arg("--no-wait", action="store_true", help="do not wait for Airflow"), *DEPLOY_OPTIONS)),
-    Subcommand("import-errors", "Show Airflow's current DAG import errors.", _import_errors,
-               (arg("--traceback", "-t", action="store_true", help="print each full traceback"),)),
-    Subcommand("requirements", "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
-               _requirements, (arg("--diff", action="store_true", help="show what a newer version changes"),)),
-    Subcommand("cli", "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).", _cli,
-               (arg("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json"),)),
+    Subcommand(
+        "undeploy",
+        "Remove a file from the DAG folder and wait until its DAGs are gone from Airflow.",
+        _undeploy,
+        (
+            arg("name", help="file name in the DAG folder, e.g. my_dag.py"),
+            arg("--no-wait", action="store_true", help="do not wait for Airflow"),
+            *DEPLOY_OPTIONS,
+        ),
+    ),
+    Subcommand(
+        "import-errors",
+        "Show Airflow's current DAG import errors.",
+        _import_errors,
+        (arg("--traceback", "-t", action="store_true", help="print each full traceback"),),
+    ),
+    Subcommand(
+        "requirements",
+        "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
+        _requirements,
+        (arg("--diff", action="store_true", help="show what a newer version changes"),),
+    ),
+    Subcommand(
+        "cli",
+        "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).",
+        _cli,
+        (arg("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json"),),
+    ),
 )
 NAMES = tuple(s.name for s in SUBCOMMANDS)
 _BY_NAME = {s.name: s for s in SUBCOMMANDS}
@@ -247,8 +326,9 @@ def _build() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]:
     sub = top.add_subparsers(dest="command", parser_class=MagicArgumentParser, metavar="SUBCOMMAND")
     parsers = {}
     for command in SUBCOMMANDS:
-        p = parsers[command.name] = sub.add_parser(command.name, help=command.help, description=command.help,
-                                                   add_help=False, prog=f"%mwaa {command.name}")
+        p = parsers[command.name] = sub.add_parser(
+            command.name, help=command.help, description=command.help, add_help=False, prog=f"%mwaa {command.name}"
+        )
         for names, options in command.arguments:
             p.add_argument(*names, **options)
         if command.session:
@@ -269,9 +349,12 @@ def help_text(name: str | None) -> str:
     if name is None:
         width = max(len(n) for n in NAMES)
         lines = [f"  {s.name.ljust(width)}  {s.help}" for s in SUBCOMMANDS]
-        return ("Usage: %mwaa SUBCOMMAND [options]   (%mwaa SUBCOMMAND -h for its options)\n\n"
-                "MWAA and Airflow from the notebook. Log in first with %mwaa_login ENV.\n\nSubcommands:\n"
-                + "\n".join(lines) + "\n\nEvery subcommand takes --debug; most take -s/--session NAME and -o VAR.")
+        return (
+            "Usage: %mwaa SUBCOMMAND [options]   (%mwaa SUBCOMMAND -h for its options)\n\n"
+            "MWAA and Airflow from the notebook. Log in first with %mwaa_login ENV.\n\nSubcommands:\n"
+            + "\n".join(lines)
+            + "\n\nEvery subcommand takes --debug; most take -s/--session NAME and -o VAR."
+        )
     if name not in _BY_NAME:
         raise UsageError(f"%mwaa has no subcommand {name[:40]!r}: use one of {', '.join(NAMES)}.")
     return _build()[1][name].format_help().strip()

@@ -29,8 +29,11 @@ def login_url(settings: MwaaMagicServer, environment: str, region: str | None, p
 def environments(settings: MwaaMagicServer, region: str | None, profile: str | None) -> dict[str, Any]:
     plane = _plane(settings, profile, region)
     envs = plane.list_environments()
-    return {"profile": plane.profile, "region": plane.region,
-            "environments": [env.to_json() for env in sorted(envs, key=lambda e: e.name)]}
+    return {
+        "profile": plane.profile,
+        "region": plane.region,
+        "environments": [env.to_json() for env in sorted(envs, key=lambda e: e.name)],
+    }
 
 
 def environment(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, Any]:

@@ -22,15 +22,22 @@ PROFILE_PATTERN = re.compile(r"[\w+=,.@\-]{1,128}")
 class MwaaMagicServer(Configurable):
     """Settings of the ``/mwaa`` routes of the Jupyter server."""
 
-    region = Unicode(None, allow_none=True,
-                     help="AWS region when a request names none (default: what boto3 finds: AWS_DEFAULT_REGION, "
-                          "AWS_REGION, the profile's region).").tag(config=True)
-    profile = Unicode(None, allow_none=True,
-                      help="AWS profile when a request names none (default: what boto3 finds: AWS_PROFILE).").tag(config=True)
-    webserver_urls = Unicode(None, allow_none=True,
-                             help="Where the Airflow web servers are reached: one URL, or hostname=URL pairs separated "
-                                  f"by commas (default: ${WEBSERVER_URLS_VARIABLE}, else https://{{WebServerHostname}}). "
-                                  "Never taken from a request.").tag(config=True)
+    region = Unicode(
+        None,
+        allow_none=True,
+        help="AWS region when a request names none (default: what boto3 finds: AWS_DEFAULT_REGION, "
+        "AWS_REGION, the profile's region).",
+    ).tag(config=True)
+    profile = Unicode(
+        None, allow_none=True, help="AWS profile when a request names none (default: what boto3 finds: AWS_PROFILE)."
+    ).tag(config=True)
+    webserver_urls = Unicode(
+        None,
+        allow_none=True,
+        help="Where the Airflow web servers are reached: one URL, or hostname=URL pairs separated "
+        f"by commas (default: ${WEBSERVER_URLS_VARIABLE}, else https://{{WebServerHostname}}). "
+        "Never taken from a request.",
+    ).tag(config=True)
 
     @validate("region")
     def _check_region(self, proposal):

@@ -47,7 +47,10 @@ def open_verdict(headers: Mapping[str, str], host: str | None, method: str, toke
     site, mode, dest = (headers.get(f"Sec-Fetch-{name}") for name in ("Site", "Mode", "Dest"))
     origin, referer = headers.get("Origin"), headers.get("Referer")
     if dest is not None and dest != "document" or mode is not None and mode != "navigate":
-        return Verdict.REFUSE, f"the request was not a top-level navigation (Sec-Fetch-Dest {_shown(dest)}, Sec-Fetch-Mode {_shown(mode)})"
+        return (
+            Verdict.REFUSE,
+            f"the request was not a top-level navigation (Sec-Fetch-Dest {_shown(dest)}, Sec-Fetch-Mode {_shown(mode)})",
+        )
     if origin and not _same_origin(origin, host):  # "null" (an opaque origin) too
         return Verdict.REFUSE, "the request came from a page of another origin"
     if method == "POST":  # the confirmation page's form: the same origin only (Jupyter checks its XSRF token)

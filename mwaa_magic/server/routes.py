@@ -101,7 +101,9 @@ class MwaaHandler(APIHandler):
         # Type only: an unexpected error's text may carry anything.
         self.log.error("mwaa_magic: unexpected %s in %s", type(exc).__name__, self.request.path)
         self.set_status(500)
-        self.finish(json.dumps({"code": "InternalError", "message": f"Unexpected {type(exc).__name__}; see the Jupyter server log."}))
+        self.finish(
+            json.dumps({"code": "InternalError", "message": f"Unexpected {type(exc).__name__}; see the Jupyter server log."})
+        )
 
     def reply(self, data: dict[str, Any]) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -187,7 +189,8 @@ class LoginUrlHandler(MwaaHandler):
             if unknown:
                 raise InvalidRequest(
                     f"Unknown field(s) {', '.join(repr(k)[:40] for k in unknown[:5])}: a request gives only environment, "
-                    "region and profile; the web-server address is the server's setting (c.MwaaMagicServer.webserver_urls).")
+                    "region and profile; the web-server address is the server's setting (c.MwaaMagicServer.webserver_urls)."
+                )
             target = _target(body.get("environment"), body.get("region"), body.get("profile"))
             self.reply({"url": await self.blocking(aws.login_url, *target)})
 
@@ -233,10 +236,13 @@ class OpenHandler(MwaaHandler):
         await self.run(lambda: self.open(lambda name: self.get_body_argument(name, None) or None))
 
     async def open(self, argument: Callable[[str], str | None]) -> None:
-        verdict, reason = open_verdict(self.request.headers, self.request.host, self.request.method or "",
-                                       self.token_authenticated)
+        verdict, reason = open_verdict(
+            self.request.headers, self.request.host, self.request.method or "", self.token_authenticated
+        )
         if verdict is Verdict.REFUSE:  # before reading the parameters: nothing of an embedding's request is used
-            raise CrossSiteRequest(f"Refused to open the Airflow UI: {reason}. Use the login card or the MWAA sidebar in Jupyter.")
+            raise CrossSiteRequest(
+                f"Refused to open the Airflow UI: {reason}. Use the login card or the MWAA sidebar in Jupyter."
+            )
         target = _target(argument("environment"), argument("region"), argument("profile"))
         if verdict is Verdict.CONFIRM:
             self.confirm(*target)
@@ -248,13 +254,17 @@ class OpenHandler(MwaaHandler):
     def confirm(self, environment: str, region: str | None, profile: str | None) -> None:
         """The same-origin page that asks before minting (never framed: frame-ancestors 'none', X-Frame-Options)."""
         fields = {"environment": environment, "region": region, "profile": profile}
-        hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">'
-                         for k, v in fields.items() if v)
+        hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">' for k, v in fields.items() if v)
         where = ", ".join(filter(None, [region and f"region {region}", profile and f"profile {profile}"])) or "default region"
         self.set_status(403)
         self.set_header("Referrer-Policy", "same-origin")
-        page = CONFIRM_PAGE.format(environment=html.escape(environment), where=html.escape(where),
-                                   action=html.escape(self.request.path, quote=True), xsrf=self.xsrf_form_html(), fields=hidden)
+        page = CONFIRM_PAGE.format(
+            environment=html.escape(environment),
+            where=html.escape(where),
+            action=html.escape(self.request.path, quote=True),
+            xsrf=self.xsrf_form_html(),
+            fields=hidden,
+        )
         self.finish(page, set_content_type="text/html; charset=utf-8")
 
 
@@ -262,11 +272,14 @@ def setup_handlers(web_app: Any, settings: MwaaMagicServer | None = None) -> Non
     """Add the ``/mwaa`` routes under the server's base URL, with the server's ``MwaaMagicServer`` settings."""
     web_app.settings[SETTINGS_KEY] = settings or MwaaMagicServer()
     base = url_path_join(web_app.settings["base_url"], "mwaa")
-    web_app.add_handlers(".*$", [
-        (url_path_join(base, "config"), ConfigHandler),
-        (url_path_join(base, "environments"), EnvironmentsHandler),
-        (url_path_join(base, "environments", r"([^/]+)"), EnvironmentHandler),
-        (url_path_join(base, "doctor", r"([^/]+)"), DoctorHandler),
-        (url_path_join(base, "login-url"), LoginUrlHandler),
-        (url_path_join(base, "open"), OpenHandler),
-    ])
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "config"), ConfigHandler),
+            (url_path_join(base, "environments"), EnvironmentsHandler),
+            (url_path_join(base, "environments", r"([^/]+)"), EnvironmentHandler),
+            (url_path_join(base, "doctor", r"([^/]+)"), DoctorHandler),
+            (url_path_join(base, "login-url"), LoginUrlHandler),
+            (url_path_join(base, "open"), OpenHandler),
+        ],
+    )

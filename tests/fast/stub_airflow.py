@@ -70,8 +70,9 @@ class Handler(BaseHTTPRequestHandler):
     def state(self) -> StubState:
         return self.server.state
 
-    def _answer(self, status: int, body: object = None, headers: dict[str, str] | None = None,
-                content_type: str = "application/json") -> None:
+    def _answer(
+        self, status: int, body: object = None, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -110,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith(("/api/v1/", "/api/v2/")):
             if not self._authorized(url.path):
                 return self._answer(401, {"detail": "Not authenticated"})
-            return self._api(method, url.path[len("/api/v2"):], parse_qs(url.query), body)
+            return self._api(method, url.path[len("/api/v2") :], parse_qs(url.query), body)
         self._answer(200, b"<!doctype html><title>Airflow UI</title>", content_type="text/html")
 
     def _login(self, path: str, body: bytes) -> None:
@@ -118,8 +119,11 @@ class Handler(BaseHTTPRequestHandler):
         if not token:
             return self._answer(401, {"detail": "no token"})
         v3 = path.startswith("/pluginsv2/")
-        value = ("eyJhbGciOiJIUzI1NiJ9." + secrets.token_urlsafe(24) + "." + secrets.token_urlsafe(16)) if v3 \
+        value = (
+            ("eyJhbGciOiJIUzI1NiJ9." + secrets.token_urlsafe(24) + "." + secrets.token_urlsafe(16))
+            if v3
             else secrets.token_urlsafe(32)
+        )
         with self.state.lock:
             self.state.credentials.add(value)
             self.state.issued.append(value)
@@ -131,8 +135,11 @@ class Handler(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             return auth.startswith("Bearer ") and auth[7:] in self.state.credentials
         cookie = self.headers.get("Cookie", "")
-        return any(part.strip().removeprefix("session=") in self.state.credentials
-                   for part in cookie.split(";") if part.strip().startswith("session="))
+        return any(
+            part.strip().removeprefix("session=") in self.state.credentials
+            for part in cookie.split(";")
+            if part.strip().startswith("session=")
+        )
 
     def _cli(self, body: bytes) -> None:
         if not self.headers.get("Authorization", "").startswith("Bearer "):
@@ -145,13 +152,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(200, {"version": "3.0.6"})
         if path == "/dags" and method == "GET":
             limit, offset = int(query.get("limit", ["100"])[0]), int(query.get("offset", ["0"])[0])
-            page = [{"dag_id": d, "is_paused": False} for d in DAG_IDS[offset:offset + limit]]
+            page = [{"dag_id": d, "is_paused": False} for d in DAG_IDS[offset : offset + limit]]
             return self._answer(200, {"dags": page, "total_entries": len(DAG_IDS)})
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "dags" and parts[2] == "dagRuns" and method == "POST":
             run_id = f"manual__{len(self.state.runs)}"
-            run = {"dag_id": parts[1], "dag_run_id": run_id, "state": "queued", "polls": 0,
-                   "conf": json.loads(body or b"{}").get("conf")}
+            run = {
+                "dag_id": parts[1],
+                "dag_run_id": run_id,
+                "state": "queued",
+                "polls": 0,
+                "conf": json.loads(body or b"{}").get("conf"),
+            }
             self.state.runs[run_id] = run
             return self._answer(200, {k: v for k, v in run.items() if k != "polls"})
         if len(parts) == 4 and parts[0] == "dags" and parts[2] == "dagRuns" and method == "GET":
@@ -206,6 +218,13 @@ class StubServer(ThreadingHTTPServer):
         self.state.credentials.clear()
         return StubServer(port, self.state)
 
-    def fail(self, method: str, path_prefix: str, action: str = "status", status: int = 503,
-             headers: dict[str, str] | None = None, count: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        path_prefix: str,
+        action: str = "status",
+        status: int = 503,
+        headers: dict[str, str] | None = None,
+        count: int = 1,
+    ) -> None:
         self.state.faults.append(Fault(method, path_prefix, action, status, headers or {}, count))

@@ -64,7 +64,7 @@ def test_no_import_cycles():
         state[node] = 1
         for dep in sorted(edges[node]):
             if state.get(dep) == 1:
-                cycles.append(stack[stack.index(dep):] + [dep])
+                cycles.append(stack[stack.index(dep) :] + [dep])
             elif dep not in state:
                 visit(dep, stack + [dep])
         state[node] = 2
@@ -94,5 +94,7 @@ def test_heavy_libraries_load_on_first_use_only():
         if "emulator" in path.parts or "server" in path.parts or "labextension" in path.parts:
             continue
         top_level = [n for n in ast.parse(path.read_text()).body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        names = {a.name for n in top_level for a in n.names} | {n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)}
+        names = {a.name for n in top_level for a in n.names} | {
+            n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)
+        }
         assert not {m.split(".")[0] for m in names} & {"boto3", "botocore", "httpx"}, path.name

@@ -29,16 +29,19 @@ def assert_one_line(result, out: str, *fragments: str) -> None:
         assert fragment in out, out
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ("%mwaa_login fast3 --region not-a-region", "not an AWS region"),
-    ("%mwaa_login fast3 --region 'us-east-1\\x00'", "not an AWS region"),
-    ("%mwaa envs --region Mars", "not an AWS region"),
-    ("%mwaa_login 'fast3", "No closing quotation"),
-    ("%mwaa dags 'x", "No closing quotation"),
-    ("%mwaa runs", "the following arguments are required"),
-    ("%mwaa nosuch", "invalid choice"),
-    ("%mwaa runs etl --limit 0", "--limit"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("%mwaa_login fast3 --region not-a-region", "not an AWS region"),
+        ("%mwaa_login fast3 --region 'us-east-1\\x00'", "not an AWS region"),
+        ("%mwaa envs --region Mars", "not an AWS region"),
+        ("%mwaa_login 'fast3", "No closing quotation"),
+        ("%mwaa dags 'x", "No closing quotation"),
+        ("%mwaa runs", "the following arguments are required"),
+        ("%mwaa nosuch", "invalid choice"),
+        ("%mwaa runs etl --limit 0", "--limit"),
+    ],
+)
 def test_bad_magic_lines_are_one_line(shell, aws, line, fragment):
     before = sum(aws.admin.calls().values())
     assert_one_line(*run(shell, line), fragment)
@@ -57,14 +60,17 @@ def test_hostile_hostnames_are_refused_by_every_transport(shell, environment):
         assert "\r" not in out and "<img" not in out and "\x1b[31m" not in out
 
 
-@pytest.mark.parametrize("path, fragment", [
-    ("/x\r\nInjected: 1", "control characters"),
-    ("../../..", "leaves the REST API root"),
-    ("/dags/%2e%2e/%2e%2e/", "leaves the REST API root"),
-    ("/dags?limit=1", "query parameters as keywords"),
-    ("http://evil.example.com/", "not a plain API path"),
-    ("", "REST path"),
-])
+@pytest.mark.parametrize(
+    "path, fragment",
+    [
+        ("/x\r\nInjected: 1", "control characters"),
+        ("../../..", "leaves the REST API root"),
+        ("/dags/%2e%2e/%2e%2e/", "leaves the REST API root"),
+        ("/dags?limit=1", "query parameters as keywords"),
+        ("http://evil.example.com/", "not a plain API path"),
+        ("", "REST path"),
+    ],
+)
 def test_bad_paths_are_refused_before_any_request(shell, stub, path, fragment):
     assert run(shell, "%mwaa_login fast3")[0].success
     before = len(stub.state.requests)
@@ -134,7 +140,19 @@ def test_generated_paths_fail_cleanly(shell, stub, path):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(name=st.text(max_size=90).filter(lambda n: not (n[:1].isascii() and n[:1].isalpha() and n.replace("-", "").replace("_", "").isalnum() and n.isascii() and len(n) <= 80)))
+@given(
+    name=st.text(max_size=90).filter(
+        lambda n: (
+            not (
+                n[:1].isascii()
+                and n[:1].isalpha()
+                and n.replace("-", "").replace("_", "").isalnum()
+                and n.isascii()
+                and len(n) <= 80
+            )
+        )
+    )
+)
 def test_invalid_names_make_no_aws_call(shell, aws, name):
     before = sum(aws.admin.calls().values())
     shell.user_ns["_name"] = name

@@ -9,11 +9,21 @@ from mwaa_magic.core.deploy import check_name, dag_source, deploy_input, file_of
 from mwaa_magic.core.flavours import flavour_for
 
 
-@pytest.mark.parametrize("name, message", [
-    ("../x.py", "leaves the DAG folder"), ("a/../../x.py", "leaves the DAG folder"), ("/abs/x.py", "absolute path"),
-    ("C:/x.py", "absolute path"), ("x.txt", "not a .py file"), (".hidden.py", "hidden file"), ("", "Give the DAG file a name"),
-    ("a\\b.py", "backslashes"), ("x\n.py", "control characters"), ("./x.py", "leaves the DAG folder"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("../x.py", "leaves the DAG folder"),
+        ("a/../../x.py", "leaves the DAG folder"),
+        ("/abs/x.py", "absolute path"),
+        ("C:/x.py", "absolute path"),
+        ("x.txt", "not a .py file"),
+        (".hidden.py", "hidden file"),
+        ("", "Give the DAG file a name"),
+        ("a\\b.py", "backslashes"),
+        ("x\n.py", "control characters"),
+        ("./x.py", "leaves the DAG folder"),
+    ],
+)
 def test_bad_names(name, message):
     with pytest.raises(errors.InvalidDagFile, match=message):
         check_name(name)

@@ -72,8 +72,19 @@ def test_a_healthy_environment_passes_every_check(aws):
     assert diagnosis.ok and diagnosis.failed == []
     assert list(found) == [title for _, title in doctor_module.STEPS]
     assert {k for k, v in found.items() if v == "ok"} >= {
-        "Credentials", "Identity (STS)", "Clock", "Region", "GetEnvironment", "CreateWebLoginToken", "CreateCliToken",
-        "Web server address", "TCP connect", "Web login", "REST call", "CLI"}
+        "Credentials",
+        "Identity (STS)",
+        "Clock",
+        "Region",
+        "GetEnvironment",
+        "CreateWebLoginToken",
+        "CreateCliToken",
+        "Web server address",
+        "TCP connect",
+        "Web login",
+        "REST call",
+        "CLI",
+    }
     assert found["DNS"] == found["TLS"] == "n/a"  # http://127.0.0.1:PORT: no name, no TLS
     assert found["InvokeRestApi"] == "warn"  # allowed; the fast tier has no Airflow behind InvokeRestApi
     by = rows(diagnosis)
@@ -225,8 +236,11 @@ def test_a_name_that_does_not_resolve(aws, monkeypatch, fronts):
 
 def test_mwaa_hostnames_that_do_not_resolve_point_to_the_vpc(aws, monkeypatch):
     monkeypatch.setenv("MWAA_MAGIC_WEBSERVER_URLS", "")
-    monkeypatch.setattr(doctor_module.DoctorRun, "choose_address",
-                        lambda self, hostname: ("https://env-abc.invalid", "https://{WebServerHostname}, as MWAA gives it"))
+    monkeypatch.setattr(
+        doctor_module.DoctorRun,
+        "choose_address",
+        lambda self, hostname: ("https://env-abc.invalid", "https://{WebServerHostname}, as MWAA gives it"),
+    )
     by = rows(doctor("fast3"))
     assert by["DNS"]["status"] == "fail" and "VPN or SSH tunnel" in by["DNS"]["fix"]
 
@@ -287,16 +301,23 @@ def test_no_secret_in_any_output(shell, aws, issued):
 
 def test_python_m_mwaa_magic_doctor_exits_non_zero_on_failure(aws):
     env = dict(os.environ)
-    ok = subprocess.run([sys.executable, "-m", "mwaa_magic", "doctor", "fast3", "--json"], capture_output=True, text=True,
-                        env=env, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "mwaa_magic", "doctor", "fast3", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["ok"] is True
-    bad = subprocess.run([sys.executable, "-m", "mwaa_magic", "doctor", "elsewhere"], capture_output=True, text=True,
-                         env={**env, REGIONS_VARIABLE: "eu-west-1"}, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "mwaa_magic", "doctor", "elsewhere"],
+        capture_output=True,
+        text=True,
+        env={**env, REGIONS_VARIABLE: "eu-west-1"},
+        timeout=60,
+    )
     assert bad.returncode == 1 and "✗" in bad.stdout and "--region eu-west-1" in bad.stdout
     assert "failed" in bad.stderr
-    usage = subprocess.run([sys.executable, "-m", "mwaa_magic", "doctor", "1bad"], capture_output=True, text=True,
-                           env=env, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "mwaa_magic", "doctor", "1bad"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert usage.returncode == 2 and "InvalidEnvironmentName" in usage.stderr
 
 

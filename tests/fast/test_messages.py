@@ -48,8 +48,9 @@ def silent_server():
 def test_a_hung_control_plane_names_the_timeout(shell, aws, silent_server, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_MWAA", silent_server)
     monkeypatch.setenv("MWAA_MAGIC_READ_TIMEOUT", "0.5")
-    assert_one_line(*run(shell, "%mwaa_login fast3"), "ControlPlaneUnreachable", "did not answer within 0.5 s",
-                    "MWAA_MAGIC_READ_TIMEOUT")
+    assert_one_line(
+        *run(shell, "%mwaa_login fast3"), "ControlPlaneUnreachable", "did not answer within 0.5 s", "MWAA_MAGIC_READ_TIMEOUT"
+    )
 
 
 def test_a_hung_web_server_names_the_timeout_not_private_only(shell, aws, silent_server, monkeypatch):

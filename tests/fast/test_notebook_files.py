@@ -20,8 +20,10 @@ def lab_metadata() -> dict:
 
     spec = KernelSpecManager().get_kernel_spec("python3")
     info = dict(IPythonKernel.language_info, version=sys.version.split()[0])
-    return {"kernelspec": {"display_name": spec.display_name, "language": spec.language, "name": "python3"},
-            "language_info": info}
+    return {
+        "kernelspec": {"display_name": spec.display_name, "language": spec.language, "name": "python3"},
+        "language_info": info,
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -42,12 +42,15 @@ def test_a_first_login_prints_no_replacement(shell):
     assert result.success and "was " not in out
 
 
-@pytest.mark.parametrize("env, served", [
-    ({"JPY_SESSION_NAME": "n.ipynb"}, True),
-    ({}, False),  # jupyter console, a bare kernel
-    ({"JPY_SESSION_NAME": "n.ipynb", "VSCODE_PID": "42"}, False),  # VS Code: a webview, no /mwaa routes
-    ({"JPY_SESSION_NAME": "n.ipynb", "COLAB_RELEASE_TAG": "x"}, False),
-])
+@pytest.mark.parametrize(
+    "env, served",
+    [
+        ({"JPY_SESSION_NAME": "n.ipynb"}, True),
+        ({}, False),  # jupyter console, a bare kernel
+        ({"JPY_SESSION_NAME": "n.ipynb", "VSCODE_PID": "42"}, False),  # VS Code: a webview, no /mwaa routes
+        ({"JPY_SESSION_NAME": "n.ipynb", "COLAB_RELEASE_TAG": "x"}, False),
+    ],
+)
 def test_the_card_links_only_where_a_jupyter_server_serves_the_route(shell, monkeypatch, env, served):
     for name in ("JPY_SESSION_NAME", "VSCODE_PID", "COLAB_RELEASE_TAG"):
         monkeypatch.delenv(name, raising=False)

@@ -2,10 +2,12 @@
 
 from mwaa_magic.core.tasklog import TaskLog
 
-RAW = ("[2026-11-28T09:00:00Z INFO] ::group::Log message source details\n"
-       "[2026-11-28T09:00:00Z INFO] sources=['/logs/x.log']\n"
-       "[2026-11-28T09:00:00Z INFO] ::endgroup::\n"
-       "[2026-11-28T09:00:01Z INFO] Task started <script>\n")
+RAW = (
+    "[2026-11-28T09:00:00Z INFO] ::group::Log message source details\n"
+    "[2026-11-28T09:00:00Z INFO] sources=['/logs/x.log']\n"
+    "[2026-11-28T09:00:00Z INFO] ::endgroup::\n"
+    "[2026-11-28T09:00:01Z INFO] Task started <script>\n"
+)
 
 
 def test_groups_fold_in_html_and_indent_in_text():

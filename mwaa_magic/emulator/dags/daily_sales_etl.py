@@ -14,8 +14,14 @@ except ImportError:  # Airflow 2
     from airflow.operators.python import get_current_context
 
 
-@dag(dag_id="daily_sales_etl", schedule=None, start_date=datetime(2024, 1, 1), catchup=False,
-     tags=["example", "sales"], params={"region": "us", "rows": 3})
+@dag(
+    dag_id="daily_sales_etl",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    tags=["example", "sales"],
+    params={"region": "us", "rows": 3},
+)
 def daily_sales_etl():
     @task
     def extract() -> list[dict]:
