@@ -34,6 +34,21 @@ def emulator(with_airflow: bool = True):
         running.stop()
 
 
+@contextlib.contextmanager
+def environ(settings: dict[str, str]):
+    """Set environment variables for the duration of a block, then put the old values back."""
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def bytecode_env(env: dict | None = None) -> dict[str, str]:
     """``env`` for children that use compiled bytecode, as an installed wheel would (cached in a temp folder,
     even when PYTHONDONTWRITEBYTECODE is set here); run each child once first to warm the cache."""

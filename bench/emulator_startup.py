@@ -6,8 +6,8 @@ Run: ``python bench/emulator_startup.py`` (needs ``python -m mwaa_magic.emulator
 from __future__ import annotations
 
 import asyncio
-import os
 import json
+import os
 import re
 import tempfile
 import time

@@ -7,12 +7,11 @@ Run: python bench/time_to_fail.py
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
 
-from _common import emulator
+from _common import emulator, environ
 
 
 def silent_server() -> tuple[str, socket.socket]:
@@ -33,20 +32,13 @@ def time_login(settings: dict[str, str]) -> tuple[float, str]:
     from mwaa_magic.core import errors
     from mwaa_magic.login import connect
 
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
     started = time.perf_counter()
-    try:
-        connect("demo-airflow3")
-        line = "(no error)"
-    except errors.MwaaError as exc:
-        line = f"{exc.code}: {exc.message}"
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with environ(settings):
+        try:
+            connect("demo-airflow3")
+            line = "(no error)"
+        except errors.MwaaError as exc:
+            line = f"{exc.code}: {exc.message}"
     return time.perf_counter() - started, line
 
 

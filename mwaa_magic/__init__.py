@@ -40,6 +40,25 @@ def panel(**kwargs):
     return EnvironmentPicker(**kwargs)
 
 
+def doctor(environment: str, region: str | None = None, profile: str | None = None, webserver_urls: str | None = None,
+           raise_on_failure: bool = True) -> Any:
+    """Check the whole path to ``environment`` step by step; returns the results (a table that is also data).
+
+    When a check fails and ``raise_on_failure`` is true, the table is shown and ``DoctorFailed`` is raised
+    (its ``.diagnosis`` holds the results), so that a notebook run stops.
+    """
+    from .core.doctor import DoctorFailed
+    from .core.doctor import doctor as run_doctor
+
+    diagnosis = run_doctor(environment, region, profile, webserver_urls)
+    if not diagnosis.ok and raise_on_failure:
+        from .kernel.display import show
+
+        show(diagnosis)
+        raise DoctorFailed(diagnosis)
+    return diagnosis
+
+
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "mwaa_magic.server"}]
 

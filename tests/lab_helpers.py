@@ -21,9 +21,10 @@ import sys
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Iterator, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -185,10 +186,8 @@ def shot(page: Any, name: str) -> Path:
     """Save a screenshot as test-output/screenshots/NAME.png (never raises)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    try:
+    with suppress(Exception):
         page.screenshot(path=str(path))
-    except Exception:  # noqa: BLE001 - a screenshot must never hide the real failure
-        pass
     return path
 
 

@@ -7,6 +7,7 @@ Jupyter and emulator logs) is scanned for them. One leak fails the run; the coun
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -48,10 +49,8 @@ def collect_issued_secrets(request):
     yield
     _capturing["on"] = True
     for running in list(RUNNING):
-        try:
+        with contextlib.suppress(Exception):
             ISSUED.update(running.admin.secrets())
-        except Exception:  # noqa: BLE001 - an emulator a test stopped on purpose
-            pass
 
 
 def leaks(root: Path, secrets: set[str]) -> tuple[int, int, dict[str, int]]:

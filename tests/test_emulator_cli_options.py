@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from mwaa_magic.emulator.config import SUPPORTED_AIRFLOW
 from mwaa_magic.emulator.airflow_env import venv_dir
+from mwaa_magic.emulator.config import SUPPORTED_AIRFLOW
 from mwaa_magic.emulator.install import is_installed
 from mwaa_magic.emulator.webserver import CLI_OPTIONS, cli_command, cli_refusal
 

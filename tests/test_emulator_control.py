@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import boto3
 import botocore.config
@@ -14,7 +15,7 @@ from botocore.exceptions import ClientError
 ENV3, ENV2 = "demo-airflow3", "demo-airflow2"
 
 
-def client(env: dict[str, str], **overrides) -> "boto3.client":
+def client(env: dict[str, str], **overrides) -> boto3.client:
     settings = {**env, **overrides}
     return boto3.client(
         "mwaa", region_name=settings["AWS_DEFAULT_REGION"], endpoint_url=settings["AWS_ENDPOINT_URL_MWAA"],
@@ -215,7 +216,7 @@ def test_status_knob_refuses_unknown_values(mwaa_env):
 
 def admin_post(mwaa_env, action: str, body: dict) -> httpx.Response:
     """A POST to the admin API with plain httpx (no EmulatorAdmin checks before it)."""
-    secret = json.loads(open(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read())["secret"]
+    secret = json.loads(Path(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).read_text())["secret"]
     return httpx.post(f"{mwaa_env.env['MWAA_EMULATOR_URL']}/_emulator/{action}", json=body,
                       headers={"Authorization": f"Bearer {secret}"})
 

@@ -4,7 +4,7 @@ task logs; Airflow 3 runs a triggerer (no red "Triggerer" badge)."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import httpx
@@ -38,7 +38,7 @@ def test_sample_dags_have_recent_runs(mwaa_env, name):
         # the history's runs are named after their start; runs other tests triggered in this session are not
         seeded = [r for found in runs.values() for r in found
                   if r["start_date"] and r["dag_run_id"] == "manual__" + parse(r["start_date"]).isoformat()]
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         assert len(seeded) >= 9 and {r["state"] for r in seeded} >= {"success", "failed"}
         assert all(now - timedelta(days=5) < parse(r["start_date"]) < now for r in seeded)
         failed = next(r for r in runs["daily_sales_etl"] if r["state"] == "failed")

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import stat
+from pathlib import Path
 
 import httpx
 import psutil
@@ -19,7 +20,7 @@ from mwaa_magic.emulator import EmulatorAdmin
 def admin(mwaa_emulator) -> tuple[str, dict[str, str]]:
     """The admin API's base URL and the headers that authenticate to it (from the file `up` exported)."""
     path = mwaa_emulator.env["MWAA_EMULATOR_ADMIN_FILE"]
-    secret = json.loads(open(path).read())["secret"]
+    secret = json.loads(Path(path).read_text())["secret"]
     return mwaa_emulator.env["MWAA_EMULATOR_URL"] + "/_emulator", {"Authorization": f"Bearer {secret}"}
 
 
@@ -27,7 +28,7 @@ def test_admin_file_is_private_and_exported(mwaa_emulator):
     path = mwaa_emulator.env["MWAA_EMULATOR_ADMIN_FILE"]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     exported = "".join(line for line in mwaa_emulator.output if line.startswith("export "))
-    assert json.loads(open(path).read())["secret"] not in exported  # the path is exported, never the secret
+    assert json.loads(Path(path).read_text())["secret"] not in exported  # the path is exported, never the secret
 
 
 def test_admin_api_needs_the_secret(admin):

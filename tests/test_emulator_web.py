@@ -8,7 +8,6 @@ import json
 import boto3
 import httpx
 import pytest
-
 from lab_helpers import chromium
 
 V3, V2 = "demo-airflow3", "demo-airflow2"

@@ -18,9 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from lab_helpers import (REPO, assert_airflow_logged_in, missing, needs_airflow, new_notebook, open_lab, run_cell,
-                         shot, start_lab)
+from lab_helpers import REPO, assert_airflow_logged_in, missing, needs_airflow, new_notebook, open_lab, run_cell, shot, start_lab
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-
-from lab_helpers import (BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, new_notebook, open_lab,
-                         run_cell, save_notebook, set_setting, shot)
+from lab_helpers import (
+    BUILT_LABEXTENSION,
+    assert_airflow_logged_in,
+    missing,
+    needs_airflow,
+    new_notebook,
+    open_lab,
+    run_cell,
+    save_notebook,
+    set_setting,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 

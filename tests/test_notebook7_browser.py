@@ -13,9 +13,16 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-
-from lab_helpers import (BUILT_LABEXTENSION, assert_airflow_logged_in, missing, needs_airflow, run_cell, shot, start_lab,
-                         wait_for_idle_kernel)
+from lab_helpers import (
+    BUILT_LABEXTENSION,
+    assert_airflow_logged_in,
+    missing,
+    needs_airflow,
+    run_cell,
+    shot,
+    start_lab,
+    wait_for_idle_kernel,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from lab_helpers import wait_for_idle_kernel
 
 pytestmark = pytest.mark.browser

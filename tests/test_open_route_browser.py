@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-
 from lab_helpers import free_port, missing, new_notebook, open_lab, run_cell, shot
 
 pytestmark = pytest.mark.browser
@@ -46,7 +45,7 @@ def lands_in_airflow_logged_in(tab) -> None:
 class _OtherSite(BaseHTTPRequestHandler):
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.page)))

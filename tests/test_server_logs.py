@@ -12,7 +12,6 @@ import logging
 
 import pytest
 
-
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 LOGGERS = ["", "tornado", "tornado.access", "tornado.application", "tornado.general", "ServerApp", "mwaa_magic",

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mwaa_magic.core import control_plane as control
 from mwaa_magic.core.addresses import parse_webserver_urls
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -17,6 +16,7 @@ ROUTES = [
     ("GET", "mwaa/environments"),
     ("GET", "mwaa/environments/demo-airflow3"),
     ("POST", "mwaa/login-url"),
+    ("GET", "mwaa/doctor/demo-airflow3"),
     ("GET", "mwaa/open?environment=demo-airflow3"),
     ("POST", "mwaa/open?environment=demo-airflow3"),
 ]

@@ -171,6 +171,43 @@ export async function openAirflowUI(target: ITarget): Promise<void> {
   }
 }
 
+/** One check of %mwaa doctor, as GET /mwaa/doctor/<name> gives it (never a secret). */
+export interface IDoctorCheck {
+  check: string;
+  status: 'ok' | 'warn' | 'fail' | 'skipped' | 'n/a';
+  found: string;
+  fix: string;
+  seconds: number;
+}
+
+/** What GET /mwaa/doctor/<name> answers: %mwaa doctor's results. */
+export interface IDiagnosis {
+  environment: string;
+  region: string | null;
+  profile: string | null;
+  ok: boolean;
+  seconds: number;
+  checks: IDoctorCheck[];
+}
+
+/** The mark shown for each status (as %mwaa doctor shows it). */
+export const DOCTOR_MARKS: Record<string, string> = {
+  ok: '\u2713',
+  warn: '\u26a0',
+  fail: '\u2717',
+  skipped: 'skipped',
+  'n/a': '\u2013'
+};
+
+/** Run %mwaa doctor's checks on an environment (up to 30 s). */
+export function diagnose(target: ITarget): Promise<IDiagnosis> {
+  return requestAPI<IDiagnosis>(
+    'doctor/' +
+      encodeURIComponent(target.environment) +
+      query({ region: target.region, profile: target.profile })
+  );
+}
+
 /** One line for a thrown error, for inline display. */
 export function errorLine(error: unknown): string {
   if (error instanceof MwaaApiError) {

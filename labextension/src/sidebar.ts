@@ -10,8 +10,11 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import {
+  diagnose,
+  DOCTOR_MARKS,
   errorLine,
   getConfig,
+  IDiagnosis,
   IEnvironment,
   IMwaaConfig,
   IMwaaSettings,
@@ -268,9 +271,66 @@ export class MwaaSidebar {
         this._options.insertCell(this.loginLineFor(env.name, env.region)) ?? '';
     });
     actions.appendChild(insert);
+    const report = el('div', 'mwaa-diagnosis');
+    const diagnoseButton = el(
+      'button',
+      'jp-Button jp-mod-styled mwaa-diagnose',
+      trans.__('Diagnose')
+    );
+    diagnoseButton.type = 'button';
+    diagnoseButton.title = trans.__(
+      'Check the whole path to this environment (%mwaa doctor)'
+    );
+    diagnoseButton.addEventListener('click', () => {
+      line.textContent = '';
+      diagnoseButton.disabled = true;
+      report.replaceChildren(
+        el(
+          'span',
+          'mwaa-diagnosis-busy',
+          trans.__('Diagnosing (up to 30 s)\u2026')
+        )
+      );
+      diagnose({
+        environment: env.name,
+        region: env.region,
+        profile: this.selection.profile
+      })
+        .then(result => report.replaceChildren(this._diagnosis(result)))
+        .catch(error => {
+          report.replaceChildren();
+          line.textContent = errorLine(error);
+        })
+        .finally(() => (diagnoseButton.disabled = false));
+    });
+    actions.appendChild(diagnoseButton);
     row.appendChild(actions);
     row.appendChild(line);
+    row.appendChild(report);
     return row;
+  }
+
+  /** %mwaa doctor's table: one row per check (mark, check, what was found, the fix); text only. */
+  private _diagnosis(result: IDiagnosis): HTMLElement {
+    const table = el('table', 'mwaa-diagnosis-table');
+    table.dataset.ok = String(result.ok);
+    for (const check of result.checks) {
+      const tr = el(
+        'tr',
+        `mwaa-check mwaa-check-${check.status.replace('/', '')}`
+      );
+      tr.appendChild(
+        el('td', 'mwaa-check-mark', DOCTOR_MARKS[check.status] ?? check.status)
+      );
+      tr.appendChild(el('td', 'mwaa-check-name', check.check));
+      const detail = el('td', 'mwaa-check-found', check.found);
+      if (check.fix) {
+        detail.appendChild(el('div', 'mwaa-check-fix', check.fix));
+      }
+      tr.appendChild(detail);
+      table.appendChild(tr);
+    }
+    return table;
   }
 
   private _setBusy(busy: boolean): void {

@@ -61,6 +61,7 @@ class _Token:
 
     def __init__(self, environment: Environment) -> None:
         self._environment = environment
+        self.name = environment.name
         self.access: CliAccess | None = None
         self.minted_at = 0.0
 
@@ -96,10 +97,19 @@ def run_cli_batch(environment: Environment, commands: Iterable[str], echo: bool 
 
 
 def _run_one(http: Any, token: _Token, command: str) -> CliResult:
-    response = _post(http, token.fresh(), command)
+    response = _post(http, token.fresh(), command, token.name)
     if response.status_code in (401, 403) and time.monotonic() - token.minted_at > 1.0:
         # the token may have expired while an earlier command ran
-        response = _post(http, token.fresh(force=True), command)
+        response = _post(http, token.fresh(force=True), command, token.name)
+    return _result(command, response)
+
+
+def run_once(http: Any, access: CliAccess, command: str, environment: str | None = None) -> CliResult:
+    """One command with a token already minted and an httpx client (its timeouts apply); no renewal."""
+    return _result(_normalize(command), _post(http, access, _normalize(command), environment))
+
+
+def _result(command: str, response: Any) -> CliResult:
     if response.status_code != 200:
         raise _failure(command, response.status_code, _message(response))
     try:
@@ -113,7 +123,7 @@ def _run_one(http: Any, token: _Token, command: str) -> CliResult:
         ) from None
 
 
-def _post(http: Any, access: CliAccess, command: str) -> Any:
+def _post(http: Any, access: CliAccess, command: str, environment: str | None = None) -> Any:
     import httpx
 
     def authorize(request: Any) -> Any:  # the token is added here: no frame of ours holds it in a local
@@ -125,10 +135,11 @@ def _post(http: Any, access: CliAccess, command: str) -> Any:
                          headers={"Content-Type": "text/plain"}, auth=authorize, follow_redirects=False)
     except httpx.TimeoutException:
         raise errors.CliCommandFailed(
-            f"'airflow {shorten(command)}' did not answer within {CLI_TIMEOUT:.0f} s; it may still run on the environment."
+            f"'airflow {shorten(command)}' did not answer within {http.timeout.read or CLI_TIMEOUT:g} s; "
+            "it may still run on the environment."
         ) from None
     except httpx.TransportError as exc:
-        raise unreachable(access.base_url, exc) from None
+        raise unreachable(access.base_url, exc, environment) from None
 
 
 def _failure(command: str, status: int, message: str) -> errors.CliCommandFailed:

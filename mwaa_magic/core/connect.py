@@ -35,7 +35,8 @@ def connect(environment: str | Environment, region: str | None = None, profile: 
             return _invoke_session(env, details, auto=transport == "auto")
         except errors.AccessDenied as exc:  # only the InvokeRestApi probe can be denied there
             if transport == "invoke":
-                raise errors.AccessDenied(f"{exc.message} Or log in with --transport token.") from None
+                raise errors.AccessDenied(f"{errors.without_doctor_hint(exc.message)} Or log in with --transport token."
+                                          + errors.doctor_hint(env.name)) from None
             # auto: the caller lacks airflow:InvokeRestApi; log in with a web token instead (as MwaaHook does)
     try:
         web = _token_transport(env, details)

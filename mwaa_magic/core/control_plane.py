@@ -149,7 +149,9 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
 class ControlPlane:
     """One boto3 ``mwaa`` client for a (profile, region), and the calls we make with it."""
 
-    def __init__(self, profile: str | None = None, region: str | None = None, timeouts: Timeouts | None = None) -> None:
+    def __init__(self, profile: str | None = None, region: str | None = None, timeouts: Timeouts | None = None,
+                 attempts: int = 3) -> None:
+        """``attempts``: tries per call in all (retries included); InvokeRestApi is always tried once."""
         import boto3
         import botocore.config
         import botocore.exceptions
@@ -178,7 +180,7 @@ class ControlPlane:
 
         try:
             with _lock:  # client creation is not thread-safe in botocore
-                self._client = self._session.client("mwaa", region_name=self.region, config=config(t.read, 3))
+                self._client = self._session.client("mwaa", region_name=self.region, config=config(t.read, attempts))
                 # InvokeRestApi: MWAA gives Airflow 10 s; never retried by botocore (a POST must not run twice).
                 self._invoke_client = self._session.client("mwaa", region_name=self.region, config=config(t.read + 12, 1))
         except botocore.exceptions.InvalidRegionError:
@@ -286,6 +288,7 @@ class ControlPlane:
         except bx.NoCredentialsError:
             raise errors.NoCredentials(
                 "No AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile."
+                + errors.doctor_hint(name)
             ) from None
         except (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError):
             raise errors.ExpiredCredentials(
@@ -308,9 +311,9 @@ class ControlPlane:
     def _client_error(self, operation: str, name: str | None, code: str, message: str) -> errors.MwaaError:
         if code == "AccessDeniedException":
             return errors.AccessDenied(f"Access denied: your AWS identity needs IAM permission airflow:{operation} "
-                                       f"on {self._denied_resource(operation, name, message)}.")
+                                       f"on {self._denied_resource(operation, name, message)}." + errors.doctor_hint(name))
         if code == "ResourceNotFoundException":
-            return errors.EnvironmentNotFound(self._not_found_message(name))
+            return errors.EnvironmentNotFound(self._not_found_message(name) + errors.doctor_hint(name))
         if code == "ValidationException" and "not available" in message:
             return errors.EnvironmentNotAvailable(f"{first_line(message, 300)} Wait until it is AVAILABLE, then log in again.")
         if code in ("ExpiredTokenException", "ExpiredToken", "RequestExpired"):
@@ -320,6 +323,7 @@ class ControlPlane:
         if code in ("UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId", "SignatureDoesNotMatch"):
             return errors.NoCredentials(
                 f"AWS rejected your credentials ({code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your profile."
+                + errors.doctor_hint(name)
             )
         if code in ("ThrottlingException", "TooManyRequestsException"):
             return errors.ServiceError(f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again.")

@@ -106,7 +106,7 @@ class Environment:
         """A web login: CreateWebLoginToken (unless ``token`` is given), then the web server's login endpoint."""
         token = token or self.web_login_token()
         base_url = self.base_url(token.hostname)
-        credential = log_in(http, base_url, Secret(token.token), flavour)
+        credential = log_in(http, base_url, Secret(token.token), flavour, self.name)
         return WebSession(token, base_url, credential)
 
     def console_url(self, flavour: Flavour | None = None) -> str:

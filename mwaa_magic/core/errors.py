@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import traceback
+
+_DOCTOR_HINT = re.compile(r" Run `%mwaa doctor [^`]*` for details\.")
 
 # Set by ``%config MwaaMagics.debug = True``: show full tracebacks instead of one line.
 show_full_tracebacks = False
+
+
+def doctor_hint(environment: str | None) -> str:
+    """The end of a message whose cause ``%mwaa doctor`` can pin down."""
+    return f" Run `%mwaa doctor {environment or 'ENV'}` for details."
+
+
+def without_doctor_hint(message: str) -> str:
+    """``message`` without :func:`doctor_hint`'s ending (inside doctor itself, or to append more)."""
+    return _DOCTOR_HINT.sub("", message)
 
 
 class MwaaError(Exception):

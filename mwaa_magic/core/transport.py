@@ -93,7 +93,7 @@ class TokenTransport:
                                       headers={"Accept": "text/plain" if text else "application/json"},
                                       auth=self._authorize, follow_redirects=False)
         except httpx.TransportError as exc:
-            raise unreachable(self.base_url, exc) from None
+            raise unreachable(self.base_url, exc, self.environment.name) from None
 
     def _authorize(self, request: Any) -> Any:
         """httpx auth hook: the credential is added here, so no frame of ours holds it in a local."""

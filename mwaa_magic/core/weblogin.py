@@ -25,11 +25,11 @@ class Credential:
         return self.flavour.credential_headers(self.value.reveal())
 
 
-def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None) -> Credential:
+def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None, environment: str | None = None) -> Credential:
     """POST the token to the web server's login endpoint; try the newest flavour first when unknown."""
     response = None
     for candidate in ([flavour] if flavour else login_candidates()):
-        response = _post_login(http, base_url, candidate, token)
+        response = _post_login(http, base_url, candidate, token, environment)
         value = response.cookies.get(candidate.credential_cookie)
         if value:
             redaction.remember(value)
@@ -50,7 +50,7 @@ def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None) -> 
     )
 
 
-def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret) -> Any:
+def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret, environment: str | None) -> Any:
     import httpx
 
     try:
@@ -58,11 +58,11 @@ def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret) -> An
                          timeout=http.timeout.__class__(min(LOGIN_TIMEOUT, http.timeout.read or LOGIN_TIMEOUT),
                                                         connect=http.timeout.connect))
     except httpx.TransportError as exc:
-        raise unreachable(base_url, exc) from None
+        raise unreachable(base_url, exc, environment) from None
 
 
-def unreachable(base_url: str, exc: Exception) -> errors.WebServerUnreachable:
-    """One line that names what really happened: DNS, refused, a timeout, a reset, TLS."""
+def unreachable(base_url: str, exc: Exception, environment: str | None = None) -> errors.WebServerUnreachable:
+    """One line that names what really happened: DNS, refused, a timeout, a reset, TLS (and points to doctor)."""
     import httpx
 
     why = _transport_failure(exc)
@@ -71,7 +71,8 @@ def unreachable(base_url: str, exc: Exception) -> errors.WebServerUnreachable:
         hint = (" If the environment is PRIVATE_ONLY, connect through its VPC (VPN or SSH tunnel) and set "
                 "MWAA_MAGIC_WEBSERVER_URLS (or %config MwaaMagics.webserver_urls) to the tunnel's address.")
     transient = "refused" in why or "reset" in why  # a restart or a blip may end it; a timeout would only repeat
-    return errors.WebServerUnreachable(f"Cannot reach the Airflow web server at {base_url}: {why}.{hint}", transient)
+    return errors.WebServerUnreachable(
+        f"Cannot reach the Airflow web server at {base_url}: {why}.{hint}{errors.doctor_hint(environment)}", transient)
 
 
 def _transport_failure(exc: Exception) -> str:

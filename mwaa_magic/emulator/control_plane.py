@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import tornado.web
 
+from .clock import OffsetDate, server_now
 from .config import EmulatorConfig, EnvironmentConfig, IdentityConfig
 from .knobs import Knobs
 from .sigv4 import SignatureRejected, verify
@@ -44,7 +45,7 @@ class ControlState:
     environment_fields: Callable[[EnvironmentConfig], dict] | None = None  # more GetEnvironment fields (S3)
 
 
-class MwaaHandler(tornado.web.RequestHandler):
+class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
     """Base handler: latency, SigV4, fault injection, AWS-shaped errors."""
 
     operation = "Unknown"
@@ -53,6 +54,7 @@ class MwaaHandler(tornado.web.RequestHandler):
         self.state = state
         self.identity: IdentityConfig | None = None
         self.region = state.config.region
+        self.set_default_headers()  # the Date header, now that the clock-offset knob is reachable
 
     async def prepare(self) -> None:
         if self.state.knobs.control_latency:
@@ -61,7 +63,8 @@ class MwaaHandler(tornado.web.RequestHandler):
         self.set_header("x-amzn-RequestId", self._request_id())
         url = f"{self.request.protocol}://{self.request.host}{self.request.uri}"
         try:
-            signed = verify(self.request.method, url, dict(self.request.headers), self.request.body, self._secret_for)
+            signed = verify(self.request.method, url, dict(self.request.headers), self.request.body, self._secret_for,
+                            now=server_now(self.state.knobs))
         except SignatureRejected as exc:
             raise AwsError(403, exc.code, exc.message) from None
         self.identity = self.state.config.identity(signed.access_key_id)

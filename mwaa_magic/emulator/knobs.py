@@ -14,6 +14,7 @@ from .config import ENVIRONMENT_STATUSES, EnvironmentConfig
 class Knob:
     default: float
     meaning: str
+    signed: bool = False  # may be negative
 
 
 # The one registry of knob names (``EmulatorAdmin.set``, POST /_emulator/knobs): name -> default and meaning.
@@ -22,11 +23,12 @@ KNOBS: dict[str, Knob] = {
     "web_latency": Knob(0.0, "seconds added to every web-server request"),
     "token_lifetime": Knob(60.0, "WebToken / CliToken lifetime, seconds"),
     "session_lifetime": Knob(12 * 3600.0, "web session lifetime, seconds"),
+    "clock_offset": Knob(0.0, "seconds the control plane's clock (Date header, SigV4 check) is off the real one", signed=True),
 }
 # ... and of operation names, counted in ``calls`` and targets of faults ("*": any of them): name -> what.
 OPERATIONS: dict[str, str] = {
     "CreateWebLoginToken": "control plane", "CreateCliToken": "control plane", "InvokeRestApi": "control plane",
-    "ListEnvironments": "control plane", "GetEnvironment": "control plane",
+    "ListEnvironments": "control plane", "GetEnvironment": "control plane", "GetCallerIdentity": "control plane: STS",
     "Unknown": "control plane: any other route",
     "WebLogin": "web server: POST of a web token to the login endpoint",
     "WebCli": "web server: POST /aws_mwaa/cli",
@@ -42,8 +44,9 @@ def check_knobs(values: Mapping[str, Any]) -> dict[str, float]:
         raise ValueError(f"unknown knob {', '.join(unknown)}; valid: {', '.join(KNOBS)}")
     checked = {}
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-            raise ValueError(f"knob {name} takes a number of seconds >= 0, not {value!r}")
+        low = -float("inf") if KNOBS[name].signed else 0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < float("inf"):
+            raise ValueError(f"knob {name} takes a number of seconds{'' if KNOBS[name].signed else ' >= 0'}, not {value!r}")
         checked[name] = float(value)
     return checked
 
@@ -75,6 +78,7 @@ class Knobs:
     web_latency: float = KNOBS["web_latency"].default
     token_lifetime: float = KNOBS["token_lifetime"].default
     session_lifetime: float = KNOBS["session_lifetime"].default
+    clock_offset: float = KNOBS["clock_offset"].default
     faults: list[Fault] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)  # operation -> number of calls received
     secrets: list[str] = field(default_factory=list)  # every token, cookie and JWT handed out

@@ -19,7 +19,9 @@ from ..core.addresses import WEBSERVER_URLS_VARIABLE
 from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler, S3AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig, is_loopback
 from .control_plane import ControlState, make_control_app
+from .fronts import Fronts
 from .knobs import Knobs
+from .sts import sts_routes
 from .tokens import TokenSigner
 
 
@@ -61,6 +63,7 @@ class Emulator:
         self._servers: list[tornado.httpserver.HTTPServer] = []
         self.s3: Any = None  # s3.S3World: the environments' buckets (moto on loopback)
         self.dag_sync: Any = None  # s3.DagSync: bucket DAG prefixes -> the Airflow DAG folders
+        self.fronts = Fronts(config.host)  # hostile web-server addresses (doctor's failures)
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
@@ -73,9 +76,10 @@ class Emulator:
             state = ControlState(self.config, self.signer, self.knobs, rest_call=self._rest_call,
                                  environment_fields=self.s3.environment_fields if self.s3 else None)
             app = make_control_app(state, [(r"/_emulator/s3", S3AdminHandler, {"emulator": self}),
-                                           (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self})])
+                                           (r"/_emulator/([\w-]+)", AdminHandler, {"emulator": self}), *sts_routes(state)])
             port = self._listen(app, self.config.port, "the control plane")
             self.control_url = f"http://{self.config.host}:{port}"
+            self.fronts.start()
             if self.with_airflow:
                 self._open_web_servers()
                 for backend in self.backends.values():
@@ -133,6 +137,7 @@ class Emulator:
             self.s3.stop()
         for server in self._servers:
             server.stop()
+        self.fronts.stop()
         await asyncio.gather(*(asyncio.to_thread(b.stop) for b in self.backends.values()))
         if self._tmp:
             self._tmp.cleanup()
@@ -156,6 +161,7 @@ class Emulator:
         identity = self.config.identities[identity_index]
         settings = {
             "AWS_ENDPOINT_URL_MWAA": self.control_url,
+            "AWS_ENDPOINT_URL_STS": self.control_url,  # GetCallerIdentity (sts.py)
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_ACCESS_KEY_ID": identity.access_key_id,
             "AWS_SECRET_ACCESS_KEY": identity.secret_access_key,
@@ -203,6 +209,7 @@ class Emulator:
             "knobs": self.knobs.snapshot(),
             "s3": {"url": self.s3.url, **self.s3.knobs.snapshot(),
                    "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends}} if self.s3 else None,
+            "fronts": self.fronts.urls,
             "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
         }
 

@@ -33,8 +33,11 @@ class SignedBy:
     region: str
 
 
-def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_for, service: str = "airflow") -> SignedBy:
-    """Check the SigV4 ``Authorization`` header; ``secret_for(access_key)`` returns the secret or None."""
+def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_for, service: str = "airflow",
+           now: datetime | None = None) -> SignedBy:
+    """Check the SigV4 ``Authorization`` header; ``secret_for(access_key)`` returns the secret or None.
+
+    ``now`` is the server's time (the clock-offset knob moves it); default: the real time."""
     header = headers.get("Authorization", "")
     if not header:
         raise SignatureRejected("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -51,7 +54,7 @@ def verify(method: str, url: str, headers: dict[str, str], body: bytes, secret_f
         signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
         raise SignatureRejected("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.") from None
-    if abs((datetime.now(timezone.utc) - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
+    if abs(((now or datetime.now(timezone.utc)) - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
         raise SignatureRejected("InvalidSignatureException", "Signature expired: the request time is more than 15 minutes away from the server time.")
     signed_names = match["headers"].split(";")
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -121,6 +121,20 @@ class TokenLink:
 Rows = Table  # the faces' name for the core's table
 
 
+def show(value: Any) -> None:
+    """Display ``value`` in IPython (its HTML in notebooks), else print its text form."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        print(repr(value))
+        return
+    if get_ipython() is None:
+        print(repr(value))
+    else:
+        display(value)
+
+
 class NotebookProgress(Progress):
     """Progress as one display that updates in place, then shows the final line."""
 

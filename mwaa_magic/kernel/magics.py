@@ -106,7 +106,7 @@ class MwaaMagics(Magics):
         with self._debugging(args.debug):
             subcommands.check(args)
             result = subcommands.run(self, args)
-        if output:
+        if output and result is not None:  # a handler that shows its result itself stores it too (doctor)
             self.user_ns[output] = result
         return result
 

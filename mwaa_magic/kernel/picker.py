@@ -77,6 +77,9 @@ class EnvironmentPicker(w.VBox):
         self.variable = w.Text(value=default_variable, description="Variable", layout=w.Layout(width="220px"))
         self.login_button = w.Button(description="Log in", button_style="primary", icon="sign-in",
                                      disabled=True, tooltip="Pick an AVAILABLE environment first")
+        self.diagnose_button = w.Button(description="Diagnose", icon="stethoscope", disabled=True,
+                                        tooltip="Pick an environment first")
+        self.diagnosis: Any = None  # the last Diagnose run's results
         self.open_link = w.HTML("")
         self.help = w.HTML(f"<div style='font-size:85%;line-height:1.35;color:var(--jp-ui-font-color2,#666)'>{HELP}</div>")
         self.output = w.Output()
@@ -85,11 +88,13 @@ class EnvironmentPicker(w.VBox):
         self.region.observe(lambda _: self.refresh(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
         self.login_button.on_click(lambda _: self.login())
+        self.diagnose_button.on_click(lambda _: self.diagnose(background=True))
         super().__init__(children=[
             w.HTML("<b>MWAA environments</b>"),
             w.HBox([self.profile, self.region, self.refresh_button, self.busy], layout=w.Layout(align_items="center")),
             self.message, self.table,
-            w.HBox([self.variable, self.login_button, self.open_link], layout=w.Layout(align_items="center")),
+            w.HBox([self.variable, self.login_button, self.diagnose_button, self.open_link],
+                   layout=w.Layout(align_items="center")),
             self.help, self.output,
         ], **kwargs)
         self.add_class("mwaa-env-picker")
@@ -182,6 +187,8 @@ class EnvironmentPicker(w.VBox):
             button.button_style = "info" if env == name else ""
         self.login_button.disabled = name is None
         self.login_button.tooltip = f"Log in to {name}" if name else "Pick an AVAILABLE environment first"
+        self.diagnose_button.disabled = name is None
+        self.diagnose_button.tooltip = f"Check the whole path to {name} (%mwaa doctor)" if name else "Pick an environment first"
         if name is None:
             self.open_link.value = ""
             return
@@ -219,6 +226,45 @@ class EnvironmentPicker(w.VBox):
             return None
         self.session = session
         return session
+
+
+    # --- diagnose ---------------------------------------------------------------------------------------
+    def diagnose(self, name: str | None = None, background: bool = False) -> Any:
+        """Run ``%mwaa doctor`` on the chosen environment (or ``name``); its table goes to the panel's output.
+
+        With ``background`` the checks run in a thread (up to 30 s) and this returns the thread.
+        """
+        name = name or self.selected
+        if not name:
+            self._show_error("Pick an environment first.")
+            return None
+        region, profile = self.region.value, self.profile.value or None
+        self._show_error(None)
+        self.diagnose_button.disabled = True
+        self.busy.value = f"<span class='mwaa-picker-busy'>&#8987; Diagnosing {_e(name)} (up to 30 s)&hellip;</span>"
+        if background:
+            thread = threading.Thread(target=self._diagnose, args=(name, region, profile), daemon=True,
+                                      name="mwaa-picker-doctor")
+            thread.start()
+            return thread
+        return self._diagnose(name, region, profile)
+
+    def _diagnose(self, name: str, region: str | None, profile: str | None) -> Any:
+        from ..core.doctor import doctor
+
+        try:
+            self.diagnosis = doctor(name, region, profile, getattr(self._magics, "webserver_urls", None))
+        except Exception as exc:
+            self._show_error(_one_line(exc))
+        else:
+            self.output.clear_output()
+            self.output.append_display_data(self.diagnosis)
+            if not self.diagnosis.ok:
+                self._show_error(self.diagnosis.summary())
+        finally:
+            self.busy.value = ""
+            self.diagnose_button.disabled = self.selected is None
+        return self.diagnosis
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ To add a subcommand, add a function ``def _name(magics, args)`` below and one ``
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,6 +124,28 @@ def _cli(magics: Any, args: argparse.Namespace) -> Any:
     return run_cli(sessions.get(args.session).environment, shlex.join(args.cli_command))
 
 
+def _doctor(magics: Any, args: argparse.Namespace) -> None:
+    """Run the checks, show the table (or JSON), store it (-o) and fail the cell when a check failed."""
+    from ..core.doctor import DoctorFailed, doctor
+    from .display import show
+
+    name, region, profile = args.environment, args.region or magics.region, args.profile or magics.profile
+    if not name:
+        if sessions.current is None:
+            raise UsageError("%mwaa doctor ENV: name the environment to check (or log in first to check the current one).")
+        info = sessions.get(None).info
+        name, region, profile = info.environment, args.region or info.region, args.profile or info.profile
+    diagnosis = doctor(name, region, profile, magics.webserver_urls)
+    if args.output:
+        magics.user_ns[args.output] = diagnosis
+    if args.json:
+        print(json.dumps(diagnosis.to_json(), indent=2, ensure_ascii=False))
+    else:
+        show(diagnosis)
+    if not diagnosis.ok:
+        raise DoctorFailed(diagnosis)
+
+
 def _deploy(magics: Any, args: argparse.Namespace) -> Any:
     from ..core.deploy import sources_from_paths
     from .display import Rows
@@ -193,6 +216,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("use", "Make a session current.", _use, (arg("name"),), session=False, output=False),
     Subcommand("logout", "Forget a session (default: the current one).", _logout, (arg("name", nargs="?"),),
                session=False, output=False),
+    Subcommand("doctor", "Check the whole path to an environment step by step, and say what to fix.", _doctor,
+               (arg("environment", nargs="?", help="environment name (default: the current session's)"),
+                arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile"),
+                arg("--json", action="store_true", help="print the results as JSON (the same data as -o VAR)")),
+               session=False),
     Subcommand("deploy", "Put DAG files or folders (helper modules go along) in the S3 DAG folder; wait for the parse.",
                _deploy, (arg("paths", nargs="+", help="files or folders"),
                          arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
@@ -259,6 +287,10 @@ def check(args: argparse.Namespace) -> None:
         raise UsageError("--limit must be at least 1.")
     if args.command == "cli" and not args.cli_command:
         raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
+    if args.command == "doctor" and args.environment:
+        from ..core.control_plane import validate_environment_name
+
+        validate_environment_name(args.environment)
     if args.command in ("trigger", "deploy"):
         json_object(args.conf, "--conf")
     if args.command == "deploy":

@@ -38,6 +38,14 @@ def environment(settings: MwaaMagicServer, name: str, region: str | None, profil
     return info.to_json() | {"arn": info.arn}
 
 
+def doctor(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, Any]:
+    """``%mwaa doctor``'s results as data (no secret in them); takes up to 30 s."""
+    from ..core.doctor import doctor as run_doctor
+
+    diagnosis = run_doctor(name, region or settings.region, profile or settings.profile, settings.webserver_urls)
+    return diagnosis.to_json()
+
+
 def picker_config(settings: MwaaMagicServer) -> dict[str, Any]:
     profile = settings.profile or control.default_profile()
     return {

@@ -18,8 +18,8 @@ site's page causes; the cookie is not port-bound, so a page on another loopback 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Mapping
 from urllib.parse import urlsplit
 
 
@@ -34,7 +34,7 @@ def _same_origin(url: str, host: str | None) -> bool:
         netloc = urlsplit(url).netloc
     except ValueError:
         return False
-    return bool(host) and netloc.lower() == host.lower()
+    return host is not None and netloc.lower() == host.lower()
 
 
 def _shown(value: str | None) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -116,7 +117,7 @@ class MwaaHandler(APIHandler):
             self.fail(error)
         except tornado.web.HTTPError:
             raise
-        except Exception as exc:  # noqa: BLE001 - answered as JSON, logged without its text
+        except Exception as exc:
             self.unexpected(exc)
 
 
@@ -151,6 +152,17 @@ class EnvironmentHandler(MwaaHandler):
     async def get(self, name: str) -> None:
         async def go() -> None:
             self.reply(await self.blocking(aws.environment, *_target(name, self.query("region"), self.query("profile"))))
+
+        await self.run(go)
+
+
+class DoctorHandler(MwaaHandler):
+    """``GET /mwaa/doctor/<name>?profile=&region=``: %mwaa doctor's checks as JSON (the sidebar's "Diagnose")."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        async def go() -> None:
+            self.reply(await self.blocking(aws.doctor, *_target(name, self.query("region"), self.query("profile"))))
 
         await self.run(go)
 
@@ -254,6 +266,7 @@ def setup_handlers(web_app: Any, settings: MwaaMagicServer | None = None) -> Non
         (url_path_join(base, "config"), ConfigHandler),
         (url_path_join(base, "environments"), EnvironmentsHandler),
         (url_path_join(base, "environments", r"([^/]+)"), EnvironmentHandler),
+        (url_path_join(base, "doctor", r"([^/]+)"), DoctorHandler),
         (url_path_join(base, "login-url"), LoginUrlHandler),
         (url_path_join(base, "open"), OpenHandler),
     ])

@@ -10,6 +10,7 @@ The real thing is tested in the integration tiers against the emulator's real Ai
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import socket
@@ -199,10 +200,8 @@ class StubServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         for connection in list(self.connections):  # kept-alive connections die with the server
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         time.sleep(down_for)
         self.state.credentials.clear()
         return StubServer(port, self.state)

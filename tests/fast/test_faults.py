@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from IPython.utils.capture import capture_output
-
 from secret_scan import ISSUED
 
 from mwaa_magic.core import errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import types
@@ -73,10 +74,8 @@ def test_no_reachable_object_shows_the_credential(shell, issued):
         if id(obj) in seen or isinstance(obj, (type, Secret, types.ModuleType, types.FunctionType)):
             continue
         seen.add(id(obj))
-        try:
+        with contextlib.suppress(Exception):
             shown.append(repr(obj))
-        except Exception:
-            pass
         todo.extend(r for r in gc.get_referents(obj) if not isinstance(r, (str, bytes, int, float)))
     text = "\n".join(shown)
     assert "<Cookies[" in text  # we really walked into the web client

@@ -1,0 +1,39 @@
+"""GET /mwaa/doctor/<name> (the lab sidebar's "Diagnose"): doctor's data as JSON, behind Jupyter's auth."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def jp_server_config():
+    return {"ServerApp": {"jpserver_extensions": {"mwaa_magic.server": True}}}
+
+
+async def test_the_route_gives_doctors_data(jp_fetch, aws, issued):
+    response = await jp_fetch("mwaa", "doctor", "fast3", params={"region": "us-east-1"}, raise_error=False)
+    body = json.loads(response.body)
+    assert response.code == 200 and body["ok"] is True and body["environment"] == "fast3"
+    assert [c["check"] for c in body["checks"]][:3] == ["Credentials", "Identity (STS)", "Clock"]
+    assert [s[:6] for s in issued() if s in response.body.decode()] == []
+
+
+async def test_a_failing_environment_is_data_not_an_error(jp_fetch, aws):
+    response = await jp_fetch("mwaa", "doctor", "elsewhere", raise_error=False)
+    body = json.loads(response.body)
+    assert response.code == 200 and body["ok"] is False
+    assert any(c["status"] == "fail" and "eu-west-1" in c["fix"] for c in body["checks"])
+
+
+async def test_a_bad_name_is_refused(jp_fetch, aws):
+    response = await jp_fetch("mwaa", "doctor", "1bad", raise_error=False)
+    assert response.code == 400 and json.loads(response.body)["code"] == "InvalidEnvironmentName"
+
+
+async def test_the_route_needs_jupyters_auth(jp_fetch, aws):
+    response = await jp_fetch("mwaa", "doctor", "fast3", headers={"Authorization": ""}, raise_error=False)
+    assert response.code in (302, 403)
