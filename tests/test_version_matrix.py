@@ -185,6 +185,25 @@ def test_airflow_client_on_airflow_3(mwaa_env, release):
 
 
 @MATRIX
+@pytest.mark.browser
+def test_console_sso_page_shows_the_dags_in_a_browser(mwaa_env, release):
+    """MWAA's console link logs headless chromium in to the release's own UI, which lists the sample DAGs."""
+    from lab_helpers import chromium
+
+    from mwaa_magic.core.environment import Environment
+
+    url = Environment(env_name(release)).console_url(flavour_for(release))
+    base = mwaa_env.environment(env_name(release))["web_url"]
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_url(lambda u: "aws_mwaa" not in u, timeout=60_000)
+        if flavour_for(release).major >= 3:  # the dashboard first; the DAG list needs the JWT it kept
+            page.goto(base + "/dags")
+        page.get_by_text("hello_world").first.wait_for(timeout=60_000)
+
+
+@MATRIX
 def test_invoke_rest_api_transport(mwaa_env, release):
     session = connect(env_name(release), transport="invoke")
     assert session.get("/version")["version"] == release
