@@ -6,6 +6,7 @@ import asyncio
 import errno
 import secrets
 import shlex
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -144,6 +145,11 @@ class Emulator:
             return
         from .s3 import DagSync, S3World
 
+        try:  # moto's server thread would wait forever on an address it cannot bind: check it here first
+            with socket.create_server((self.config.host, self.config.s3_port)):
+                pass
+        except OSError as exc:
+            raise _bind_error(self.config.host, self.config.s3_port, "S3", exc) from None
         world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port)
         world.start()
         world.knobs.sync_interval = self.config.dag_sync_interval
