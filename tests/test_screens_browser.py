@@ -6,12 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from lab_helpers import new_notebook, run_cell, shot
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-BROKEN_DAG = '''%%mwaa_dag broken_report.py --timeout 120
+BROKEN_DAG = """%%mwaa_dag broken_report.py --timeout 120
 import pendulum
 from airflow import DAG
 from airflow.operators.bash import BashOperator
@@ -19,7 +18,7 @@ import no_such_module  # the deliberate mistake
 
 with DAG("broken_report", start_date=pendulum.datetime(2026, 1, 1), schedule=None):
     BashOperator(task_id="hello", bash_command="echo hello")
-'''
+"""
 
 
 def keep(page, name: str) -> None:
