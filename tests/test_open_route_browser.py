@@ -10,7 +10,6 @@ and the route typed into the address bar, still land in Airflow logged in.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -56,15 +55,6 @@ class _OtherSite(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
-
-
-@pytest.fixture
-def jp_asyncio_loop():
-    """A loop of its own for pytest-jupyter's autouse fixtures (registered by the server test modules): theirs
-    would pick up sync Playwright's running loop after an async server test, and fail closing it."""
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 def needs_lab_extension(page) -> None:
