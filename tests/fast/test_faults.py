@@ -143,6 +143,12 @@ def test_python_results_are_the_magics_tables(shell, stub):
     assert "<table" in dags._repr_html_() and "dag_000" in repr(dags)
     shown = shell.run_line_magic("mwaa", "dags")
     assert type(shown) is type(dags) and shown.columns == dags.columns
+    try:
+        import pandas  # noqa: F401 - optional: without it, one line says what to install
+    except ImportError:
+        with pytest.raises(errors.MwaaError, match="pip install pandas"):
+            dags.to_dataframe()
+        return
     frame = dags.to_dataframe()
     assert list(frame.columns[:2]) == ["dag_id", "is_paused"] and len(frame) == 250
 
