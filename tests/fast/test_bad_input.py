@@ -8,25 +8,13 @@ import sys
 import textwrap
 
 import pytest
+from cells import assert_one_line, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from mwaa_magic.core import errors
-
-
-def run(shell, line: str):
-    with capture_output() as captured:
-        result = shell.run_cell(line)
-    return result, captured.stdout + captured.stderr
-
-
-def assert_one_line(result, out: str, *fragments: str) -> None:
-    assert not result.success, "the cell must fail"
-    assert "Traceback" not in out and len(out.strip().splitlines()) == 1, out
-    for fragment in fragments:
-        assert fragment in out, out
 
 
 @pytest.mark.parametrize(

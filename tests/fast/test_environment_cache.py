@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import time
 
-from IPython.utils.capture import capture_output
+from cells import run
 
 from mwaa_magic.core.environment import Environment
-
-
-def run(shell, line: str):
-    with capture_output() as captured:
-        result = shell.run_cell(line)
-    return result, captured.stdout + captured.stderr
 
 
 def test_an_environment_that_becomes_available_can_be_logged_in_to(shell, aws):

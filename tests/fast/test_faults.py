@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from IPython.utils.capture import capture_output
+from cells import run
 from secret_scan import ISSUED
 
 from mwaa_magic.core import errors
 from mwaa_magic.core.retry import RetryPolicy
-
-
-def run(shell, line: str):
-    with capture_output() as captured:
-        result = shell.run_cell(line)
-    return result, captured.stdout + captured.stderr
 
 
 def login(shell) -> object:

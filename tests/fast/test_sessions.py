@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from cells import run
 from IPython.utils.capture import capture_output
-
-
-def run(shell, line: str):
-    with capture_output() as captured:
-        result = shell.run_cell(line)
-    return result, captured.stdout + captured.stderr
 
 
 def test_logout_of_the_current_session_leaves_none_current(shell, aws, monkeypatch):
