@@ -91,7 +91,7 @@ class Environment:
         """
         try:
             return self.details(refresh)
-        except (errors.AccessDenied, errors.ServiceError, errors.ControlPlaneUnreachable):
+        except (errors.Denied, errors.Unavailable):
             return None
 
     @staticmethod

@@ -22,11 +22,15 @@ def without_doctor_hint(message: str) -> str:
 
 
 class MwaaError(Exception):
-    """Base class: ``str(error)`` is a short, actionable, secret-free message."""
+    """Base class: ``str(error)`` is a short, actionable, secret-free message; ``code`` is the class's name."""
 
-    code = "MwaaError"
+    code = "MwaaError"  # every subclass gets its own name (``__init_subclass__``): never restate it
     full_traceback = False  # set on one error by ``--debug``
     transient = False  # True when the same call may well succeed if tried again (a reset, a 503)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = cls.__name__
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -46,72 +50,91 @@ class MwaaError(Exception):
         return {"code": self.code, "message": self.message}
 
 
-class InvalidEnvironmentName(MwaaError):
-    code = "InvalidEnvironmentName"
+# --- the few families callers match on (the server's HTTP status, whether waiting may help) -------
+class InvalidInput(MwaaError):
+    """A name, path, file or setting the user gave (or left out) is wrong: fixing the input fixes it."""
+
+
+class CredentialsError(MwaaError):
+    """AWS has no usable credentials of the caller: none found, expired, or rejected."""
+
+
+class Denied(MwaaError):
+    """The caller is known but may not do this (IAM, or a request from another site)."""
+
+
+class NotFound(MwaaError):
+    """What the call names does not exist (an environment, a bucket, a file in the DAG folder)."""
+
+
+class Unavailable(MwaaError):
+    """The other side did not serve the call now: unreachable, failing or throttling, or refusing a fresh login.
+
+    A restart, a blip or a busy server explains it, so waiting may end it.
+    """
+
+
+# --- the errors ---------------------------------------------------------------------------------
+class InvalidEnvironmentName(InvalidInput):
+    pass
 
 
 class InvalidHostname(MwaaError):
-    code = "InvalidHostname"
+    """MWAA (or GetEnvironment's WebserverUrl) gave a web-server hostname that is not one."""
 
 
-class EnvironmentNotFound(MwaaError):
-    code = "EnvironmentNotFound"
+class EnvironmentNotFound(NotFound):
+    pass
 
 
 class EnvironmentNotAvailable(MwaaError):
-    code = "EnvironmentNotAvailable"
+    """The environment is not AVAILABLE (creating, updating...): it has no web server now."""
 
 
-class AccessDenied(MwaaError):
-    code = "AccessDenied"
+class AccessDenied(Denied):
+    pass
 
 
-class NoCredentials(MwaaError):
-    code = "NoCredentials"
+class NoCredentials(CredentialsError):
+    pass
 
 
-class ExpiredCredentials(MwaaError):
-    code = "ExpiredCredentials"
+class ExpiredCredentials(CredentialsError):
+    pass
 
 
-class NoRegion(MwaaError):
-    code = "NoRegion"
+class NoRegion(InvalidInput):
+    pass
 
 
-class ProfileNotFound(MwaaError):
-    code = "ProfileNotFound"
+class ProfileNotFound(InvalidInput):
+    pass
 
 
-class ServiceError(MwaaError):
+class ServiceError(Unavailable):
     """MWAA answered with ValidationException, InternalServerException, throttling..."""
 
-    code = "ServiceError"
+
+class ControlPlaneUnreachable(Unavailable):
+    pass
 
 
-class ControlPlaneUnreachable(MwaaError):
-    code = "ControlPlaneUnreachable"
-
-
-class WebServerUnreachable(MwaaError):
-    code = "WebServerUnreachable"
-
+class WebServerUnreachable(Unavailable):
     def __init__(self, message: str, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
 
 
-class LoginFailed(MwaaError):
-    code = "LoginFailed"
+class LoginFailed(Unavailable):
+    """The web server refused or failed the login with a fresh web token."""
 
 
-class SessionExpired(MwaaError):
-    code = "SessionExpired"
+class SessionExpired(Unavailable):
+    """Airflow still rejects the session after a fresh login."""
 
 
 class AirflowApiError(MwaaError):
     """A follow-up Airflow REST call failed; ``status`` is Airflow's HTTP status."""
-
-    code = "AirflowApiError"
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -119,54 +142,44 @@ class AirflowApiError(MwaaError):
 
 
 class RestApiLimitExceeded(AirflowApiError):
-    code = "RestApiLimitExceeded"
+    pass
 
 
 class CliCommandFailed(MwaaError):
-    code = "CliCommandFailed"
+    pass
 
 
 class NoSession(MwaaError):
-    code = "NoSession"
+    pass
 
 
-class InvalidPath(MwaaError):
+class InvalidPath(InvalidInput):
     """A REST path that leaves the API root or holds control characters."""
-
-    code = "InvalidPath"
 
 
 class WaitInterrupted(MwaaError):
     """Waiting for a run gave up (the run goes on); the message says how to resume."""
 
-    code = "WaitInterrupted"
 
-
-# --- the DAG development loop (core/deploy.py) ---------------------------------------------------
-class InvalidDagFile(MwaaError):
+# --- the DAG development loop ---------------------------------------------------------------------
+class InvalidDagFile(InvalidInput):
     """A DAG file that cannot go: a bad name (outside the DAG folder, not .py) or a syntax error."""
-
-    code = "InvalidDagFile"
 
 
 class DagIdClash(MwaaError):
-    code = "DagIdClash"
+    pass
 
 
-class BucketNotFound(MwaaError):
-    code = "BucketNotFound"
+class BucketNotFound(NotFound):
+    pass
 
 
 class OverwriteRefused(MwaaError):
     """The file changed in S3 since this session last read or wrote it (a teammate's change)."""
 
-    code = "OverwriteRefused"
-
 
 class DagImportError(MwaaError):
     """Airflow could not import the deployed file; ``stack_trace`` is Airflow's traceback."""
-
-    code = "DagImportError"
 
     def __init__(self, message: str, filename: str = "", stack_trace: str = "") -> None:
         super().__init__(message)
@@ -174,8 +187,8 @@ class DagImportError(MwaaError):
 
 
 class ParseTimeout(MwaaError):
-    code = "ParseTimeout"
+    pass
 
 
-class DagFileNotFound(MwaaError):
-    code = "DagFileNotFound"
+class DagFileNotFound(NotFound):
+    pass

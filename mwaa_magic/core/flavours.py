@@ -102,7 +102,7 @@ FLAVOURS: tuple[Flavour, ...] = (
 
 
 class UnsupportedAirflowVersion(errors.MwaaError):
-    code = "UnsupportedAirflowVersion"
+    """The environment runs an Airflow version no flavour covers."""
 
 
 def parse_version(version: str | int) -> tuple[int, int]:

@@ -418,16 +418,7 @@ def _worth_waiting(exc: errors.MwaaError) -> bool:
     """Failures that a restart, a blip or a busy server explain (not a 403 or a 404)."""
     if isinstance(exc, errors.AirflowApiError):
         return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
-    return isinstance(
-        exc,
-        (
-            errors.WebServerUnreachable,
-            errors.ControlPlaneUnreachable,
-            errors.ServiceError,
-            errors.SessionExpired,
-            errors.LoginFailed,
-        ),
-    )
+    return isinstance(exc, errors.Unavailable)
 
 
 def _seg(value: str) -> str:

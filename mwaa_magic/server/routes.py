@@ -30,29 +30,24 @@ LOGIN_URL_FIELDS = {"environment", "region", "profile"}
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mwaa-route")
 
 
-class InvalidRequest(errors.MwaaError):
-    code = "InvalidRequest"
+class InvalidRequest(errors.InvalidInput):
+    pass
 
 
-class CrossSiteRequest(errors.MwaaError):
-    code = "CrossSiteRequest"
+class CrossSiteRequest(errors.Denied):
+    pass
 
 
-# Our error classes -> HTTP status. Authentication stays Jupyter's business (its 403 / login redirect).
+# Our error families -> HTTP status (the most specific class wins). Authentication stays Jupyter's business
+# (its 403 / login redirect).
 STATUS_BY_ERROR: dict[type[errors.MwaaError], int] = {
-    InvalidRequest: 400,
-    CrossSiteRequest: 403,
-    errors.InvalidEnvironmentName: 400,
-    errors.ProfileNotFound: 400,
-    errors.NoRegion: 400,
-    errors.AccessDenied: 403,
-    errors.NoCredentials: 403,
-    errors.ExpiredCredentials: 403,
-    errors.EnvironmentNotFound: 404,
+    errors.InvalidInput: 400,
+    errors.CredentialsError: 403,
+    errors.Denied: 403,
+    errors.NotFound: 404,
     errors.EnvironmentNotAvailable: 409,
     errors.InvalidHostname: 502,
-    errors.ServiceError: 502,
-    errors.ControlPlaneUnreachable: 502,
+    errors.Unavailable: 502,
 }
 
 
