@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import errors, redaction
+from . import aws_errors, errors, redaction
 from .regions import regions_holding
 from .settings import AWS_SETTINGS, Timeouts
 from .text import first_line, shorten
@@ -304,64 +304,34 @@ class ControlPlane:
 
     # --- errors ----------------------------------------------------------------------------------
     def _call(self, operation: str, name: str | None, method: Callable, reraise: tuple[str, ...] = (), **kwargs: Any) -> Any:
-        import botocore.exceptions as bx
-
+        """``method(**kwargs)``; an AWS failure leaves as one of our errors (codes in ``reraise`` as they came)."""
         try:
             return method(**kwargs)
-        except bx.ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in reraise:
+        except Exception as exc:
+            translated = (
+                exc if aws_errors.code_of(exc) in reraise else aws_errors.translate(exc, service=self._service(operation, name))
+            )
+            if translated is exc:
                 raise
-            raise self._client_error(operation, name, code, exc.response.get("Error", {}).get("Message", "")) from None
-        except bx.NoCredentialsError:
-            raise errors.NoCredentials(
-                "No AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile."
-                + errors.doctor_hint(name)
-            ) from None
-        except (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError):
-            raise errors.ExpiredCredentials(
-                f"Your AWS SSO session has expired: run `aws sso login{self._profile_flag()}` and try again."
-            ) from None
-        except bx.NoRegionError:
-            raise errors.NoRegion("No AWS region: pass --region or set AWS_DEFAULT_REGION.") from None
-        except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-            what = "accept a connection" if isinstance(exc, bx.ConnectTimeoutError) else "answer"
-            limit = self.timeouts.connect if isinstance(exc, bx.ConnectTimeoutError) else self.timeouts.read
-            raise errors.ControlPlaneUnreachable(
-                f"The MWAA API in {self.region} did not {what} within {limit:g} s ({operation}, after retries): check "
-                "your network or proxy; raise MWAA_MAGIC_READ_TIMEOUT / MWAA_MAGIC_CONNECT_TIMEOUT if it is just slow."
-            ) from None
-        except (bx.EndpointConnectionError, bx.ConnectionClosedError) as exc:
-            raise errors.ControlPlaneUnreachable(
-                f"Cannot reach the MWAA API in {self.region} ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_MWAA."
-            ) from None
+            raise translated from None
 
-    def _client_error(self, operation: str, name: str | None, code: str, message: str) -> errors.MwaaError:
-        if code == "AccessDeniedException":
-            return errors.AccessDenied(
-                f"Access denied: your AWS identity needs IAM permission airflow:{operation} "
-                f"on {self._denied_resource(operation, name, message)}." + errors.doctor_hint(name)
-            )
-        if code == "ResourceNotFoundException":
-            return errors.EnvironmentNotFound(self._not_found_message(name) + errors.doctor_hint(name))
-        if code == "ValidationException" and "not available" in message:
-            return errors.EnvironmentNotAvailable(f"{first_line(message, 300)} Wait until it is AVAILABLE, then log in again.")
-        if code in ("ExpiredTokenException", "ExpiredToken", "RequestExpired"):
-            return errors.ExpiredCredentials(
-                f"Your AWS credentials have expired: refresh them (e.g. `aws sso login{self._profile_flag()}`) and try again."
-            )
-        if code in ("UnrecognizedClientException", "InvalidSignatureException", "InvalidClientTokenId", "SignatureDoesNotMatch"):
-            return errors.NoCredentials(
-                f"AWS rejected your credentials ({code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your profile."
-                + errors.doctor_hint(name)
-            )
-        if code in ("ThrottlingException", "TooManyRequestsException"):
-            return errors.ServiceError(
-                f"MWAA is throttling {operation} calls even after retries: wait a few seconds and try again."
-            )
-        if code == "InternalServerException":
-            return errors.ServiceError(f"MWAA had an internal error on {operation} after retries: try again in a minute.")
-        return errors.ServiceError(f"MWAA refused {operation} ({shorten(code, 60)}): {first_line(message, 300)}")
+    def _service(self, operation: str, name: str | None) -> aws_errors.ServiceContext:
+        """How MWAA failures of ``operation`` on environment ``name`` are worded."""
+        return aws_errors.ServiceContext(
+            "MWAA",
+            operation,
+            "AWS_ENDPOINT_URL_MWAA",
+            aws_errors.MWAA_RULES,
+            endpoint=f"the MWAA API in {self.region}",
+            hint=errors.doctor_hint(name),
+            region=self.region,
+            profile=self.profile,
+            timeouts=self.timeouts,
+            names={
+                "denied_resource": lambda failure: self._denied_resource(operation, name, failure.message),
+                "not_found": lambda failure: self._not_found_message(name),
+            },
+        )
 
     def _denied_resource(self, operation: str, name: str | None, message: str) -> str:
         """The resource ARN from AWS's message, else one built with the account AWS named (or ACCOUNT_ID)."""
@@ -396,9 +366,6 @@ class ControlPlane:
                 return self.list_environment_names()
             except errors.MwaaError:
                 return None
-
-    def _profile_flag(self) -> str:
-        return f" --profile {self.profile}" if self.profile else ""
 
     def _profile_note(self) -> str:
         return f" (profile {self.profile})" if self.profile else ""
