@@ -57,7 +57,7 @@ def connect(
         hostname=login.hostname,
         iam_identity=login.iam_identity,
         airflow_identity=login.airflow_identity,
-        airflow_version=info_env.airflow_version if info_env else f"{web.transport.flavour.major}.x",
+        airflow_version=info_env.airflow_version if info_env else web.transport.flavour.approximate_version,
         webserver_access_mode=info_env.webserver_access_mode if info_env else None,
         logged_in_at=time.time(),
     )

@@ -10,7 +10,7 @@ from typing import Any
 from . import errors
 from .addresses import webserver_base_url
 from .control_plane import ControlPlane, EnvironmentInfo, WebLogin, control_plane, validate_environment_name
-from .flavours import Flavour, flavour_for
+from .flavours import Flavour, console_sso_path, flavour_for
 from .secret import Secret
 from .weblogin import Credential, log_in
 
@@ -119,8 +119,7 @@ class Environment:
         """A console-SSO link minted now (valid about 60 s); the token rides in the URL fragment."""
         token = self.web_login_token()
         flavour = flavour or self.flavour_of(self.details_or_none())
-        path = flavour.console_sso_path if flavour else "/aws_mwaa/aws-console-sso"  # served by every version
-        return f"{self.base_url(token.hostname)}{path}?login=true#{token.token}"
+        return f"{self.base_url(token.hostname)}{console_sso_path(flavour)}?login=true#{token.token}"
 
     def cli_token(self) -> CliAccess:
         """CreateCliToken and the address its commands go to."""

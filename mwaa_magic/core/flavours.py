@@ -7,8 +7,11 @@ version-specific reads :func:`flavour_for`; an unknown version fails with one cl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import errors
+
+CONSOLE_SSO_PATH_OF_EVERY_VERSION = "/aws_mwaa/aws-console-sso"  # Airflow 3 serves it too, besides its own
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class Flavour:
         return self.first[0]
 
     @property
+    def approximate_version(self) -> str:
+        """What a login can say of the version when GetEnvironment may not be read (``3.x``)."""
+        return f"{self.major}.x"
+
+    @property
     def label(self) -> str:
         return f"Airflow {self.first[0]}.{self.first[1]}+" if self.first[1] else f"Airflow {self.first[0]}"
 
@@ -55,6 +63,15 @@ class Flavour:
 
     def covers(self, version: tuple[int, int]) -> bool:
         return self.first <= version < self.before
+
+    def log_text(self, data: Any) -> str:
+        """A task log answer as text: plain text (``structured_logs`` false), else structured entries
+        (with exception details) as lines; either shape is read, wrapped in ``{"content": ...}`` or not."""
+        if isinstance(data, dict):
+            data = data.get("content", data)
+        if isinstance(data, list):
+            return "\n".join(_log_line(line) if isinstance(line, dict) else str(line) for line in data)
+        return str(data)
 
 
 FLAVOURS: tuple[Flavour, ...] = (
@@ -101,6 +118,22 @@ FLAVOURS: tuple[Flavour, ...] = (
 )
 
 
+API_ROOTS = " or ".join(flavour.api_root for flavour in FLAVOURS)  # for messages: "/api/v1 or /api/v2"
+CREDENTIAL_COOKIES = tuple(dict.fromkeys(flavour.credential_cookie for flavour in FLAVOURS))  # "session", "_token"
+
+
+def _log_line(entry: dict) -> str:
+    """One structured log entry as text: time, level, event, then the exception as a traceback would show it."""
+    head = " ".join(str(entry[k]) if k != "level" else str(entry[k]).upper() for k in ("timestamp", "level") if entry.get(k))
+    text = f"[{head}] {entry.get('event', '')}" if head else str(entry.get("event", ""))
+    for error in entry.get("error_detail") or []:
+        frames = "".join(
+            f'\n  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}' for f in error.get("frames") or []
+        )
+        text += f"\nTraceback (most recent call last):{frames}\n{error.get('exc_type')}: {error.get('exc_value')}"
+    return text
+
+
 class UnsupportedAirflowVersion(errors.MwaaError):
     """The environment runs an Airflow version no flavour covers."""
 
@@ -130,3 +163,13 @@ def flavour_for(version: str | int | tuple[int, int]) -> Flavour:
 def login_candidates() -> tuple[Flavour, ...]:
     """The flavours to try, newest first, when the version is unknown (GetEnvironment denied)."""
     return tuple(reversed(FLAVOURS))
+
+
+def assumed() -> Flavour:
+    """The flavour to assume until Airflow says its version (an InvokeRestApi session before its probe): the newest."""
+    return FLAVOURS[-1]
+
+
+def console_sso_path(flavour: Flavour | None) -> str:
+    """The console-SSO page of ``flavour``, or the one every version serves when the version is unknown."""
+    return flavour.console_sso_path if flavour else CONSOLE_SSO_PATH_OF_EVERY_VERSION

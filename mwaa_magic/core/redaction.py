@@ -15,10 +15,13 @@ import threading
 from collections import deque
 from typing import Any
 
+from .flavours import CREDENTIAL_COOKIES
+
 MASK = "***"
+_COOKIES = "|".join(map(re.escape, CREDENTIAL_COOKIES))  # the login cookies of every flavour
 _PATTERNS = (
     re.compile(r"""(["']?(?:WebToken|CliToken|token|Token)["']?\s*[:=]\s*["']?)([^"'&\s,;}]{8,})"""),
-    re.compile(r"""(\b(?:_token|session)=)([^;\s'",]{8,})"""),
+    re.compile(r"""(\b(?:""" + _COOKIES + r""")=)([^;\s'",]{8,})"""),
     re.compile(r"""(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{8,})"""),
     re.compile(r"""()(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)"""),
 )

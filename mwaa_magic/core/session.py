@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from . import errors
-from .flavours import Flavour
+from .flavours import API_ROOTS, Flavour
 from .table import Table
 from .tasklog import TaskLog
 from .text import first_line, one_line, shorten
@@ -232,7 +232,7 @@ class AirflowSession:
             try_number = max(1, int(ti.get("try_number") or 1))
         path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
         data = self.request("GET", path, {"full_content": True}, text=not self.flavour.structured_logs)
-        return TaskLog(_log_text(data))
+        return TaskLog(self.flavour.log_text(data))
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         entry = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/xcomEntries/{_seg(key)}")
@@ -384,7 +384,7 @@ def api_path(path: object) -> str:
     segments = unquote(path).replace("\\", "/").split("/")
     if any(segment in (".", "..") for segment in segments):
         raise errors.InvalidPath(
-            f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): paths are relative to /api/v1 or /api/v2."
+            f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): paths are relative to {API_ROOTS}."
         )
     return path
 
@@ -427,27 +427,6 @@ def _seg(value: str) -> str:
 
 def _clean(params: dict | None) -> dict | None:
     return {k: v for k, v in params.items() if v is not None} if params else None
-
-
-def _log_text(data: Any) -> str:
-    """Airflow 2 answers plain text; Airflow 3 answers structured log lines (with exception details)."""
-    if isinstance(data, dict):
-        data = data.get("content", data)
-    if isinstance(data, list):
-        return "\n".join(_log_line(line) if isinstance(line, dict) else str(line) for line in data)
-    return str(data)
-
-
-def _log_line(entry: dict) -> str:
-    """One Airflow 3 log entry as text: time, level, event, then the exception as a traceback would show it."""
-    head = " ".join(str(entry[k]) if k != "level" else str(entry[k]).upper() for k in ("timestamp", "level") if entry.get(k))
-    text = f"[{head}] {entry.get('event', '')}" if head else str(entry.get("event", ""))
-    for error in entry.get("error_detail") or []:
-        frames = "".join(
-            f'\n  File "{f.get("filename")}", line {f.get("lineno")}, in {f.get("name")}' for f in error.get("frames") or []
-        )
-        text += f"\nTraceback (most recent call last):{frames}\n{error.get('exc_type')}: {error.get('exc_value')}"
-    return text
 
 
 def api_error(method: str, path: str, status: int, data: Any, user: str) -> errors.AirflowApiError:

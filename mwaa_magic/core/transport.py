@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import errors
+from . import errors, flavours
 from .flavours import Flavour, flavour_for
 from .retry import Attempt, parse_retry_after, with_retries
 from .settings import Timeouts
@@ -167,7 +167,7 @@ class InvokeTransport:
 
     def __init__(self, environment: Environment, flavour: Flavour | None = None) -> None:
         self.environment = environment
-        self.flavour = flavour or flavour_for(3)
+        self.flavour = flavour or flavours.assumed()  # until probe() reads the version
         self.base_url = f"InvokeRestApi({environment.name})"
         self._slots = threading.BoundedSemaphore(INVOKE_CONCURRENCY)
 
