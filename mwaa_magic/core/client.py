@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import errors
 
 if TYPE_CHECKING:
-    from .session import AirflowSession
+    from .environment import Environment
+    from .flavours import Flavour
+    from .weblogin import Credential
 
 
-def api_client(session: AirflowSession) -> Any:
+class LoggedIn(Protocol):
+    """What :func:`api_client` needs of a session (an :class:`~.session.AirflowSession` is one)."""
+
+    environment: Environment
+
+    @property
+    def flavour(self) -> Flavour: ...
+
+    def web_credential(self) -> tuple[str, Credential] | None: ...
+
+
+def api_client(session: LoggedIn) -> Any:
     """A configured ``airflow_client.client.ApiClient`` that uses the session's login.
 
     The client must speak the session's API (the flavour table names the release range). The client holds
@@ -27,7 +40,7 @@ def api_client(session: AirflowSession) -> Any:
     flavour = session.flavour
     if int(client.__version__.split(".")[0]) != flavour.client_major:
         raise errors.MwaaError(
-            f"{session.info.environment} runs Airflow {session.major}, but apache-airflow-client {client.__version__} "
+            f"{session.environment.name} runs Airflow {flavour.major}, but apache-airflow-client {client.__version__} "
             f"is installed: pip install '{flavour.client_requirement}'."
         )
     if flavour.credential_sent_as == "bearer":

@@ -31,10 +31,10 @@ LISTING_REUSE = 5.0  # seconds a ListEnvironments answer explains a not-found er
 
 
 def user_agent() -> str:
-    """``mwaa-magic/VERSION`` for the AWS calls we make."""
-    import mwaa_magic
+    """``mwaa-magic/VERSION`` for the AWS calls we make (the installed package's version)."""
+    from importlib.metadata import version
 
-    return f"mwaa-magic/{mwaa_magic.__version__}"
+    return f"mwaa-magic/{version('mwaa_magic')}"
 
 
 def validate_environment_name(name: object) -> str:
