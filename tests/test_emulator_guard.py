@@ -214,3 +214,21 @@ def test_moto_api_needs_the_admin_secret(env):
     allowed = httpx.get(s3 + "/moto-api/data.json", headers=admin_auth(env))
     assert allowed.status_code == 200
     assert "access-control-allow-origin" not in allowed.headers
+
+
+def test_allowed_hosts_open_every_port_to_one_more_name(tmp_path):
+    """``allowed_hosts`` (a port forward: ``localhost:9000``) is answered on every port; other names still are not."""
+    default = Path(__file__).parents[1] / "mwaa_magic" / "emulator" / "default.toml"
+    config = tmp_path / "world.toml"
+    config.write_text('allowed_hosts = ["Forwarded.Example:9000"]\n' + default.read_text().replace("port = 8950", "port = 0"))
+    running = start_emulator(str(config), with_airflow=False, timeout=60)
+    try:
+        env = running.env
+        for url in (env["AWS_ENDPOINT_URL_MWAA"], env["AWS_ENDPOINT_URL_S3"]):
+            forwarded = httpx.get(url + "/", headers={"Host": "forwarded.example:9000"})
+            assert "wrong Host" not in forwarded.text, url
+            assert httpx.get(url + "/", headers={"Host": "forwarded.example:9001"}).status_code == 403
+        token = signed_for(env, "POST", f"/webtoken/{ENV}", "forwarded.example:9000", "airflow")
+        assert token.status_code == 200 and token.json()["WebToken"]
+    finally:
+        running.stop()

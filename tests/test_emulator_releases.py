@@ -34,7 +34,9 @@ def test_no_version_logic_outside_the_release_table():
 
 
 def handler_of(app, method: str, path: str) -> type:
-    request = tornado.httputil.HTTPServerRequest(method=method, uri=path, headers=tornado.httputil.HTTPHeaders())
+    start = tornado.httputil.RequestStartLine(method, path, "HTTP/1.1")
+    headers = tornado.httputil.HTTPHeaders({"Host": "127.0.0.1:8951"})
+    request = tornado.httputil.HTTPServerRequest(start_line=start, headers=headers)
     return app.find_handler(request).handler_class
 
 

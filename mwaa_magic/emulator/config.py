@@ -94,6 +94,9 @@ class EmulatorConfig:
     s3_port: int = 0  # the S3 server (moto) on ``host``; 0 picks a free one
     dag_sync_interval: float = 1.0  # seconds between copies of the buckets' DAG folders into Airflow (a knob too)
     dag_rescan_interval: int = 2  # seconds between Airflow's scans of its DAG folder for new/changed/deleted files
+    # ``Host`` values every port also answers to (beside 127.0.0.1, localhost and [::1] with its own port), e.g.
+    # "localhost:9000" behind a port forward; any other name is refused (DNS rebinding: guard.py)
+    allowed_hosts: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for env in self.environments:

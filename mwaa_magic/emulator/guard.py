@@ -24,11 +24,14 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WILDCARDS = ("0.0.0.0", "[::]", "")
 
 
-def host_values(port: int, listen_host: str = "127.0.0.1", names: Iterable[str] = ()) -> frozenset[str]:
-    """The ``Host`` header values naming a server listening on ``listen_host``:``port`` (lower case)."""
+def host_values(
+    port: int, listen_host: str = "127.0.0.1", names: Iterable[str] = (), allowed: Iterable[str] = ()
+) -> frozenset[str]:
+    """The ``Host`` header values naming a server listening on ``listen_host``:``port`` (lower case): the loopback
+    names and ``names`` with the port, and the whole ``Host`` values ``allowed`` (``EmulatorConfig.allowed_hosts``)."""
     listen = f"[{listen_host}]" if ":" in listen_host else listen_host
     every = {*LOOPBACK_NAMES, *([listen] if listen not in WILDCARDS else []), *names}
-    values = {f"{name}:{port}" for name in every}
+    values = {f"{name}:{port}" for name in every} | set(allowed)
     if port == 80:  # a client leaves the default port out
         values |= every
     return frozenset(value.lower() for value in values)

@@ -87,7 +87,7 @@ class S3World:
         from .s3_front import GuardedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the console
-        self._server = GuardedMotoServer(self.host, self.port, self.admin_secret)
+        self._server = GuardedMotoServer(self.host, self.port, self.admin_secret, self.config.allowed_hosts)
         self._server.start()  # OSError when the port is taken
         self.url = self._server.url
         self._create_identities()

@@ -69,8 +69,9 @@ class S3Front:
 class GuardedMotoServer:
     """moto's server on ``host``:``port`` (0: a free one) behind :class:`S3Front`; ``start()``, ``url``, ``stop()``."""
 
-    def __init__(self, host: str, port: int, admin_secret: str) -> None:
+    def __init__(self, host: str, port: int, admin_secret: str, allowed_hosts: Iterable[str] = ()) -> None:
         self.host, self.port, self.admin_secret = host, port, admin_secret
+        self.allowed_hosts = tuple(allowed_hosts)  # EmulatorConfig.allowed_hosts
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -81,7 +82,7 @@ class GuardedMotoServer:
         front = S3Front(DomainDispatcherApplication(create_backend_app), frozenset(), self.admin_secret)
         self._server = make_server(self.host, self.port, front, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_address[1]
-        front.hosts = host_values(self.port, self.host)
+        front.hosts = host_values(self.port, self.host, allowed=self.allowed_hosts)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="emulator-s3")
         self._thread.start()
 

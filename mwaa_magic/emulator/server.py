@@ -183,7 +183,7 @@ class Emulator:
         except OSError as exc:
             raise _bind_error(self.config.host, port, what, exc) from None
         bound = sockets[0].getsockname()[1]
-        front = guarded(app, host_values(bound, self.config.host, names), browsers=bool(names))
+        front = guarded(app, host_values(bound, self.config.host, names, self.config.allowed_hosts), browsers=bool(names))
         server = tornado.httpserver.HTTPServer(front, xheaders=False)
         server.add_sockets(sockets)
         self._servers.append(server)
@@ -220,7 +220,7 @@ class Emulator:
 
     def admin_hosts(self) -> frozenset[str]:
         """The ``Host`` header values the admin API answers to: loopback names (or the configured host) and port."""
-        return host_values(int(self.control_url.rsplit(":", 1)[-1]), self.config.host)
+        return host_values(int(self.control_url.rsplit(":", 1)[-1]), self.config.host, allowed=self.config.allowed_hosts)
 
     def export_lines(self) -> str:
         return export_lines(self.settings())
