@@ -62,10 +62,13 @@ def client(env: dict[str, str], service: str):
     )
 
 
-def signed_for(env: dict[str, str], method: str, path: str, host: str, service: str, body: bytes = b"", **headers: str):
+def signed_for(
+    env: dict[str, str], method: str, path: str, host: str, service: str, body: bytes = b"", to: str = "", **headers: str
+):
     """A request signed with the emulator's default keys as if for ``http://{host}{path}`` (what a page that
-    rebound ``host`` to 127.0.0.1 could send), sent to the emulator."""
-    base = env["AWS_ENDPOINT_URL_S3"] if service == "s3" else env["AWS_ENDPOINT_URL_MWAA"]
+    rebound ``host`` to 127.0.0.1 could send), sent to the emulator (``to``: the port's URL, by default the
+    one serving ``service``)."""
+    base = to or (env["AWS_ENDPOINT_URL_S3"] if service == "s3" else env["AWS_ENDPOINT_URL_MWAA"])
     request = botocore.awsrequest.AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=headers)
     if service == "s3":
         request.headers["X-Amz-Content-SHA256"] = botocore.auth.UNSIGNED_PAYLOAD
@@ -194,10 +197,20 @@ def test_browser_cross_site_requests_are_refused(env, which, headers):
     assert "access-control-allow-origin" not in options.headers
 
 
+def test_s3_serves_only_s3(env):
+    """moto serves IAM, STS... on the same port: a request signed for another service is refused."""
+    port = port_of(env["AWS_ENDPOINT_URL_S3"])
+    body = b"Action=ListAccessKeys&Version=2010-05-08"
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    answer = signed_for(env, "POST", "/", f"127.0.0.1:{port}", "iam", body, env["AWS_ENDPOINT_URL_S3"], **form)
+    assert answer.status_code == 403 and "S3 only" in answer.text
+
+
 def test_s3_echoes_no_origin(env):
+    """Same origin (a page served by this port) is let through, but gets no CORS header to read answers with."""
     s3 = env["AWS_ENDPOINT_URL_S3"]
-    answer = httpx.get(s3 + f"/airflow-{ENV}", headers={"Origin": s3})  # same origin: let through, but no CORS echo
-    assert answer.status_code >= 400  # unsigned
+    answer = signed_for(env, "GET", "/", f"127.0.0.1:{port_of(s3)}", "s3", Origin=s3)  # ListBuckets
+    assert answer.status_code == 200 and f"airflow-{ENV}" in answer.text
     assert not [h for h in answer.headers if h.lower().startswith("access-control-")]
 
 
@@ -210,6 +223,10 @@ def test_moto_api_needs_the_admin_secret(env):
         assert httpx.post(s3 + "/moto-api/reset", headers=auth).status_code == 401
         assert httpx.get(s3 + "/moto-api/", headers=auth).status_code == 401
         assert httpx.get(s3 + "/MOTO-API/data.json", headers=auth).status_code in (401, 403, 404)
+        for spelled in ("/%6Doto-api/data.json", "//moto-api/data.json", "/moto-api%2Fdata.json"):
+            answer = httpx.get(s3 + spelled, headers=auth)
+            assert answer.status_code in (401, 403, 404), (spelled, answer.status_code)
+            assert env["AWS_SECRET_ACCESS_KEY"] not in answer.text
     assert f"airflow-{ENV}" in [b["Name"] for b in client(env, "s3").list_buckets()["Buckets"]]  # not reset
     allowed = httpx.get(s3 + "/moto-api/data.json", headers=admin_auth(env))
     assert allowed.status_code == 200

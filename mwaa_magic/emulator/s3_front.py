@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from .guard import bearer_is, host_values, refusal
 
@@ -60,7 +61,7 @@ class S3Front:
             if not bearer_is(authorization, self.admin_secret):
                 return 401, "moto's API needs `Authorization: Bearer <the emulator's admin secret>`"
             return None
-        scope = _SCOPE.search(authorization) or _SCOPE.search(environ.get("QUERY_STRING", "").replace("%2F", "/"))
+        scope = _SCOPE.search(authorization) or _SCOPE.search(unquote(environ.get("QUERY_STRING", "")))
         if scope is not None and scope["service"] != "s3":
             return 403, f"this port serves S3 only, not {scope['service'][:40]}"
         return None
