@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
@@ -96,3 +97,62 @@ def test_nothing_listens_beyond_loopback(mwaa_emulator):
     assert len(listening) >= 3  # control plane, web servers, Airflow's own web servers
     exposed = [entry for entry in listening if not ipaddress.ip_address(entry[2]).is_loopback]
     assert not exposed
+
+
+def emulator_ports(mwaa_emulator) -> dict[int, str]:
+    """Every port the emulator process listens on that serves HTTP, by what it is (the hostile fronts aside)."""
+    state = mwaa_emulator.state()
+    served = {
+        urlsplit(state["control_url"]).port: "control plane, STS, admin API",
+        urlsplit(state["s3"]["url"]).port: "S3",
+        **{urlsplit(e["web_url"]).port: f"web server of {e['name']}" for e in state["environments"] if e["web_url"]},
+    }
+    hostile = {urlsplit(url).port for url in state["fronts"].values()}
+    listening = {
+        c.laddr.port
+        for c in psutil.Process(mwaa_emulator.process.pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }
+    assert listening - hostile == set(served), (listening, hostile, served)
+    return served  # type: ignore[return-value]
+
+
+def test_every_port_answers_only_to_its_own_names(mwaa_emulator):
+    """DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 is refused on every port."""
+    ports = emulator_ports(mwaa_emulator)
+    assert len(ports) >= 5
+    for port, what in ports.items():
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", f"localhost:{port + 1}"):
+            answer = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            assert answer.status_code == 403, (what, host, answer.status_code)
+            assert answer.json()["message"].startswith("wrong Host"), what
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
+            answer = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            assert "wrong Host" not in answer.text, (what, host)
+
+
+def test_web_servers_refuse_tokens_sent_to_another_host(mwaa_env):
+    """A WebToken or CliToken posted under another name opens no session and runs nothing."""
+    import boto3
+
+    for env in mwaa_env.state()["environments"]:
+        if not env["web_url"]:
+            continue
+        mwaa = boto3.client("mwaa", region_name=env["region"])
+        port = urlsplit(env["web_url"]).port
+        base, evil = env["web_url"], {"Host": f"evil.example:{port}"}
+        login = "/pluginsv2/aws_mwaa/login" if env["airflow_version"].startswith("3") else "/aws_mwaa/login"
+        secrets_before = len(mwaa_env.admin.secrets())
+        token = mwaa.create_web_login_token(Name=env["name"])["WebToken"]
+        refused = httpx.post(base + login, data={"token": token}, headers=evil)
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+        cli = mwaa.create_cli_token(Name=env["name"])["CliToken"]
+        refused = httpx.post(base + "/aws_mwaa/cli", content="version", headers={**evil, "Authorization": f"Bearer {cli}"})
+        assert refused.status_code == 403 and "stdout" not in refused.text
+        assert len(mwaa_env.admin.secrets()) == secrets_before + 2  # the two tokens; no session cookie
+        assert httpx.get(base + "/aws_mwaa/cli", headers=evil).status_code == 403
+        # the environment's own name, and browsers' navigations from other sites, still reach the SSO page
+        sso = "/pluginsv2/aws_mwaa/aws-console-sso" if env["airflow_version"].startswith("3") else "/aws_mwaa/aws-console-sso"
+        named = httpx.get(base + sso, headers={"Host": f"{env['hostname']}:{port}", "Sec-Fetch-Site": "cross-site"})
+        assert named.status_code == 200
+        assert httpx.post(base + login, data={"token": token}).status_code == 302  # the same token, right Host

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,28 +14,23 @@ if TYPE_CHECKING:
     import httpx
 
 from .config import ENVIRONMENT_STATUSES
+from .guard import bearer_is, refusal
 from .knobs import Fault, check_knobs, check_operation
 
 ADMIN_FILE_VARIABLE = "MWAA_EMULATOR_ADMIN_FILE"  # `up` exports the path of its admin file (mode 0600)
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
-def admin_refusal(method: str, headers: Mapping[str, str], hosts: set[str], secret: str) -> tuple[int, str] | None:
+def admin_refusal(method: str, headers: Mapping[str, str], hosts: Collection[str], secret: str) -> tuple[int, str] | None:
     """Why an admin request must be refused, as (status, message); None if it may go on.
 
     ``hosts`` are the ``Host`` values naming this server (``127.0.0.1:PORT``...): another name is DNS
     rebinding. A browser's cross-site request carries an ``Origin`` of another site or ``Sec-Fetch-Site``;
     a form or ``text/plain`` POST is refused as it needs no CORS preflight.
     """
-    if headers.get("Host", "") not in hosts:
-        return 403, "wrong Host: the admin API answers only to 127.0.0.1, localhost and [::1] on its port"
-    origin = headers.get("Origin")
-    if origin is not None and origin.removeprefix("http://") not in hosts:
-        return 403, "cross-origin requests are refused"
-    if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return 403, "cross-site requests are refused"
-    scheme, _, token = headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), secret.encode()):
+    refused = refusal(headers, hosts)
+    if refused is not None:
+        return refused
+    if not bearer_is(headers.get("Authorization", ""), secret):
         return (
             401,
             f"the admin API needs `Authorization: Bearer <secret>`: the secret is in the file ${ADMIN_FILE_VARIABLE} names",

@@ -198,7 +198,7 @@ class AirflowBackend:
                 resp = await client.post("/auth/token", json={"username": user, "password": self._passwords[user]})
                 resp.raise_for_status()
                 token = resp.json()["access_token"]
-                cred = ("_token", token, _jwt_expiry(token))
+                cred = (self.release.line.front.cookie_name, token, _jwt_expiry(token))
             else:
                 page = await client.get("/login/")
                 match = _CSRF.search(page.text)
@@ -207,22 +207,23 @@ class AirflowBackend:
                 resp = await client.post(
                     "/login/", data={"username": user, "password": self._passwords[user], "csrf_token": match.group(1)}
                 )
-                session = resp.cookies.get("session") or client.cookies.get("session")
+                cookie = self.release.line.front.cookie_name
+                session = resp.cookies.get(cookie) or client.cookies.get(cookie)
                 if resp.status_code != 302 or not session or "/login" in resp.headers.get("location", ""):
                     raise RuntimeError(f"Airflow 2 login of {user} failed ({resp.status_code})")
-                cred = ("session", session, time.time() + 23 * 3600)
+                cred = (cookie, session, time.time() + 23 * 3600)
         if not fresh or role not in self._creds:
             self._creds[role] = cred
         return cred[0], cred[1]
 
     def auth_headers(self, name: str, value: str) -> dict[str, str]:
         """Request headers carrying a credential from ``login``."""
-        return {"Authorization": f"Bearer {value}"} if name == "_token" else {"Cookie": f"{name}={value}"}
+        return {"Authorization": f"Bearer {value}"} if self.release.line.front.bearer else {"Cookie": f"{name}={value}"}
 
     async def rest_call(
         self, role: str, method: str, path: str, query: dict | None = None, body: object = None, timeout: float = 10.0
     ) -> tuple[int, object]:
-        """Call Airflow's REST API (``path`` relative to /api/v1 or /api/v2) as a user with ``role``."""
+        """Call Airflow's REST API (``path`` relative to the line's ``api_prefix``) as a user with ``role``."""
         url = self.base_url + self.api_prefix + "/" + path.lstrip("/")
         for attempt in (0, 1):
             name, value = await self.login(role, fresh=attempt == 1)

@@ -94,12 +94,15 @@ class EmulatorConfig:
     s3_port: int = 0  # the S3 server (moto) on ``host``; 0 picks a free one
     dag_sync_interval: float = 1.0  # seconds between copies of the buckets' DAG folders into Airflow (a knob too)
     dag_rescan_interval: int = 2  # seconds between Airflow's scans of its DAG folder for new/changed/deleted files
+    # ``Host`` values every port also answers to (beside 127.0.0.1, localhost and [::1] with its own port), e.g.
+    # "localhost:9000" behind a port forward; any other name is refused (DNS rebinding: guard.py)
+    allowed_hosts: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for env in self.environments:
             env.region = env.region or self.region
-            env.hostname = env.hostname or default_hostname(env)
             env.validate()
+            env.hostname = env.hostname or default_hostname(env)
 
     def environment(self, name: str, region: str) -> EnvironmentConfig | None:
         return next((e for e in self.environments if e.name == name and e.region == region), None)
@@ -139,9 +142,7 @@ def is_loopback(host: str) -> bool:
 
 
 def default_hostname(env: EnvironmentConfig) -> str:
-    """A stable hostname shaped like MWAA's: ``*.on.aws`` for Airflow 3, ``*.amazonaws.com`` before."""
+    """A stable hostname shaped like MWAA's (``*.on.aws`` for Airflow 3, ``*.amazonaws.com`` before: releases.py)."""
     digest = hashlib.sha256(f"{env.region}/{env.name}".encode()).digest()
-    host_id = uuid.UUID(bytes=digest[:16])
-    if env.airflow_major >= 3:
-        return f"{host_id}.{env.region}.airflow.on.aws"
-    return f"{host_id}-vpce.c{digest[16] % 80}.{env.region}.airflow.amazonaws.com"
+    template = release_for(env.airflow_version).line.front.hostname
+    return template.format(id=uuid.UUID(bytes=digest[:16]), region=env.region, cell=digest[16] % 80)

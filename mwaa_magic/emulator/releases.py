@@ -26,6 +26,26 @@ _COMMON_ENV = {
 
 
 @dataclass(frozen=True)
+class WebFront:
+    """How MWAA's web server of one Airflow major looks from outside (emulator/webserver.py serves it)."""
+
+    login_path: str  # POST the WebToken here (form field ``token``)
+    sso_paths: tuple[str, ...]  # every path serving the console SSO page (``#WebToken`` in the fragment)
+    sso_path: str  # the one Airflow's own login pages send you to
+    login_redirects: tuple[str, ...]  # route patterns of Airflow's own login pages (redirected to ``sso_path``)
+    cookie_name: str  # the session cookie the login sets
+    cookie_httponly: bool  # False where the UI's JavaScript reads the cookie (Airflow 3 keeps the JWT)
+    bearer: bool  # the credential also goes as ``Authorization: Bearer`` (Airflow 3.0 reads only the header)
+    session_paths: tuple[str, ...]  # path prefixes that need a session (the rest is public)...
+    public_paths: tuple[str, ...]  # ...except these, public in Airflow too (see PUBLIC_PATHS)
+    hostname: str  # the WebServerHostname MWAA hands out: ``{id}``, ``{region}``, ``{cell}`` (0-79) filled in
+
+
+_PUBLIC_PATHS = ("/static/", "/favicon.ico", "/robots.txt")
+_CONSOLE_SSO = "/aws_mwaa/aws-console-sso"
+
+
+@dataclass(frozen=True)
 class Line:
     """One Airflow major: its processes, their variables, its login and its API."""
 
@@ -39,6 +59,7 @@ class Line:
     fab_users: bool  # install creates the Op/User/Viewer roles and one user per role in the template DB
     structured_logs: bool  # task logs are JSON lines (else text)
     rescan_variables: tuple[str, ...]  # set to how often (s) Airflow lists its DAG folder for new/changed files
+    front: WebFront  # MWAA's web server in front of it
 
 
 AIRFLOW_3 = Line(
@@ -72,6 +93,18 @@ AIRFLOW_3 = Line(
     structured_logs=True,
     # the dags-folder bundle is refreshed (listed) every refresh_interval
     rescan_variables=("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL"),
+    front=WebFront(
+        login_path="/pluginsv2/aws_mwaa/login",
+        sso_paths=(_CONSOLE_SSO, "/pluginsv2" + _CONSOLE_SSO),
+        sso_path="/pluginsv2" + _CONSOLE_SSO,
+        login_redirects=(r"/(?:api/v2/)?auth/login/?", r"/login/?"),
+        cookie_name="_token",
+        cookie_httponly=False,
+        bearer=True,
+        session_paths=("/api/", "/ui/"),  # the UI's pages are public: its JavaScript calls the API
+        public_paths=(*_PUBLIC_PATHS, "/api/v2/monitor/health", "/api/v2/version"),
+        hostname="{id}.{region}.airflow.on.aws",
+    ),
 )
 
 AIRFLOW_2 = Line(
@@ -103,6 +136,18 @@ AIRFLOW_2 = Line(
     fab_users=True,
     structured_logs=False,
     rescan_variables=("AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL",),
+    front=WebFront(
+        login_path="/aws_mwaa/login",
+        sso_paths=(_CONSOLE_SSO,),
+        sso_path=_CONSOLE_SSO,
+        login_redirects=(r"/login/?",),
+        cookie_name="session",
+        cookie_httponly=True,
+        bearer=False,
+        session_paths=("/",),
+        public_paths=(*_PUBLIC_PATHS, "/health", "/api/v1/health", "/api/v1/version"),
+        hostname="{id}-vpce.c{cell}.{region}.airflow.amazonaws.com",
+    ),
 )
 
 
@@ -154,6 +199,8 @@ DEFAULT_RELEASE: dict[int, str] = {3: "3.0.6", 2: "2.10.3"}
 
 
 LINES: dict[int, Line] = {line.major: line for line in (AIRFLOW_3, AIRFLOW_2)}
+# Public on every web front: what is public in any line (another line's path reaches Airflow, which answers 404).
+PUBLIC_PATHS: tuple[str, ...] = tuple(dict.fromkeys(p for line in LINES.values() for p in line.front.public_paths))
 
 
 def major_of(version: str) -> int:

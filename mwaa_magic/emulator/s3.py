@@ -1,4 +1,4 @@
-"""The emulator's S3: moto's server on loopback, one versioned bucket per environment, and the DAG sync.
+"""The emulator's S3: moto's server on loopback (guarded: s3_front.py), one versioned bucket per environment, and the DAG sync.
 
 - Every environment gets a bucket (``airflow-<name>``), versioning on, public access blocked, holding
   ``dags/`` (the sample DAGs), ``requirements.txt``, ``plugins.zip`` and ``startup.sh``; GetEnvironment
@@ -70,9 +70,10 @@ class S3Knobs:
 class S3World:
     """moto's S3 server with MWAA's buckets; ``start()``, ``url``, ``environment_fields(env)``, ``stop()``."""
 
-    def __init__(self, config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0, admin_secret: str = "") -> None:
         self.config = config
         self.host, self.port = host, port
+        self.admin_secret = admin_secret or secrets.token_urlsafe(32)  # opens moto's own API (s3_front.py)
         self.url = ""
         self.knobs = S3Knobs()
         self.versions: dict[tuple[str, str], dict[str, str]] = {}  # (region, env) -> object key -> applied version
@@ -82,13 +83,13 @@ class S3World:
     # --- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
         from moto import settings
-        from moto.server import ThreadedMotoServer
+
+        from .s3_front import GuardedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the console
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.url = f"http://{host}:{port}"
+        self._server = GuardedMotoServer(self.host, self.port, self.admin_secret, self.config.allowed_hosts)
+        self._server.start()  # OSError when the port is taken
+        self.url = self._server.url
         self._create_identities()
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # from now on every request is authenticated (SigV4) and authorised
         for env in self.config.environments:

@@ -6,7 +6,6 @@ import asyncio
 import errno
 import secrets
 import shlex
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -17,10 +16,11 @@ import tornado.netutil
 import tornado.web
 
 from ..core.addresses import WEBSERVER_URLS_VARIABLE
-from .admin import ADMIN_FILE_VARIABLE, LOOPBACK_NAMES, AdminHandler, S3AdminHandler
+from .admin import ADMIN_FILE_VARIABLE, AdminHandler, S3AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig, is_loopback
 from .control_plane import ControlState, make_control_app
 from .fronts import Fronts
+from .guard import guarded, host_values
 from .knobs import Knobs
 from .sts import sts_routes
 from .tokens import TokenSigner
@@ -129,7 +129,7 @@ class Emulator:
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
-            port = self._listen(app, env.web_port, f"the web server of {env.name}")
+            port = self._listen(app, env.web_port, f"the web server of {env.name}", (env.hostname,))
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
 
     def _start_s3(self) -> None:
@@ -145,13 +145,11 @@ class Emulator:
             return
         from .s3 import DagSync, S3World
 
-        try:  # moto's server thread would wait forever on an address it cannot bind: check it here first
-            with socket.create_server((self.config.host, self.config.s3_port)):
-                pass
+        world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port, self.admin_secret)
+        try:
+            world.start()
         except OSError as exc:
             raise _bind_error(self.config.host, self.config.s3_port, "S3", exc) from None
-        world = self.s3 = S3World(self.config, self.config.host, self.config.s3_port)
-        world.start()
         world.knobs.sync_interval = self.config.dag_sync_interval
         if self.with_airflow:
             targets: dict[Path, list[EnvironmentConfig]] = {}
@@ -177,15 +175,19 @@ class Emulator:
         if self._tmp:
             self._tmp.cleanup()
 
-    def _listen(self, app: tornado.web.Application, port: int, what: str) -> int:
+    def _listen(self, app: tornado.web.Application, port: int, what: str, names: tuple[str, ...] = ()) -> int:
+        """Serve ``app`` on ``port`` (0: a free one) behind the guard (guard.py); a web server (``names``: its
+        environment's hostname, which it answers to as well) lets browsers' cross-site requests through."""
         try:
             sockets = tornado.netutil.bind_sockets(port, self.config.host)
         except OSError as exc:
             raise _bind_error(self.config.host, port, what, exc) from None
-        server = tornado.httpserver.HTTPServer(app, xheaders=False)
+        bound = sockets[0].getsockname()[1]
+        front = guarded(app, host_values(bound, self.config.host, names, self.config.allowed_hosts), browsers=bool(names))
+        server = tornado.httpserver.HTTPServer(front, xheaders=False)
         server.add_sockets(sockets)
         self._servers.append(server)
-        return sockets[0].getsockname()[1]
+        return bound
 
     def _available(self) -> list[EnvironmentConfig]:
         return [e for e in self.config.environments if e.status == "AVAILABLE"]
@@ -216,12 +218,9 @@ class Emulator:
             )
         return settings
 
-    def admin_hosts(self) -> set[str]:
+    def admin_hosts(self) -> frozenset[str]:
         """The ``Host`` header values the admin API answers to: loopback names (or the configured host) and port."""
-        port = self.control_url.rsplit(":", 1)[-1]
-        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
-        names = {*LOOPBACK_NAMES, *([host] if host not in ("0.0.0.0", "[::]", "") else [])}
-        return {f"{name}:{port}" for name in names}
+        return host_values(int(self.control_url.rsplit(":", 1)[-1]), self.config.host, allowed=self.config.allowed_hosts)
 
     def export_lines(self) -> str:
         return export_lines(self.settings())

@@ -25,6 +25,7 @@ import tornado.web
 from .airflow_backend import AirflowBackend
 from .config import EnvironmentConfig
 from .knobs import Knobs
+from .releases import PUBLIC_PATHS
 from .tokens import TokenRejected, TokenSigner
 
 # The CLI commands MWAA accepts (``group command`` or a lone command, after AWS's CLI reference) and, for
@@ -201,16 +202,6 @@ HOP_BY_HOP = {
     "transfer-encoding",
     "upgrade",
 }
-PUBLIC_PATHS = (
-    "/static/",
-    "/health",
-    "/api/v1/health",
-    "/api/v2/monitor/health",
-    "/api/v1/version",
-    "/api/v2/version",
-    "/favicon.ico",
-    "/robots.txt",
-)  # public in Airflow too
 
 
 class SessionBook:
@@ -261,10 +252,7 @@ class _Context:
         self, env: EnvironmentConfig, backend: AirflowBackend, signer: TokenSigner, knobs: Knobs, sessions: SessionBook
     ) -> None:
         self.env, self.backend, self.signer, self.knobs, self.sessions = env, backend, signer, knobs, sessions
-        self.v3 = backend.major >= 3
-        self.cookie_name = "_token" if self.v3 else "session"
-        self.sso_path = "/pluginsv2/aws_mwaa/aws-console-sso" if self.v3 else "/aws_mwaa/aws-console-sso"
-        self.login_path = "/pluginsv2/aws_mwaa/login" if self.v3 else "/aws_mwaa/login"
+        self.front = backend.release.line.front  # everything that differs between Airflow majors (releases.py)
 
 
 class _Base(tornado.web.RequestHandler):
@@ -328,7 +316,7 @@ class SsoPageHandler(_Base):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
-        self.finish(SSO_PAGE.format(login_path=self.ctx.login_path))
+        self.finish(SSO_PAGE.format(login_path=self.ctx.front.login_path))
 
 
 class LoginHandler(_Base):
@@ -350,8 +338,7 @@ class LoginHandler(_Base):
             return
         self.ctx.knobs.remember_secret(value)
         self.ctx.sessions.add(self.ctx.env.name, value)
-        # The Airflow 3 UI reads ``_token`` from JavaScript (then keeps it in localStorage): not HttpOnly.
-        self.set_cookie(name, value, path="/", httponly=not self.ctx.v3, samesite="Lax")
+        self.set_cookie(name, value, path="/", httponly=self.ctx.front.cookie_httponly, samesite="Lax")
         self.redirect("/", status=302)
 
 
@@ -422,7 +409,7 @@ class LoginRedirectHandler(_Base):
     """Airflow's own login pages: on MWAA you log in through the console, so go to the SSO page."""
 
     def get(self) -> None:
-        self.redirect(self.ctx.sso_path + "?login=true", status=302)
+        self.redirect(self.ctx.front.sso_path + "?login=true", status=302)
 
     post = get
 
@@ -434,7 +421,7 @@ class ProxyHandler(_Base):
         ctx = self.ctx
         path = self.request.path
         credential = self._credential()
-        public = path.startswith(PUBLIC_PATHS) or (ctx.v3 and not path.startswith(("/api/", "/ui/")))
+        public = path.startswith(PUBLIC_PATHS) or not path.startswith(ctx.front.session_paths)
         if not public and not ctx.sessions.valid(ctx.env.name, credential):
             self._refuse_unauthenticated(path)
             return
@@ -444,7 +431,7 @@ class ProxyHandler(_Base):
         for name, value in self.request.headers.get_all():
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
                 headers.add(name, value)
-        if ctx.v3 and credential and "Authorization" not in headers:
+        if ctx.front.bearer and credential and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {credential}"  # Airflow 3.0 reads the JWT from the header only
         body = self.request.body if self.request.method not in ("GET", "HEAD", "OPTIONS") or self.request.body else None
         request = tornado.httpclient.HTTPRequest(
@@ -474,11 +461,11 @@ class ProxyHandler(_Base):
     get = post = put = patch = delete = head = options = _proxy
 
     def _credential(self) -> str | None:
-        if self.ctx.v3:
+        if self.ctx.front.bearer:
             scheme, _, token = self.request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() == "bearer" and token:
                 return token.strip()
-        return self.get_cookie(self.ctx.cookie_name)
+        return self.get_cookie(self.ctx.front.cookie_name)
 
     def _refuse_unauthenticated(self, path: str) -> None:
         if path.startswith(("/api/", "/ui/")) or self.request.method != "GET":
@@ -528,7 +515,7 @@ class ProxyHandler(_Base):
             cookie.load(header)
         except Exception:
             return
-        morsel = cookie.get(self.ctx.cookie_name)
+        morsel = cookie.get(self.ctx.front.cookie_name)
         old = self._credential_in
         if morsel is None or not old or not self.ctx.sessions.valid(self.ctx.env.name, old):
             return
@@ -548,24 +535,14 @@ def make_web_app(
 ) -> tornado.web.Application:
     """The web server of ``env`` (the orchestrator listens it on ``env.web_port``)."""
     ctx = _Context(env, backend, signer, knobs, sessions if sessions is not None else SessionBook(knobs))
-    kw = {"ctx": ctx}
+    kw, front = {"ctx": ctx}, ctx.front
     routes: list = [
-        (r"/aws_mwaa/aws-console-sso/?", SsoPageHandler, kw),
+        *((re.escape(path) + "/?", SsoPageHandler, kw) for path in front.sso_paths),
         (r"/aws_mwaa/cli/?", CliHandler, kw),
+        (re.escape(front.login_path) + "/?", LoginHandler, kw),
+        *((pattern, LoginRedirectHandler, kw) for pattern in front.login_redirects),
+        (r"/.*", ProxyHandler, kw),
     ]
-    if ctx.v3:
-        routes += [
-            (r"/pluginsv2/aws_mwaa/aws-console-sso/?", SsoPageHandler, kw),
-            (r"/pluginsv2/aws_mwaa/login/?", LoginHandler, kw),
-            (r"/(?:api/v2/)?auth/login/?", LoginRedirectHandler, kw),
-            (r"/login/?", LoginRedirectHandler, kw),
-        ]
-    else:
-        routes += [
-            (r"/aws_mwaa/login/?", LoginHandler, kw),
-            (r"/login/?", LoginRedirectHandler, kw),
-        ]
-    routes.append((r"/.*", ProxyHandler, kw))
     app = tornado.web.Application(routes, xsrf_cookies=False, compress_response=False)
     app.sessions = ctx.sessions  # type: ignore[attr-defined]
     return app
