@@ -332,3 +332,146 @@ def test_sync_adds_changes_deletes_and_keeps_the_bundled_samples(mwaa_env):
     assert not (folder / "sub" / name).exists()
     assert set(samples) <= {p.name for p in folder.glob("*.py")}
     assert sorted(p.name for p in emulator_s3.sample_dags().glob("*.py")) == samples  # the package is never written
+
+
+# --- nothing lost, nothing leaked (issue 17 items 1-4) ----------------------------------------------------
+def count_s3_calls(mwaa) -> list[str]:
+    """The operations the session's own S3 client sends from now on (botocore's event hook on the real client)."""
+    calls: list[str] = []
+    mwaa.dag_folder.client.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    return calls
+
+
+def test_undeploy_refuses_a_file_this_session_never_read_or_wrote(ipython, logged_in):
+    name = f"team_{uid()}.py"
+    boto3.client("s3").put_object(Bucket=BUCKETS[3], Key=f"dags/{name}", Body=good_dag(name[:-3], "teammate").encode())
+    logged_in(3)
+    result, captured = run(ipython, f"%mwaa undeploy {name} --no-wait")
+    one_line_failure(result, captured, "OverwriteRefused", name, "this session has not read or written it", "--force")
+    assert f"dags/{name}" in s3_keys(BUCKETS[3])
+    with pytest.raises(errors.OverwriteRefused, match="has not read or written it"):
+        connect(ENVS[3]).undeploy(name, wait=False)
+    assert f"dags/{name}" in s3_keys(BUCKETS[3])
+    result, captured = run(ipython, f"%mwaa undeploy {name} --no-wait --force")
+    assert result.success, captured.stdout + captured.stderr
+    assert f"dags/{name}" not in s3_keys(BUCKETS[3])
+
+
+def test_undeploy_after_a_read_is_allowed(mwaa_env):
+    name = f"team_{uid()}.py"
+    boto3.client("s3").put_object(Bucket=BUCKETS[3], Key=f"dags/{name}", Body=b"# helper\n")
+    mwaa = connect(ENVS[3])
+    mwaa.dag_folder.read(name)
+    mwaa.undeploy(name, wait=False)
+    assert f"dags/{name}" not in s3_keys(BUCKETS[3])
+
+
+def test_folder_deploy_never_follows_a_link_out_of_the_folder(ipython, logged_in, tmp_path):
+    logged_in(3)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("aws_secret_access_key = do-not-upload\n")
+    folder = tmp_path / f"linked_{uid()}"
+    folder.mkdir()
+    (folder / "dag_a.py").write_text(good_dag(f"a_{uid()}"))
+    (folder / "creds").symlink_to(outside / "secret.txt")
+    calls = count_s3_calls(ipython.user_ns["mwaa"])
+    before = s3_keys(BUCKETS[3])
+    result, captured = run(ipython, f"%mwaa deploy {folder} --no-wait")
+    one_line_failure(result, captured, "InvalidDagFile", "creds", "outside")
+    assert calls == [] and s3_keys(BUCKETS[3]) == before
+
+
+def race(writers: list, name: str) -> list[tuple[str, str]]:
+    """Every writer deploys its own version of the new file ``name`` at the same instant: (outcome, who or why)."""
+    import threading
+
+    barrier, outcomes = threading.Barrier(len(writers)), []
+
+    def deploy(mwaa, who: str) -> None:
+        barrier.wait()
+        try:
+            mwaa.deploy(f"# {who}\n", filename=name, wait=False)
+            outcomes.append(("won", who))
+        except errors.OverwriteRefused as exc:
+            outcomes.append(("refused", exc.message))
+
+    threads = [threading.Thread(target=deploy, args=(w, f"writer {i}")) for i, w in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_the_overwrite_guard_is_atomic_two_writers_of_one_new_file(mwaa_env):
+    """Two sessions deploy the same new file at the same instant, 50 times: exactly one wins each time."""
+    writers, s3, tally = [connect(ENVS[3]), connect(ENVS[3])], boto3.client("s3"), []
+    for _ in range(50):
+        name = f"race_{uid()}.py"
+        outcomes = race(writers, name)
+        won = [who for what, who in outcomes if what == "won"]
+        tally.append(len(won))
+        if len(won) == 1:
+            assert s3.get_object(Bucket=BUCKETS[3], Key=f"dags/{name}")["Body"].read().decode() == f"# {won[0]}\n"
+            why = next(why for what, why in outcomes if what == "refused")
+            assert "changed by someone else" in why or "has not read or written it" in why, why
+        s3.delete_object(Bucket=BUCKETS[3], Key=f"dags/{name}")
+    print(f"race: exactly one writer won {tally.count(1)} of 50 tries; both won {tally.count(2)}")
+    assert tally == [1] * 50
+
+
+def test_a_write_between_the_check_and_the_put_is_refused(mwaa_env):
+    """A teammate's PUT after this session's look but before its own: S3's precondition refuses ours (412)."""
+    name = f"late_{uid()}.py"
+    mwaa = connect(ENVS[3])
+    mwaa.deploy("# mine, first\n", filename=name, wait=False)
+    teammate = boto3.client("s3")
+
+    def teammate_writes_first(params, **_):
+        if params.get("Key") == f"dags/{name}":
+            teammate.put_object(Bucket=BUCKETS[3], Key=f"dags/{name}", Body=b"# teammate\n")
+
+    mwaa.dag_folder.client.meta.events.register("before-parameter-build.s3.PutObject", teammate_writes_first)
+    with pytest.raises(errors.OverwriteRefused, match="changed by someone else"):
+        mwaa.deploy("# mine, second\n", filename=name, wait=False)
+    assert teammate.get_object(Bucket=BUCKETS[3], Key=f"dags/{name}")["Body"].read() == b"# teammate\n"
+    teammate.delete_object(Bucket=BUCKETS[3], Key=f"dags/{name}")
+
+
+def test_a_folder_deploy_checks_every_file_before_uploading_any(mwaa_env, tmp_path):
+    tag = uid()
+    folder = tmp_path / f"half_{tag}"
+    folder.mkdir()
+    (folder / "a_first.py").write_text("# new file\n")
+    (folder / "b_second.py").write_text("# mine\n")
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=BUCKETS[3], Key=f"dags/half_{tag}/b_second.py", Body=b"# a teammate's\n")
+    mwaa = connect(ENVS[3])
+    with pytest.raises(errors.OverwriteRefused, match="b_second.py"):
+        mwaa.deploy(folder, wait=False)
+    assert f"dags/half_{tag}/a_first.py" not in s3_keys(BUCKETS[3])
+    s3.delete_object(Bucket=BUCKETS[3], Key=f"dags/half_{tag}/b_second.py")
+
+
+def test_an_upload_failing_part_way_says_which_files_went_up(mwaa_env, tmp_path):
+    tag = uid()
+    folder = tmp_path / f"part_{tag}"
+    folder.mkdir()
+    for name in ("a.py", "b.py", "c.py"):
+        (folder / name).write_text(f"# {name}\n")
+    mwaa = connect(ENVS[3])
+    teammate = boto3.client("s3")
+
+    def teammate_takes_c(params, **_):
+        if params.get("Key") == f"dags/part_{tag}/c.py":
+            teammate.put_object(Bucket=BUCKETS[3], Key=f"dags/part_{tag}/c.py", Body=b"# teammate\n")
+
+    mwaa.dag_folder.client.meta.events.register("before-parameter-build.s3.PutObject", teammate_takes_c)
+    with pytest.raises(errors.OverwriteRefused) as caught:
+        mwaa.deploy(folder, wait=False)
+    message = caught.value.message
+    assert f"part_{tag}/c.py" in message and "changed by someone else" in message
+    assert f"uploaded before it: part_{tag}/a.py, part_{tag}/b.py" in message and "\n" not in message
+    for name in ("a.py", "b.py", "c.py"):
+        teammate.delete_object(Bucket=BUCKETS[3], Key=f"dags/part_{tag}/{name}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import os
 import posixpath
 import time
 import zipfile
@@ -133,20 +134,17 @@ def dag_source(name: str, body: bytes | str, dag: bool = True) -> DagSource:
 
 def sources_from_paths(paths: list[str | Path]) -> list[DagSource]:
     """Files and folders on disk as DAG-folder files: a folder goes with its name and everything in it
-    (helper modules, SQL, configs) except caches and hidden files; every Python file must compile."""
+    (helper modules, SQL, configs) except caches and hidden files; every Python file must compile.
+
+    Inside a folder, a link to a file in the same folder goes up as a copy of that file; a link out of the
+    folder, to a folder, or to nothing is refused (one line naming it) before anything is read or uploaded.
+    """
     sources: list[DagSource] = []
     for given in paths:
         path = Path(given).expanduser()
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part in SKIPPED_PARTS or part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not files:
-                raise errors.InvalidDagFile(f"The folder {shorten(str(given))} holds no file to deploy.")
-            for file in files:
-                name = posixpath.join(path.resolve().name, *file.relative_to(path).parts)
+            files = _folder_files(path, given)
+            for name, file in files:
                 sources.append(dag_source(name, file.read_bytes(), dag=False))
         elif path.is_file():
             sources.append(dag_source(path.name, path.read_bytes(), dag=True))
@@ -157,6 +155,46 @@ def sources_from_paths(paths: list[str | Path]) -> list[DagSource]:
     if twice:
         raise errors.InvalidDagFile(f"Two files would go to the same name in the DAG folder: {', '.join(twice)}.")
     return sources
+
+
+def _skipped(part: str) -> bool:
+    return part in SKIPPED_PARTS or part.startswith(".")
+
+
+def _folder_files(path: Path, given: str | Path) -> list[tuple[str, Path]]:
+    """(DAG-folder name, file) of every file a folder deploy takes, links checked (none followed out)."""
+    root = path.resolve()
+    found: list[tuple[str, Path]] = []
+    for here, folders, files in os.walk(root):  # never descends into a linked folder
+        folders[:] = sorted(f for f in folders if not _skipped(f))
+        for entry in [*folders, *sorted(f for f in files if not _skipped(f))]:
+            file = Path(here, entry)
+            name = posixpath.join(root.name, *file.relative_to(root).parts)
+            if file.is_symlink():
+                _check_link(file, root, name)
+            elif entry in folders:
+                continue
+            found.append((name, file))
+    if not found:
+        raise errors.InvalidDagFile(f"The folder {shorten(str(given))} holds no file to deploy.")
+    return sorted(found)
+
+
+def _check_link(link: Path, root: Path, name: str) -> None:
+    """A link inside a deployed folder: only a link to a file inside the same folder may go (as a copy)."""
+    target = link.resolve()
+    if not target.exists():
+        raise errors.InvalidDagFile(f"{name} is a link to nothing ({shorten(str(target))}): remove it (nothing was uploaded).")
+    if not target.is_relative_to(root) or any(_skipped(part) for part in target.relative_to(root).parts):
+        raise errors.InvalidDagFile(
+            f"{name} is a link to {shorten(str(target))} outside {root.name} (or to a file it keeps home): links never "
+            "take files out of the folder; copy the file in or remove the link (nothing was uploaded)."
+        )
+    if target.is_dir():
+        raise errors.InvalidDagFile(
+            f"{name} is a link to a folder inside {root.name}: folder links are not followed; remove the link "
+            "(nothing was uploaded)."
+        )
 
 
 # --- the S3 DAG folder ---------------------------------------------------------------------------------
@@ -231,25 +269,32 @@ class DagFolder:
         return answer["Body"].read()
 
     def put(self, source: DagSource, force: bool = False) -> bool:
-        """Upload unless S3 already holds these bytes; False when nothing changed. Refuses to overwrite a
-        file that changed in S3 since this session last read or wrote it (``force`` overrides)."""
+        """Upload unless S3 already holds these bytes; False when nothing changed (see :meth:`plan`)."""
+        return self.upload(self.plan(source, force))
+
+    def plan(self, source: DagSource, force: bool = False) -> Upload:
+        """The guard, before any upload: refuses to overwrite a file that changed in S3 since this session last
+        read or wrote it, or that exists and this session never read (``force`` overrides). The upload then
+        carries S3's precondition (create only, or replace only the version seen), so a write in between fails."""
         current = self.head(source.name)
-        if current is not None:
-            if current["ETag"].strip('"') == _md5(source.body):
-                self.seen[source.name] = current["ETag"]
-                return False
-            known = self.seen.get(source.name)
-            if not force and known != current["ETag"]:
-                when = _when(current.get("LastModified"))
-                why = (
-                    "changed in S3 since this session last read or wrote it"
-                    if known
-                    else "already exists in S3 and this session has not written it"
-                )
-                raise errors.OverwriteRefused(
-                    f"{source.name} {why} (last modified {when}): not overwritten; read it with "
-                    f"mwaa.dag_folder.read({source.name!r}), or pass --force (force=True) to overwrite."
-                )
+        if current is None:
+            return Upload(source, {} if force else {"IfNoneMatch": "*"})
+        if current["ETag"].strip('"') == _md5(source.body):
+            self.seen[source.name] = current["ETag"]
+            return Upload(source, {}, changed=False)
+        known = self.seen.get(source.name)
+        if not force and known != current["ETag"]:
+            raise errors.OverwriteRefused(
+                f"{source.name} {_why(known)} (last modified {_when(current.get('LastModified'))}): not overwritten; read it "
+                f"with mwaa.dag_folder.read({source.name!r}), or pass --force (force=True) to overwrite."
+            )
+        return Upload(source, {} if force else {"IfMatch": current["ETag"]})
+
+    def upload(self, upload: Upload) -> bool:
+        """PUT one planned file with its precondition; False when S3 already held these bytes."""
+        if not upload.changed:
+            return False
+        source = upload.source
         bucket, key = self.location()[0], self.key(source.name)
         try:
             answer = self.client.put_object(
@@ -257,26 +302,33 @@ class DagFolder:
                 Key=key,
                 Body=source.body,
                 ContentType="text/x-python" if source.name.endswith(".py") else "application/octet-stream",
+                **upload.condition,
             )
         except Exception as exc:
+            if _status(exc) == 412 or _code(exc) == "NoSuchKey":  # NoSuchKey: IfMatch on a key deleted meanwhile
+                raise _changed_meanwhile(source.name, "not overwritten") from None
             raise self.error(exc, "PutObject", bucket, key) from None
         self.seen[source.name] = answer["ETag"]
         return True
 
     def delete(self, name: str, force: bool = False) -> None:
+        """Remove ``name``; refused (unless ``force``) when this session never read or wrote it, or when it changed
+        in S3 since; the DELETE carries S3's precondition (only the version seen)."""
         current = self.head(name)
         if current is None:
             raise errors.DagFileNotFound(f"No file {name} in the DAG folder: see %mwaa dag-files.")
         known = self.seen.get(name)
-        if known and known != current["ETag"] and not force:
+        if known != current["ETag"] and not force:
             raise errors.OverwriteRefused(
-                f"{name} changed in S3 since this session last read or wrote it (last modified "
-                f"{_when(current.get('LastModified'))}): not removed; pass --force (force=True) to remove it anyway."
+                f"{name} {_why(known)} (last modified {_when(current.get('LastModified'))}): not removed; read it with "
+                f"mwaa.dag_folder.read({name!r}), or pass --force (force=True) to remove it anyway."
             )
         bucket, key = self.location()[0], self.key(name)
         try:
-            self.client.delete_object(Bucket=bucket, Key=key)
+            self.client.delete_object(Bucket=bucket, Key=key, **({} if force else {"IfMatch": current["ETag"]}))
         except Exception as exc:
+            if _status(exc) == 412:
+                raise _changed_meanwhile(name, "not removed") from None
             raise self.error(exc, "DeleteObject", bucket, key) from None
         self.seen.pop(name, None)
 
@@ -315,6 +367,33 @@ class DagFolder:
                 f"Cannot reach S3 ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_S3."
             )
         return exc
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One checked file of a deploy: its bytes and S3's precondition for the PUT (none when forced)."""
+
+    source: DagSource
+    condition: dict[str, str]
+    changed: bool = True
+
+
+def _why(known: str | None) -> str:
+    if known:
+        return "changed in S3 since this session last read or wrote it"
+    return "already exists in S3 and this session has not read or written it"
+
+
+def _changed_meanwhile(name: str, what: str) -> errors.OverwriteRefused:
+    return errors.OverwriteRefused(
+        f"{name} was changed by someone else in S3 while this session wrote it: {what}; read it with "
+        f"mwaa.dag_folder.read({name!r}), or pass --force (force=True)."
+    )
+
+
+def _code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str((response or {}).get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 def _status(exc: Exception) -> int | None:
@@ -417,14 +496,18 @@ class DagLoop:
         if trigger and not wait:
             raise errors.InvalidDagFile("--trigger needs the parse to finish first: drop --no-wait.")
         self._check_clashes(sources)
+        uploads = [self.folder.plan(source, force=force) for source in sources]  # every guard before any upload
         results: list[dict[str, Any]] = []
-        for source in sources:
+        for upload in uploads:
             started = time.time()
-            changed = self.folder.put(source, force=force)
+            try:
+                changed = self.folder.upload(upload)
+            except errors.MwaaError as exc:
+                raise _part_way(exc, [r["name"] for r in results if r["uploaded"]]) from None
             results.append(
                 {
-                    "name": source.name,
-                    "dag_ids": list(source.dag_ids),
+                    "name": upload.source.name,
+                    "dag_ids": list(upload.source.dag_ids),
                     "uploaded": changed,
                     "uploaded_at": started,
                     "state": "uploaded" if changed else "unchanged",
@@ -616,6 +699,14 @@ class DagLoop:
         else:
             before_lines, after_lines = (b.decode("utf-8", "replace").splitlines() for b in (before, after))
         return "\n".join(difflib.unified_diff(before_lines, after_lines, f"{key} (applied)", f"{key} (latest)", lineterm=""))
+
+
+def _part_way(exc: errors.MwaaError, uploaded: list[str]) -> errors.MwaaError:
+    """``exc`` from an upload, saying which files of the deploy went up before it (when any did)."""
+    if uploaded:
+        exc.message = f"{exc.message.rstrip('.')}; uploaded before it: {', '.join(uploaded)} (the rest was not)."
+        exc.args = (exc.message,)
+    return exc
 
 
 def deploy_input(path_or_source: Any, filename: str | None = None) -> list[DagSource]:

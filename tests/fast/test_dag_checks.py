@@ -98,3 +98,41 @@ def test_flavours_tell_stale_dags():
     assert flavour_for("2.10.3").is_stale({"is_active": False}) and not flavour_for(2).is_stale({"is_active": True})
     assert flavour_for("3.0.6").is_stale({"is_stale": True}) and not flavour_for(3).is_stale({"is_stale": False})
     assert flavour_for(2).dags_with_stale == {"only_active": False} and flavour_for(3).dags_with_stale == {"exclude_stale": False}
+
+
+def test_folder_links_out_of_the_folder_are_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("SECRET=1")
+    root = tmp_path / "proj"
+    (root / "sub").mkdir(parents=True)
+    (root / "dag.py").write_text("from airflow import DAG\nDAG('d')\n")
+    (root / "sub" / "creds").symlink_to(outside / "secret.txt")
+    with pytest.raises(errors.InvalidDagFile, match=r"proj/sub/creds is a link to .* outside proj"):
+        sources_from_paths([root])
+    (root / "sub" / "creds").unlink()
+    (root / "sub" / "home").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(errors.InvalidDagFile, match=r"proj/sub/home is a link to .* outside proj"):
+        sources_from_paths([root])
+    (root / "sub" / "home").unlink()
+    (root / "sub" / "gone").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(errors.InvalidDagFile, match=r"proj/sub/gone is a link to nothing"):
+        sources_from_paths([root])
+
+
+def test_folder_links_inside_the_folder_go_as_copies(tmp_path):
+    root = tmp_path / "proj"
+    (root / "sql").mkdir(parents=True)
+    (root / "sql" / "q.sql").write_text("select 1")
+    (root / "same.sql").symlink_to(root / "sql" / "q.sql")
+    (root / "dag.py").write_text("from airflow import DAG\nDAG('d')\n")
+    sources = {s.name: s.body for s in sources_from_paths([root])}
+    assert sources == {"proj/dag.py": sources["proj/dag.py"], "proj/same.sql": b"select 1", "proj/sql/q.sql": b"select 1"}
+    (root / "sqllink").symlink_to(root / "sql", target_is_directory=True)
+    with pytest.raises(errors.InvalidDagFile, match=r"proj/sqllink is a link to a folder"):
+        sources_from_paths([root])
+    (root / "sqllink").unlink()
+    (root / ".env").write_text("SECRET=1")
+    (root / "settings.cfg").symlink_to(root / ".env")
+    with pytest.raises(errors.InvalidDagFile, match=r"proj/settings.cfg is a link to .* keeps home"):
+        sources_from_paths([root])
