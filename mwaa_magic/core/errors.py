@@ -142,11 +142,17 @@ class WaitInterrupted(MwaaError):
     code = "WaitInterrupted"
 
 
-# --- the DAG development loop (core/deploy.py) ---------------------------------------------------
+# --- the DAG development loop (core/dagloop/) ----------------------------------------------------
 class InvalidDagFile(MwaaError):
     """A DAG file that cannot go: a bad name (outside the DAG folder, not .py) or a syntax error."""
 
     code = "InvalidDagFile"
+
+
+class InvalidOption(MwaaError):
+    """An option of the DAG loop that cannot work (a timeout of nan, a flag that is not a bool)."""
+
+    code = "InvalidOption"
 
 
 class DagIdClash(MwaaError):
