@@ -34,7 +34,7 @@ def dag_code(dag_id: str) -> str:
 
 
 def one_round(session, folder: Path, trigger: bool) -> dict[str, float]:
-    from mwaa_magic.core.deploy import dag_source
+    from mwaa_magic.core.dagloop import dag_source
 
     loop = session.dag_loop
     dag_id = f"bench_{uuid.uuid4().hex[:8]}"

@@ -161,9 +161,13 @@ class WaitInterrupted(MwaaError):
     """Waiting for a run gave up (the run goes on); the message says how to resume."""
 
 
-# --- the DAG development loop ---------------------------------------------------------------------
+# --- the DAG development loop (core/dagloop/) ----------------------------------------------------
 class InvalidDagFile(InvalidInput):
     """A DAG file that cannot go: a bad name (outside the DAG folder, not .py) or a syntax error."""
+
+
+class InvalidOption(InvalidInput):
+    """An option of the DAG loop that cannot work (a timeout of nan, a flag that is not a bool)."""
 
 
 class DagIdClash(MwaaError):

@@ -31,8 +31,10 @@ class Flavour:
     structured_logs: bool  # task logs come as structured entries (else plain text)
     client_requirement: str  # the apache-airflow-client that speaks this API
     client_major: int
-    # the DAG development loop (core/deploy.py)
+    # the DAG development loop (core/dagloop/)
     dag_file_field: str  # the DAG's field naming its file: absolute (fileloc) or relative to the DAG folder
+    dag_file_fallback_field: str  # the field read when dag_file_field is empty
+    import_error_trace_fields: tuple[str, ...]  # an import error's traceback: the first of these fields that is set
     dag_stale_field: str  # a DAG whose file is gone: is_active false (2) / is_stale true (3)
     dag_stale_value: bool
     dags_with_stale: dict[str, bool]  # GET /dags parameter that lists stale DAGs too
@@ -90,6 +92,8 @@ FLAVOURS: tuple[Flavour, ...] = (
         client_requirement="apache-airflow-client>=2.10,<3",
         client_major=2,
         dag_file_field="fileloc",
+        dag_file_fallback_field="fileloc",
+        import_error_trace_fields=("stack_trace", "stacktrace"),
         dag_stale_field="is_active",
         dag_stale_value=False,
         dags_with_stale={"only_active": False},
@@ -110,6 +114,8 @@ FLAVOURS: tuple[Flavour, ...] = (
         client_requirement="apache-airflow-client>=3.0.2,<3.1",
         client_major=3,
         dag_file_field="relative_fileloc",
+        dag_file_fallback_field="fileloc",
+        import_error_trace_fields=("stack_trace", "stacktrace"),
         dag_stale_field="is_stale",
         dag_stale_value=True,
         dags_with_stale={"exclude_stale": False},

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 
 from . import errors
 from .flavours import API_ROOTS, Flavour
+from .polling import poll_until
 from .table import Table
 from .tasklog import TaskLog
 from .text import first_line, one_line, shorten
@@ -18,6 +19,7 @@ from .transport import TokenTransport, Transport
 from .weblogin import Credential
 
 if TYPE_CHECKING:
+    from .dagloop import DagFolder, DagLoop
     from .environment import Environment
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
@@ -78,7 +80,7 @@ class AirflowSession:
         self.transport = transport
         self.environment = environment
         self.progress_factory: Callable[[], Progress] = Progress
-        self._dag_loop: Any = None
+        self._dag_loop: DagLoop | None = None
 
     # --- identity ------------------------------------------------------------------------------
     @property
@@ -181,17 +183,11 @@ class AirflowSession:
         seconds; then :class:`WaitInterrupted` names the run and how to resume.
         """
         dag_id, run_id = run["dag_id"], run["dag_run_id"]
-        progress, started = self.progress_factory(), time.monotonic()
-        failing_since: float | None = None
-        try:
-            while run.get("state") not in FINISHED:
-                elapsed = time.monotonic() - started
-                if timeout is not None and elapsed > timeout:
-                    progress.close(f"{dag_id} {run_id}: still {run.get('state')} after {timeout:.0f}s; stopped waiting.")
-                    return run
-                note = " (Airflow not answering; retrying)" if failing_since else self._queued_hint(run, elapsed)
-                progress.update(f"{dag_id} {run_id}: {run.get('state')} ({elapsed:.0f}s){note}")
-                time.sleep(poll)
+        progress, looked, failing_since = self.progress_factory(), False, None
+
+        def look(elapsed: float) -> dict | None:
+            nonlocal run, looked, failing_since
+            if looked:
                 try:
                     run, failing_since = self.dag_run(dag_id, run_id), None
                 except errors.MwaaError as exc:
@@ -202,10 +198,22 @@ class AirflowSession:
                             f"Stopped waiting for {dag_id} run {run_id} ({exc.code}: {shorten(exc.message, 120)}); "
                             f"the run goes on: resume with %mwaa wait {dag_id} {run_id}, or mwaa.wait(run)."
                         ) from None
+            looked = True
+            return run if run.get("state") in FINISHED else None
+
+        def waiting(elapsed: float) -> None:
+            note = " (Airflow not answering; retrying)" if failing_since else self._queued_hint(run, elapsed)
+            progress.update(f"{dag_id} {run_id}: {run.get('state')} ({elapsed:.0f}s){note}")
+
+        try:
+            finished, elapsed = poll_until(look, timeout=timeout, interval=poll, waiting=waiting)
         except KeyboardInterrupt:
             progress.close(f"{dag_id} {run_id}: stopped waiting (the run goes on; mwaa.wait(run) to resume).")
             return run
-        progress.close(f"{dag_id} {run_id}: {run['state']} in {time.monotonic() - started:.0f}s")
+        if finished is None:
+            progress.close(f"{dag_id} {run_id}: still {run.get('state')} after {timeout:.0f}s; stopped waiting.")
+            return run
+        progress.close(f"{dag_id} {run_id}: {run['state']} in {elapsed:.0f}s")
         return run
 
     def _queued_hint(self, run: dict, elapsed: float) -> str:
@@ -258,18 +266,18 @@ class AirflowSession:
 
         return run_cli(self.environment, command, echo=echo)
 
-    # --- the DAG development loop (core/deploy.py) ----------------------------------------------
+    # --- the DAG development loop (core/dagloop/) ----------------------------------------------
     @property
-    def dag_loop(self) -> Any:
+    def dag_loop(self) -> DagLoop:
         """The environment's S3 DAG folder and what this session last read or wrote there (one per session)."""
         if self._dag_loop is None:
-            from .deploy import DagLoop
+            from .dagloop import DagLoop
 
             self._dag_loop = DagLoop(self)
         return self._dag_loop
 
     @property
-    def dag_folder(self) -> Any:
+    def dag_folder(self) -> DagFolder:
         """The S3 DAG folder: ``.list()``, ``.read(name)``, ``.location()``."""
         return self.dag_loop.folder
 
@@ -287,12 +295,12 @@ class AirflowSession:
         parsed it (or raise its import error); with ``trigger=True`` run each DAG and wait for the run.
 
         A file changed in S3 since this session last read or wrote it is not overwritten unless ``force=True``.
+        Every argument is checked before anything is read or uploaded.
         """
-        from .deploy import deploy_input
+        from .dagloop import DeployOptions, deploy_input
 
-        return self.dag_loop.deploy(
-            deploy_input(path_or_source, filename), trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout
-        )
+        options = DeployOptions(trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout)
+        return self.dag_loop.deploy(deploy_input(path_or_source, filename), options)
 
     def dag_files(self) -> list[dict]:
         """The DAG folder: name, size, last modified, DAG ids Airflow parsed from each file, import error."""
@@ -308,7 +316,9 @@ class AirflowSession:
 
     def requirements(self, diff: bool = False) -> list[dict]:
         """requirements.txt, plugins.zip, startup script: version applied vs the newest in S3."""
-        return self.dag_loop.requirements(diff=diff)
+        from .dagloop import requirements
+
+        return requirements(self.environment, self.dag_folder, diff=diff)
 
     # --- other clients -------------------------------------------------------------------------
     def api_client(self) -> Any:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -193,6 +194,7 @@ class DagSync:
     def __init__(self, world: S3World, targets: dict[Path, list[EnvironmentConfig]]) -> None:
         self.world, self.targets = world, targets
         self._written: dict[Path, dict[str, str]] = {folder: {} for folder in targets}  # folder -> rel path -> ETag
+        self.skipped: dict[tuple[Path, str], str] = {}  # (folder, rel path) -> ETag it could not write
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mwaa-emulator-dag-sync", daemon=True)
         self._client = world.client()
@@ -218,6 +220,8 @@ class DagSync:
                 logging.getLogger(__name__).warning("DAG sync failed: %s", exc)
 
     def sync_once(self) -> None:
+        from botocore.exceptions import ClientError
+
         for folder, envs in self.targets.items():
             wanted: dict[str, tuple[float, str, str]] = {}  # rel path -> (modified, etag, bucket)
             for env in envs:
@@ -230,19 +234,36 @@ class DagSync:
                         wanted[rel] = (stamp, obj["ETag"], bucket_name(env))
             written = self._written[folder]
             for rel, (_, etag, bucket) in wanted.items():
-                if written.get(rel) != etag:
-                    body = self._client.get_object(Bucket=bucket, Key=f"{DAG_S3_PATH}/{rel}")["Body"].read()
-                    target = folder / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    temporary = target.with_name(f".{target.name}.sync")
-                    temporary.write_bytes(body)
-                    os.replace(temporary, target)
+                if written.get(rel) != etag and self.skipped.get((folder, rel)) != etag:
+                    try:
+                        self._write(folder, rel, bucket)
+                    except (OSError, ClientError) as exc:  # a name no folder holds, a key deleted meanwhile
+                        self._skip(folder, rel, etag, bucket, exc)
+                        continue
                     written[rel] = etag
             for rel in [r for r in written if r not in wanted]:
                 (folder / rel).unlink(missing_ok=True)
                 del written[rel]
         self.world.knobs.syncs += 1
         self.world.knobs.last_sync = time.time()
+
+    def _write(self, folder: Path, rel: str, bucket: str) -> None:
+        body = self._client.get_object(Bucket=bucket, Key=f"{DAG_S3_PATH}/{rel}")["Body"].read()
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.sync")
+        try:
+            temporary.write_bytes(body)
+            os.replace(temporary, target)
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+
+    def _skip(self, folder: Path, rel: str, etag: str, bucket: str, exc: Exception) -> None:
+        """One key this round cannot write: said once per version, the rest of the folder syncs on."""
+        self.skipped[(folder, rel)] = etag
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        logging.getLogger(__name__).warning("DAG sync skipped s3://%s/%s/%s: %s", bucket, DAG_S3_PATH, rel, why)
 
     def _objects(self, bucket: str) -> list[dict]:
         pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=DAG_S3_PATH + "/")

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Enum, Float, Unicode, observe
@@ -158,15 +157,7 @@ class MwaaMagics(Magics):
     # --- %%mwaa_dag ------------------------------------------------------------------------------------
     @magic_arguments()
     @argument("file", nargs="?", help="File name in the DAG folder (default: <first DAG id>.py).")
-    @argument("--trigger", action="store_true", help="Then trigger the DAG and wait for the run.")
-    @argument("--conf", "-c", help="Run configuration as a JSON object (with --trigger).")
-    @argument("--no-wait", action="store_true", help="Upload only: do not wait for Airflow to parse it.")
-    @argument(
-        "--force",
-        action="store_true",
-        help="Overwrite the file even if it changed in S3 since this session last read or wrote it.",
-    )
-    @argument("--timeout", type=float, help="Seconds to wait for Airflow to parse (default 300).")
+    @subcommands.deploy_arguments
     @argument("--session", "-s", help="Session alias (default: the current one).")
     @argument("-o", "--output", help="Variable to store the result in (file, DAG ids, runs).")
     @argument("--debug", action="store_true")
@@ -175,8 +166,7 @@ class MwaaMagics(Magics):
         """Deploy the cell as a DAG file: check it here (it must compile; no upload otherwise), upload it to the
         environment's S3 DAG folder, wait until Airflow has parsed this version or show its import error;
         with --trigger, run it and wait for the run."""
-        from ..core.deploy import dag_source, source_name
-        from .parsing import json_object
+        from ..core.dagloop import dag_source, source_name
 
         words = split_line(line, "%%mwaa_dag")
         if "-h" in words or "--help" in words:
@@ -186,16 +176,9 @@ class MwaaMagics(Magics):
         if args.output:
             identifier(args.output)
         with self._debugging(args.debug):
-            conf = json_object(args.conf, "--conf")
-            if args.trigger and args.no_wait:
-                raise UsageError("--trigger needs the parse to finish first: drop --no-wait.")
-            if args.timeout is not None and args.timeout <= 0:
-                raise UsageError("--timeout must be a positive number of seconds.")
+            options = subcommands.deploy_options(args)
             source = dag_source(args.file or source_name(cell), cell)  # before any call: name and syntax
-            session = sessions.get(args.session)
-            results = session.dag_loop.deploy(
-                [source], trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout
-            )
+            results = sessions.get(args.session).dag_loop.deploy([source], options)
         if args.output:
             self.user_ns[args.output] = results[0]
         return None

@@ -11,10 +11,10 @@ import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import MagicArgumentParser
+from IPython.core.magic_arguments import MagicArgumentParser, argument
 
 from .parsing import json_object
 from .registry import sessions
@@ -153,20 +153,22 @@ def _doctor(magics: Any, args: argparse.Namespace) -> None:
         raise DoctorFailed(diagnosis)
 
 
+def deploy_options(args: argparse.Namespace) -> Any:
+    """The ``DeployOptions`` of ``%mwaa deploy`` or ``%%mwaa_dag`` (checked in the core, before any call)."""
+    from ..core.dagloop import DeployOptions
+
+    conf = json_object(args.conf, "--conf")
+    return DeployOptions(trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout)
+
+
 def _deploy(magics: Any, args: argparse.Namespace) -> Any:
-    from ..core.deploy import sources_from_paths
+    from ..core.dagloop import sources_from_paths
     from .display import Rows
 
-    sources = sources_from_paths(args.paths)  # every file checked (names, syntax) before any call
+    options = deploy_options(args)
+    sources = sources_from_paths(args.paths)  # every file read once and checked (names, links, syntax) before any call
     session = sessions.get(args.session)
-    results = session.dag_loop.deploy(
-        sources,
-        trigger=args.trigger,
-        conf=json_object(args.conf, "--conf"),
-        wait=not args.no_wait,
-        force=args.force,
-        timeout=args.timeout,
-    )
+    results = session.dag_loop.deploy(sources, options)
     return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
 
 
@@ -202,12 +204,30 @@ def _requirements(magics: Any, args: argparse.Namespace) -> Any:
     return Rows(rows, ["file", "s3_path", "status", "applied_version", "latest_version"], "Requirements, plugins, startup script")
 
 
-DEPLOY_OPTIONS = (
+GUARD_OPTIONS = (
     arg(
-        "--force", action="store_true", help="overwrite a file even if it changed in S3 since this session last read or wrote it"
+        "--force",
+        action="store_true",
+        help="overwrite (or remove) a file even if this session never read it or it changed in S3 since",
     ),
     arg("--timeout", type=float, help="seconds to wait for Airflow (default 300)"),
 )
+DEPLOY_OPTIONS = (  # %mwaa deploy and %%mwaa_dag
+    arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
+    arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
+    arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
+    *GUARD_OPTIONS,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def deploy_arguments(func: F) -> F:
+    """Declares :data:`DEPLOY_OPTIONS` on a magic (``%%mwaa_dag``) as IPython's ``@argument`` would, in order."""
+    for names, options in reversed(DEPLOY_OPTIONS):
+        func = argument(*names, **options)(func)
+    return func
+
+
 SESSION_HELP = "session alias (default: the current one)"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
@@ -281,9 +301,6 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _deploy,
         (
             arg("paths", nargs="+", help="files or folders"),
-            arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
-            arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
-            arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
             *DEPLOY_OPTIONS,
         ),
     ),
@@ -295,7 +312,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         (
             arg("name", help="file name in the DAG folder, e.g. my_dag.py"),
             arg("--no-wait", action="store_true", help="do not wait for Airflow"),
-            *DEPLOY_OPTIONS,
+            *GUARD_OPTIONS,
         ),
     ),
     Subcommand(
@@ -374,18 +391,18 @@ def check(args: argparse.Namespace) -> None:
         from ..core.control_plane import validate_environment_name
 
         validate_environment_name(args.environment)
-    if args.command in ("trigger", "deploy"):
+    if args.command == "trigger":
         json_object(args.conf, "--conf")
     if args.command == "deploy":
-        from ..core.deploy import sources_from_paths
-
-        sources_from_paths(args.paths)
+        deploy_options(args)
     if args.command == "undeploy":
-        from ..core.deploy import check_name
+        from ..core.dagloop import check_name
 
         check_name(args.name, dag=False)
-    if getattr(args, "timeout", None) is not None and args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds.")
+    if getattr(args, "timeout", None) is not None:
+        from ..core.dagloop import check_seconds
+
+        check_seconds(args.timeout, "--timeout")
     if getattr(args, "session", None):
         sessions.get(args.session)
 
