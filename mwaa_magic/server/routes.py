@@ -22,7 +22,7 @@ from tornado.ioloop import IOLoop
 from ..core import errors
 from . import aws
 from .config import PROFILE_PATTERN, REGION_PATTERN, MwaaMagicServer
-from .crosssite import Verdict, open_verdict
+from .crosssite import Verdict, api_refusal, open_verdict
 
 T = TypeVar("T")
 SETTINGS_KEY = "mwaa_magic_server"
@@ -83,7 +83,8 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
 
 
 class MwaaHandler(APIHandler):
-    """Common plumbing: run blocking calls on the pool, answer our errors as ``{code, message}``."""
+    """Common plumbing: refuse other pages' requests, run blocking calls on the pool, answer our errors as
+    ``{code, message}``."""
 
     @property
     def mwaa_settings(self) -> MwaaMagicServer:
@@ -112,8 +113,25 @@ class MwaaHandler(APIHandler):
     def query(self, name: str) -> str | None:
         return self.get_query_argument(name, None) or None
 
+    def xsrf_header_ok(self) -> bool:
+        """The request carries Jupyter's XSRF token in a header, matching its ``_xsrf`` cookie (JupyterLab's fetches)."""
+        if not (self.request.headers.get("X-XSRFToken") or self.request.headers.get("X-CSRFToken")):
+            return False
+        try:
+            tornado.web.RequestHandler.check_xsrf_cookie(self)  # tornado's own check, not Jupyter's lenient one
+        except tornado.web.HTTPError:
+            return False
+        return True
+
+    def refuse_other_pages(self) -> None:
+        """Raise :class:`CrossSiteRequest` unless Jupyter's own page (or the address bar) sent the request."""
+        reason = api_refusal(self.request.headers, self.request.host, self.token_authenticated, self.xsrf_header_ok())
+        if reason:
+            raise CrossSiteRequest(f"Refused: {reason}. Only Jupyter's own page may call the /mwaa routes.")
+
     async def run(self, fn: Callable[[], Any]) -> None:
         try:
+            self.refuse_other_pages()
             await fn()
         except errors.MwaaError as error:
             self.fail(error)
@@ -217,6 +235,9 @@ class OpenHandler(MwaaHandler):
     a link from another site gets a confirmation page whose button POSTs here (XSRF-checked) to mint;
     an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing.
     """
+
+    def refuse_other_pages(self) -> None:
+        """Nothing here: :meth:`open` applies the route's own rule (a link from elsewhere gets a confirmation page)."""
 
     @property
     def content_security_policy(self) -> str:
