@@ -12,7 +12,7 @@ import html
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -27,7 +27,10 @@ from .crosssite import Verdict, api_refusal, open_verdict
 T = TypeVar("T")
 SETTINGS_KEY = "mwaa_magic_server"
 LOGIN_URL_FIELDS = {"environment", "region", "profile"}
-_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mwaa-route")
+# Each kind of route has its own workers: twelve doctor runs stuck on a slow web server (up to 25 s each)
+# must not hold up the login card's button or the sidebar's listing (issue 17 #10).
+POOL_SIZES = {"mint": 4, "lookup": 4, "doctor": 4}
+_pools = {kind: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"mwaa-{kind}") for kind, n in POOL_SIZES.items()}
 
 
 class InvalidRequest(errors.MwaaError):
@@ -86,12 +89,14 @@ class MwaaHandler(APIHandler):
     """Common plumbing: refuse other pages' requests, run blocking calls on the pool, answer our errors as
     ``{code, message}``."""
 
+    pool: ClassVar[str] = "lookup"  # which of POOL_SIZES runs this route's blocking calls
+
     @property
     def mwaa_settings(self) -> MwaaMagicServer:
         return self.settings[SETTINGS_KEY]
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        return await IOLoop.current().run_in_executor(_executor, fn, self.mwaa_settings, *args)
+        return await IOLoop.current().run_in_executor(_pools[self.pool], fn, self.mwaa_settings, *args)
 
     def fail(self, error: errors.MwaaError) -> None:
         self.set_status(status_for(error))
@@ -179,6 +184,8 @@ class EnvironmentHandler(MwaaHandler):
 class DoctorHandler(MwaaHandler):
     """``GET /mwaa/doctor/<name>?profile=&region=``: %mwaa doctor's checks as JSON (the sidebar's "Diagnose")."""
 
+    pool = "doctor"
+
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         async def go() -> None:
@@ -193,6 +200,8 @@ class LoginUrlHandler(MwaaHandler):
     Jupyter guards it (a POST: its XSRF token with the login cookie, or its token). Any other field is refused:
     the web-server address and the link are the server's to decide, never the request's.
     """
+
+    pool = "mint"
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -235,6 +244,8 @@ class OpenHandler(MwaaHandler):
     a link from another site gets a confirmation page whose button POSTs here (XSRF-checked) to mint;
     an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing.
     """
+
+    pool = "mint"
 
     def refuse_other_pages(self) -> None:
         """Nothing here: :meth:`open` applies the route's own rule (a link from elsewhere gets a confirmation page)."""
