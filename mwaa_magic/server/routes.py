@@ -27,6 +27,7 @@ from .crosssite import Verdict, api_refusal, open_verdict
 T = TypeVar("T")
 SETTINGS_KEY = "mwaa_magic_server"
 LOGIN_URL_FIELDS = {"environment", "region", "profile"}
+MAX_BODY = 16 * 1024  # bytes: three short fields need far less
 # Each kind of route has its own workers: twelve doctor runs stuck on a slow web server (up to 25 s each)
 # must not hold up the login card's button or the sidebar's listing (issue 17 #10).
 POOL_SIZES = {"mint": 4, "lookup": 4, "doctor": 4}
@@ -83,6 +84,19 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
         _optional(region, "region", REGION_PATTERN),
         _optional(profile, "profile", PROFILE_PATTERN),
     )
+
+
+def json_object(data: bytes) -> dict[str, object]:
+    """A request body as a JSON object, or :class:`InvalidRequest` (too large, not JSON, too deeply nested)."""
+    if len(data) > MAX_BODY:
+        raise InvalidRequest(f"The request body is over {MAX_BODY // 1024} KiB: send only environment, region and profile.")
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        raise InvalidRequest("The request body must be a JSON object (not nested thousands deep).") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return body
 
 
 class MwaaHandler(APIHandler):
@@ -206,12 +220,7 @@ class LoginUrlHandler(MwaaHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         async def go() -> None:
-            try:
-                body = json.loads(self.request.body or b"{}")
-            except ValueError:
-                raise InvalidRequest("The request body must be JSON.") from None
-            if not isinstance(body, dict):
-                raise InvalidRequest("The request body must be a JSON object.")
+            body = json_object(self.request.body or b"{}")
             unknown = sorted(set(body) - LOGIN_URL_FIELDS)
             if unknown:
                 raise InvalidRequest(
