@@ -1,6 +1,7 @@
 """``python -m mwaa_magic doctor ENV [--region R] [--profile P] [--json]``: mwaa_magic in a terminal.
 
-Exit code 0 when every check passed, 1 when one failed, 2 for bad input.
+Exit code 0 when every check passed, 1 when one failed, 2 for bad input (checked before any AWS call),
+130 for Ctrl-C. Nothing reaches the terminal raw: control characters (ESC...) in what is printed are escaped.
 """
 
 from __future__ import annotations
@@ -21,22 +22,64 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every control character but the line break escaped (``\\x1b``): no escape sequence runs."""
+    from .core.text import one_line
+
+    return "\n".join(one_line(line) for line in text.split("\n"))
+
+
+def json_text(data: object) -> str:
+    """JSON with non-printable characters as ``\\uXXXX`` (still valid JSON: they can only be inside strings)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return "".join(ch if ch == "\n" or ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def check_input(environment: str, region: str | None, profile: str | None) -> None:
+    """Our error for a name, region or profile that cannot be right, before any AWS call."""
+    from .core import errors
+    from .core.control_plane import available_profiles, validate_environment_name, validate_region
+    from .core.text import shorten
+
+    validate_environment_name(environment)
+    if region is not None:
+        validate_region(region)
+    if profile is not None and profile not in available_profiles():
+        raise errors.ProfileNotFound(
+            f"AWS profile {shorten(repr(profile), 60)} is not in your AWS config; pick one of: "
+            f"{', '.join(available_profiles()) or 'none configured'}."
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .core.doctor import doctor
     from .core.errors import MwaaError
 
     try:
+        check_input(args.environment, args.region, args.profile)
         diagnosis = doctor(args.environment, args.region, args.profile)
     except MwaaError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        print(terminal_text(f"{exc.code}: {exc.message}"), file=sys.stderr)
         return 2
-    print(json.dumps(diagnosis.to_json(), indent=2, ensure_ascii=False) if args.json else repr(diagnosis))
+    print(json_text(diagnosis.to_json()) if args.json else terminal_text(repr(diagnosis)))
     if not diagnosis.ok:
-        print(diagnosis.summary(), file=sys.stderr)
+        print(terminal_text(diagnosis.summary()), file=sys.stderr)
         return 1
     return 0
 
 
+def run() -> int:
+    """:func:`main`, with Ctrl-C as one line and exit code 130 (the checks' threads are daemons: left behind)."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print("Interrupted: mwaa doctor stopped before every check ran.", file=sys.stderr)
+        return INTERRUPTED
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -10,12 +10,10 @@ and the route typed into the address bar, still land in Airflow logged in.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from lab_helpers import free_port, missing, new_notebook, open_lab, run_cell, shot
+from lab_helpers import missing, new_notebook, open_lab, page_server, run_cell, shot
 
 pytestmark = pytest.mark.browser
 
@@ -43,20 +41,6 @@ def lands_in_airflow_logged_in(tab) -> None:
     assert "/login" not in tab.url
 
 
-class _OtherSite(BaseHTTPRequestHandler):
-    page = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(self.page)))
-        self.end_headers()
-        self.wfile.write(self.page)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 def needs_lab_extension(page) -> None:
     if not page.evaluate("() => window.jupyterapp.commands.hasCommand('mwaa:open-ui')"):
         missing("the mwaa-magic lab extension is not loaded: build it (npm run build:prod in labextension/)")
@@ -73,12 +57,8 @@ def other_site(lab):
 <a id="link" href="{route}&via=link" target="_blank">Click me</a>
 <a id="same-tab" href="{route}&via=same-tab">Click me too</a>
 </body></html>""".encode()
-    handler = type("OtherSite", (_OtherSite,), {"page": page})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with page_server(page) as port:
+        yield port
 
 
 @pytest.fixture

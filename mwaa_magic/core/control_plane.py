@@ -397,6 +397,9 @@ def control_plane(profile: str | None = None, region: str | None = None) -> Cont
     so nothing needs clearing by hand.
     """
     key = (profile or None, region or None, tuple(os.environ.get(name) for name in AWS_SETTINGS))
+    plane = _planes.get(key)  # no lock to find one: another thread may hold it for seconds making clients
+    if plane is not None:
+        return plane
     with _lock:
         plane = _planes.get(key)
         if plane is None:

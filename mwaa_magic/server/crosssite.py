@@ -1,4 +1,4 @@
-"""Whether a request for ``/mwaa/open`` may mint a web login token: only when Jupyter's own page, or the user
+"""Whether a request for ``/mwaa/open`` (and any other ``/mwaa`` route, see :func:`api_refusal`) may mint a web login token: only when Jupyter's own page, or the user
 at the address bar, asked for it — never another site's page (an ``<img>``, ``<iframe>``, ``<script>``, a link).
 
 Jupyter's login cookie authenticates any request the browser sends to the server, including those another
@@ -14,6 +14,10 @@ site's page causes; the cookie is not port-bound, so a page on another loopback 
   host is refused; a ``Referer`` of the same origin mints, of another origin confirms. With neither (the card's
   link has ``rel=noreferrer``), a request that carries Jupyter's token mints (no page can add the token on its
   own); one authenticated by the cookie alone confirms: one click more, never a token for a forged request.
+
+The JSON routes (environments, an environment, doctor, login-url, config) call AWS, and doctor mints tokens:
+they have no confirmation page, so :func:`api_refusal` answers them only for Jupyter's own page (Fetch
+Metadata ``same-origin``, or ``none``: the address bar) and refuses everything else another page can cause.
 """
 
 from __future__ import annotations
@@ -68,3 +72,26 @@ def open_verdict(headers: Mapping[str, str], host: str | None, method: str, toke
     if token_authenticated:
         return Verdict.MINT, "Jupyter token in the request"
     return Verdict.CONFIRM, "the browser did not say which page opened the link"
+
+
+API_SITES = ("same-origin", "none")  # Jupyter's own page (its fetches), the address bar
+
+
+def api_refusal(headers: Mapping[str, str], host: str | None, token_authenticated: bool, xsrf_header_ok: bool) -> str | None:
+    """Why a request for a JSON ``/mwaa`` route must not be answered (None: answer it).
+
+    ``xsrf_header_ok``: the request carries Jupyter's XSRF token in a header matching its cookie (JupyterLab's
+    fetches do; another page cannot set a header on a cross-origin request without a preflight Jupyter refuses).
+    """
+    site, origin, referer = headers.get("Sec-Fetch-Site"), headers.get("Origin"), headers.get("Referer")
+    if origin and not _same_origin(origin, host):  # "null" (an opaque origin) too
+        return "the request came from a page of another origin"
+    if site is not None:
+        if site in API_SITES:
+            return None
+        return f"the request came from a page of another origin (Sec-Fetch-Site {_shown(site)})"
+    if referer:
+        return None if _same_origin(referer, host) else "the request came from a page of another origin"
+    if token_authenticated or xsrf_header_ok:
+        return None
+    return "the browser did not say which page sent the request"

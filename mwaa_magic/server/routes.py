@@ -12,7 +12,7 @@ import html
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -22,12 +22,16 @@ from tornado.ioloop import IOLoop
 from ..core import errors
 from . import aws
 from .config import PROFILE_PATTERN, REGION_PATTERN, MwaaMagicServer
-from .crosssite import Verdict, open_verdict
+from .crosssite import Verdict, api_refusal, open_verdict
 
 T = TypeVar("T")
 SETTINGS_KEY = "mwaa_magic_server"
 LOGIN_URL_FIELDS = {"environment", "region", "profile"}
-_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mwaa-route")
+MAX_BODY = 16 * 1024  # bytes: three short fields need far less
+# Each kind of route has its own workers: twelve doctor runs stuck on a slow web server (up to 25 s each)
+# must not hold up the login card's button or the sidebar's listing (issue 17 #10).
+POOL_SIZES = {"mint": 4, "lookup": 4, "doctor": 4}
+_pools = {kind: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"mwaa-{kind}") for kind, n in POOL_SIZES.items()}
 
 
 class InvalidRequest(errors.InvalidInput):
@@ -77,15 +81,31 @@ def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | Non
     )
 
 
+def json_object(data: bytes) -> dict[str, object]:
+    """A request body as a JSON object, or :class:`InvalidRequest` (too large, not JSON, too deeply nested)."""
+    if len(data) > MAX_BODY:
+        raise InvalidRequest(f"The request body is over {MAX_BODY // 1024} KiB: send only environment, region and profile.")
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        raise InvalidRequest("The request body must be a JSON object (not nested thousands deep).") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return body
+
+
 class MwaaHandler(APIHandler):
-    """Common plumbing: run blocking calls on the pool, answer our errors as ``{code, message}``."""
+    """Common plumbing: refuse other pages' requests, run blocking calls on the pool, answer our errors as
+    ``{code, message}``."""
+
+    pool: ClassVar[str] = "lookup"  # which of POOL_SIZES runs this route's blocking calls
 
     @property
     def mwaa_settings(self) -> MwaaMagicServer:
         return self.settings[SETTINGS_KEY]
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
-        return await IOLoop.current().run_in_executor(_executor, fn, self.mwaa_settings, *args)
+        return await IOLoop.current().run_in_executor(_pools[self.pool], fn, self.mwaa_settings, *args)
 
     def fail(self, error: errors.MwaaError) -> None:
         self.set_status(status_for(error))
@@ -107,8 +127,25 @@ class MwaaHandler(APIHandler):
     def query(self, name: str) -> str | None:
         return self.get_query_argument(name, None) or None
 
+    def xsrf_header_ok(self) -> bool:
+        """The request carries Jupyter's XSRF token in a header, matching its ``_xsrf`` cookie (JupyterLab's fetches)."""
+        if not (self.request.headers.get("X-XSRFToken") or self.request.headers.get("X-CSRFToken")):
+            return False
+        try:
+            tornado.web.RequestHandler.check_xsrf_cookie(self)  # tornado's own check, not Jupyter's lenient one
+        except tornado.web.HTTPError:
+            return False
+        return True
+
+    def refuse_other_pages(self) -> None:
+        """Raise :class:`CrossSiteRequest` unless Jupyter's own page (or the address bar) sent the request."""
+        reason = api_refusal(self.request.headers, self.request.host, self.token_authenticated, self.xsrf_header_ok())
+        if reason:
+            raise CrossSiteRequest(f"Refused: {reason}. Only Jupyter's own page may call the /mwaa routes.")
+
     async def run(self, fn: Callable[[], Any]) -> None:
         try:
+            self.refuse_other_pages()
             await fn()
         except errors.MwaaError as error:
             self.fail(error)
@@ -156,6 +193,8 @@ class EnvironmentHandler(MwaaHandler):
 class DoctorHandler(MwaaHandler):
     """``GET /mwaa/doctor/<name>?profile=&region=``: %mwaa doctor's checks as JSON (the sidebar's "Diagnose")."""
 
+    pool = "doctor"
+
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         async def go() -> None:
@@ -171,15 +210,12 @@ class LoginUrlHandler(MwaaHandler):
     the web-server address and the link are the server's to decide, never the request's.
     """
 
+    pool = "mint"
+
     @tornado.web.authenticated
     async def post(self) -> None:
         async def go() -> None:
-            try:
-                body = json.loads(self.request.body or b"{}")
-            except ValueError:
-                raise InvalidRequest("The request body must be JSON.") from None
-            if not isinstance(body, dict):
-                raise InvalidRequest("The request body must be a JSON object.")
+            body = json_object(self.request.body or b"{}")
             unknown = sorted(set(body) - LOGIN_URL_FIELDS)
             if unknown:
                 raise InvalidRequest(
@@ -212,6 +248,11 @@ class OpenHandler(MwaaHandler):
     a link from another site gets a confirmation page whose button POSTs here (XSRF-checked) to mint;
     an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing.
     """
+
+    pool = "mint"
+
+    def refuse_other_pages(self) -> None:
+        """Nothing here: :meth:`open` applies the route's own rule (a link from elsewhere gets a confirmation page)."""
 
     @property
     def content_security_policy(self) -> str:

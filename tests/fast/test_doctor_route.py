@@ -37,3 +37,26 @@ async def test_a_bad_name_is_refused(jp_fetch, aws):
 async def test_the_route_needs_jupyters_auth(jp_fetch, aws):
     response = await jp_fetch("mwaa", "doctor", "fast3", headers={"Authorization": ""}, raise_error=False)
     assert response.code in (302, 403)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 5000 + "]" * 5000,
+        '{"a": ' * 5000 + "1" + "}" * 5000,
+        json.dumps({"environment": "fast3", "profile": [[[[]]]]}),
+        json.dumps({"environment": "x" * 100_000}),
+        "\udcff",
+        b"\xff\xfe{",
+    ],
+    ids=["deep-list", "deep-object", "nested-field", "huge", "lone-surrogate", "not-utf8"],
+)
+async def test_login_url_answers_bad_bodies_with_one_line_400(jp_fetch, aws, body):
+    """Issue 17 #16: a 5,000-deep JSON body gave a 500 (RecursionError); bad input is a 400 with one line."""
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    response = await jp_fetch("mwaa", "login-url", method="POST", body=data, raise_error=False)
+    answer = json.loads(response.body)
+    assert response.code == 400, answer
+    assert answer["code"] in ("InvalidRequest", "InvalidEnvironmentName") and "\n" not in answer["message"]
+    assert len(answer["message"]) < 300
+    assert not aws.admin.calls().get("CreateWebLoginToken")
