@@ -14,11 +14,11 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Enum, Float, Unicode, observe
+from traitlets import Bool, Enum, Float, TraitError, Unicode, observe, validate
 
 from ..core import errors
 from . import subcommands
-from .parsing import identifier, split_line
+from .parsing import split_line, variable_name
 from .registry import sessions
 
 
@@ -49,6 +49,13 @@ class MwaaMagics(Magics):
         60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s)."
     ).tag(config=True)
 
+    @validate("variable")
+    def _check_variable(self, proposal: dict) -> str:
+        try:
+            return variable_name(proposal["value"])
+        except UsageError as exc:
+            raise TraitError(f"MwaaMagics.variable: {exc}") from None
+
     @observe("debug")
     def _debug_changed(self, change: dict) -> None:
         errors.show_full_tracebacks = change["new"]
@@ -67,6 +74,8 @@ class MwaaMagics(Magics):
         args = self._parse(self.mwaa_login, line)
         if args is None:
             return None
+        if args.alias:
+            variable_name(args.alias)  # before the picker opens or any call
         with self._debugging(args.debug):
             if args.region:
                 from ..core.control_plane import validate_region
@@ -98,7 +107,7 @@ class MwaaMagics(Magics):
         from ..core.connect import connect
         from .display import LoginCard, served_by_jupyter
 
-        alias = identifier(alias or self.variable)
+        alias = variable_name(alias or self.variable)
         session = connect(
             environment, region or self.region, profile or self.profile, transport or self.transport, self.webserver_urls
         )
@@ -126,7 +135,7 @@ class MwaaMagics(Magics):
         args = parser.parse_args(words)
         output = getattr(args, "output", None)
         if output:
-            identifier(output)  # before any call: a bad name must not cost a run
+            variable_name(output)  # before any call: a bad name must not cost a run
         with self._debugging(args.debug):
             subcommands.check(args)
             result = subcommands.run(self, args)
@@ -148,7 +157,7 @@ class MwaaMagics(Magics):
         if args is None:
             return
         if args.output:
-            identifier(args.output)
+            variable_name(args.output)
         with self._debugging(args.debug):
             commands = [c.strip() for c in cell.splitlines() if c.strip() and not c.strip().startswith("#")]
             outputs = run_cli_batch(sessions.get(args.session).environment, commands)
@@ -184,7 +193,7 @@ class MwaaMagics(Magics):
             return None
         args = self.mwaa_dag.parser.parse_args(words)  # the words as the shell split them (quoted JSON stays whole)
         if args.output:
-            identifier(args.output)
+            variable_name(args.output)
         with self._debugging(args.debug):
             conf = json_object(args.conf, "--conf")
             if args.trigger and args.no_wait:

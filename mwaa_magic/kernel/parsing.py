@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import json
+import keyword
+import re
 import shlex
 
 from IPython.core.error import UsageError
@@ -10,10 +13,26 @@ from IPython.core.error import UsageError
 MAX_LINE = 64 * 1024  # characters in one magic line; bigger configurations go through Python
 
 
-def identifier(name: str) -> str:
-    """``name`` if it is a valid Python variable name, else a UsageError (checked before any call)."""
+# IPython's own names in the user namespace: its objects, and the output/input history (_, __, _i3, _7, ...)
+IPYTHON_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "_ih", "_oh", "_dh"})
+_HISTORY_NAME = re.compile(r"_+|_i+|_i?\d+")
+_DUNDER = re.compile(r"__\w*__")
+NAME_RULE = "a plain variable name (not a keyword, nor a name Python or IPython keeps: builtins, dunders, In, Out, _, _i1)"
+
+
+def variable_name(name: str) -> str:
+    """``name`` if a cell may bind a result to it, else a one-line UsageError (checked before any call).
+
+    Binding a keyword is impossible (``def.dags()``), and binding Python's or IPython's own names breaks the
+    kernel (``__builtins__``) or its history (``_``, ``Out``), so those are refused too.
+    """
+    shown = f"{name[:40]!r}"
     if not name.isidentifier():
-        raise UsageError(f"{name[:40]!r} is not a valid Python variable name.")
+        raise UsageError(f"{shown} is not a valid Python variable name: use {NAME_RULE}.")
+    if keyword.iskeyword(name):
+        raise UsageError(f"{shown} is a Python keyword: use {NAME_RULE}.")
+    if name in IPYTHON_NAMES or _HISTORY_NAME.fullmatch(name) or _DUNDER.fullmatch(name) or hasattr(builtins, name):
+        raise UsageError(f"{shown} would replace Python's or IPython's own {shown}: use {NAME_RULE}.")
     return name
 
 
