@@ -130,6 +130,12 @@ class NoSession(MwaaError):
     code = "NoSession"
 
 
+class InvalidArgument(MwaaError):
+    """An argument refused before any call (a bad id, a non-finite number, a conf JSON cannot carry)."""
+
+    code = "InvalidArgument"
+
+
 class InvalidPath(MwaaError):
     """A REST path that leaves the API root or holds control characters."""
 

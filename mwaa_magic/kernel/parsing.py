@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import builtins
-import json
 import keyword
 import re
 import shlex
 
 from IPython.core.error import UsageError
 
+from ..core.arguments import parse_json_object
+
 MAX_LINE = 64 * 1024  # characters in one magic line; bigger configurations go through Python
+json_object = parse_json_object  # ``--conf``: the Python API's check (NaN, 1e999, deep nesting refused)
 
 
 # IPython's own names in the user namespace: its objects, and the output/input history (_, __, _i3, _7, ...)
@@ -47,16 +49,3 @@ def split_line(line: str, prog: str) -> list[str]:
         return shlex.split(line)
     except ValueError as exc:  # unbalanced quotes
         raise UsageError(f"{prog}: {exc} in the line; close the quote or escape it.") from None
-
-
-def json_object(text: str | None, flag: str) -> dict | None:
-    """A JSON object from a magic option (``--conf``), or a one-line UsageError."""
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f'{flag} must be JSON, e.g. {flag} \'{{"date": "2026-01-01"}}\' ({exc.msg}).') from None
-    if not isinstance(value, dict):
-        raise UsageError(f"{flag} must be a JSON object.")
-    return value
