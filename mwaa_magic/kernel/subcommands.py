@@ -158,6 +158,8 @@ def _logs(magics: Face, args: argparse.Namespace) -> Any:
 
 
 def _ui(magics: Face, args: argparse.Namespace) -> None:
+    """Where a Jupyter server shows the output, its token-free link (minted on click); in another kernel
+    (nbclient, VS Code, Colab) no token unless --token-link asks for one; in a terminal, the browser."""
     from IPython.display import display
 
     from .display import LoginCard, TokenLink, served_by_jupyter
@@ -166,8 +168,16 @@ def _ui(magics: Face, args: argparse.Namespace) -> None:
     if not args.token_link and served_by_jupyter():
         display(LoginCard(session.info, args.session or sessions.current or magics.variable, magics.jupyter_base_url))
         return
+    in_kernel = getattr(magics.shell, "kernel", None) is not None
+    if in_kernel and not args.token_link:  # a notebook saved within the token's lifetime would keep it
+        print(
+            f"A login link holds a {magics.link_lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
+            "kernel has no Jupyter server to mint one on click: run %mwaa ui --token-link to show one anyway, "
+            "or open the UI from JupyterLab."
+        )
+        return
     link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, magics.link_lifetime)
-    if getattr(magics.shell, "kernel", None) is not None:
+    if in_kernel:
         link.show()
         return
     import webbrowser
@@ -343,7 +353,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "ui",
         "Open the Airflow UI logged in (a fresh link).",
         _ui,
-        (arg("--token-link", action="store_true", help="show a link holding a 60 s token (replaced when it expires)"),),
+        (
+            arg(
+                "--token-link",
+                action="store_true",
+                help="show a link holding a 60 s token (replaced when it expires; a notebook saved before then keeps it)",
+            ),
+        ),
         output=False,
     ),
     Subcommand("sessions", "List the open sessions.", _sessions, session=False),
