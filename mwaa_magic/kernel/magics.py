@@ -17,27 +17,21 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Enum, Float, TraitError, Unicode, observe, validate
 
 from ..core import errors
+from ..settings_traits import SharedSettings
 from . import subcommands
 from .parsing import split_line, variable_name
 from .registry import sessions
 
 
 @magics_class
-class MwaaMagics(Magics):
-    """Log in to Amazon MWAA and call Airflow from a notebook."""
+class MwaaMagics(Magics, SharedSettings):
+    """Log in to Amazon MWAA and call Airflow from a notebook (region, profile, webserver_urls: SharedSettings)."""
 
-    region = Unicode(None, allow_none=True, help="AWS region (default: what boto3 finds: AWS_DEFAULT_REGION, profile).").tag(
-        config=True
-    )
-    profile = Unicode(None, allow_none=True, help="AWS profile (default: what boto3 finds: AWS_PROFILE).").tag(config=True)
     variable = Unicode("mwaa", help="Variable the session of %mwaa_login is bound to.").tag(config=True)
     transport = Enum(
         ["token", "invoke", "auto"],
         "token",
         help="How REST calls reach Airflow: web login token, InvokeRestApi, or InvokeRestApi with token fallback.",
-    ).tag(config=True)
-    webserver_urls = Unicode(
-        None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS)."
     ).tag(config=True)
     jupyter_base_url = Unicode(
         None,
