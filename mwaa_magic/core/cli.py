@@ -3,14 +3,17 @@
 A CLI token is valid 60 seconds: a batch mints one and mints a fresh one when it is older than
 :data:`TOKEN_REUSE` seconds, or once when the web server rejects it as expired; a token is never kept
 between batches. Commands go to MWAA as given (never through a shell); MWAA runs only the Airflow CLI
-commands it allows. stdout and stderr are written to ``sys.stdout`` / ``sys.stderr`` (the cell's streams);
-output on stderr alone is no failure (Airflow prints warnings there).
+commands it allows. stdout and stderr are written to ``sys.stdout`` / ``sys.stderr`` (the cell's streams).
+A command fails on a non-zero exit status when the web server reports one (the emulator); MWAA reports
+none, so there Airflow's own failure lines on stderr decide (:data:`AIRFLOW_FAILURE`): other output on
+stderr alone is no failure (Airflow prints warnings there).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -27,6 +30,9 @@ if TYPE_CHECKING:
 CLI_PATH = "/aws_mwaa/cli"
 TOKEN_REUSE = 50.0  # seconds: CliToken lives 60 s; leave room for a slow command start
 CLI_TIMEOUT = 300.0  # seconds a CLI command may run before we give up waiting
+# Without an exit status (MWAA gives none), Airflow's own failure lines on stderr mark a failed command:
+# its argument parser's "airflow dags command error: ..." and an uncaught exception's traceback.
+AIRFLOW_FAILURE = re.compile(r"^airflow[\w -]* command error: |^Traceback \(most recent call last\):", re.MULTILINE)
 
 
 @dataclass
@@ -55,6 +61,20 @@ class CliResult:
     def lines(self) -> list[str]:
         return self.stdout.splitlines()
 
+    @property
+    def failed(self) -> bool:
+        """The exit status when the web server gives one (the emulator), else Airflow's failure lines on stderr."""
+        if self.exit_code is not None:
+            return self.exit_code != 0
+        return bool(AIRFLOW_FAILURE.search(self.stderr))
+
+    def failure(self) -> errors.CliCommandFailed:
+        """The one line for a failed command: its exit status and the last line Airflow wrote on stderr."""
+        status = f"exit status {self.exit_code}" if self.exit_code is not None else "Airflow reported an error"
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        why = f": {shorten(lines[-1].strip(), 200)}" if lines else ""
+        return errors.CliCommandFailed(f"'airflow {shorten(self.command)}' failed ({status}){why}")
+
 
 class _Token:
     """A CLI token for one batch; replaced when it gets old."""
@@ -77,7 +97,8 @@ def run_cli(environment: Environment, command: str, echo: bool = True) -> CliRes
 
 
 def run_cli_batch(environment: Environment, commands: Iterable[str], echo: bool = True) -> list[CliResult]:
-    """Run commands in order with one CLI token (renewed when old); stop at the first that fails."""
+    """Run commands in order with one CLI token (renewed when old); stop at the first that fails
+    (:class:`CliCommandFailed`, after its output is shown)."""
     commands = [_normalize(c) for c in commands]
     if not commands:
         raise errors.CliCommandFailed("No CLI command given: e.g. %mwaa cli dags list.")
@@ -92,6 +113,8 @@ def run_cli_batch(environment: Environment, commands: Iterable[str], echo: bool 
             if echo:
                 _write(result)
                 result.echoed = True
+            if result.failed:
+                raise result.failure()
             results.append(result)
     return results
 

@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from . import errors
-from .control_plane import EnvironmentInfo, hostname_of_url
+from .control_plane import EnvironmentInfo, hostname_of_url, validate_region
 from .environment import Environment
 from .session import AirflowSession, LoginInfo
 from .transport import AutoTransport, InvokeTransport, TokenTransport, http_client
@@ -32,7 +32,9 @@ def connect(
     :class:`RestApiLimitExceeded` when hit.
     """
     if transport not in TRANSPORTS:
-        raise errors.MwaaError(f"Unknown transport {str(transport)[:20]!r}: use one of {', '.join(TRANSPORTS)}.")
+        raise errors.InvalidArgument(f"Unknown transport {str(transport)[:20]!r}: use one of {', '.join(TRANSPORTS)}.")
+    if region is not None:
+        validate_region(region)  # before any call: a region that cannot exist costs no AWS round trip
     env = environment if isinstance(environment, Environment) else Environment(environment, region, profile, webserver_urls)
     details = _pool.submit(env.details_or_none, True)  # in parallel with the token call; a login reads afresh
     if transport in ("invoke", "auto"):

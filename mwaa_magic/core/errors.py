@@ -153,6 +153,10 @@ class NoSession(MwaaError):
     pass
 
 
+class InvalidArgument(InvalidInput):
+    """An argument refused before any call (a bad id, a non-finite number, a conf JSON cannot carry)."""
+
+
 class InvalidPath(InvalidInput):
     """A REST path that leaves the API root or holds control characters."""
 

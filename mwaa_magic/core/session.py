@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from . import errors
+from . import arguments, errors
 from .flavours import API_ROOTS, Flavour
 from .polling import poll_until
 from .table import Table
@@ -26,6 +26,7 @@ PAGE_SIZE = 100  # Airflow's default maximum_page_limit
 PAGE_WORKERS = 4  # the widest wave of pages (bench/list_runs.py: more only loads a busy web server)
 WIDEN_GAIN = 1.05  # a wider wave must fetch pages this much faster to be kept
 FINISHED = ("success", "failed")
+MAX_PATH = 4096  # characters of a REST path once URL-encoded: web servers refuse longer request lines
 DAG_COLUMNS = ["dag_id", "is_paused", "timetable_description", "tags", "owners"]
 TASK_COLUMNS = ["task_id", "state", "try_number", "start_date", "end_date", "duration"]
 
@@ -153,27 +154,33 @@ class AirflowSession:
         return Table(self.paged("/dags", "dags", only_active=only_active, **params), DAG_COLUMNS, "DAGs")
 
     def dag(self, dag_id: str) -> dict:
-        return self.get(f"/dags/{_seg(dag_id)}")
+        return self.get(f"/dags/{_dag(dag_id)}")
 
     def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
+        if dag_id != "~":
+            arguments.airflow_id(dag_id)
+        if limit is not None:
+            arguments.count(limit, "limit")
         runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state)
         columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
         return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
-        return self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}")
+        return self.get(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}")
 
     def trigger(
         self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None, timeout: float | None = None
     ) -> dict:
         """Start a run of ``dag_id`` with ``conf``; with ``wait=True`` return once it has finished."""
-        body: dict[str, Any] = {"conf": conf or {}}
+        body: dict[str, Any] = {"conf": arguments.json_object(conf) or {}}
+        if timeout is not None:
+            arguments.seconds(timeout)
         if self.flavour.trigger_sends_logical_date:
             body["logical_date"] = None
-        if run_id:
-            body["dag_run_id"] = run_id
-        run = self.post(f"/dags/{_seg(dag_id)}/dagRuns", body)
+        if run_id is not None:
+            body["dag_run_id"] = arguments.run_id(run_id)
+        run = self.post(f"/dags/{_dag(dag_id)}/dagRuns", body)
         return self.wait(run, timeout=timeout) if wait else run
 
     def wait(self, run: dict, timeout: float | None = None, poll: float = 2.0) -> dict:
@@ -182,7 +189,10 @@ class AirflowSession:
         Failed polls (a restart, a 503, a reset) are ridden out for up to :attr:`WAIT_FAILURE_BUDGET`
         seconds; then :class:`WaitInterrupted` names the run and how to resume.
         """
-        dag_id, run_id = run["dag_id"], run["dag_run_id"]
+        dag_id, run_id = arguments.run_reference(run)
+        if timeout is not None:
+            arguments.seconds(timeout)
+        arguments.seconds(poll, "poll")
         progress, looked, failing_since = self.progress_factory(), False, None
 
         def look(elapsed: float) -> dict | None:
@@ -222,36 +232,43 @@ class AirflowSession:
         return ""
 
     def pause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": True}, update_mask="is_paused")
+        return self.patch(f"/dags/{_dag(dag_id)}", {"is_paused": True}, update_mask="is_paused")
 
     def unpause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{_seg(dag_id)}", {"is_paused": False}, update_mask="is_paused")
+        return self.patch(f"/dags/{_dag(dag_id)}", {"is_paused": False}, update_mask="is_paused")
 
     # --- tasks ---------------------------------------------------------------------------------
     def task_instances(self, dag_id: str, run_id: str) -> Table:
         """The task instances of a run (state, try number, times)."""
-        items = self.paged(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances", "task_instances")
+        items = self.paged(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances", "task_instances")
         return Table(items, TASK_COLUMNS, f"Tasks of {dag_id} {run_id}")
 
     def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> TaskLog:
         """The log text of one task try (the latest when ``try_number`` is None)."""
-        if try_number is None:
-            ti = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}")
+        base = f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances/{_task(task_id)}"
+        if try_number is not None:
+            arguments.count(try_number, "try_number")
+        else:
+            ti = self.get(base)
             try_number = max(1, int(ti.get("try_number") or 1))
-        path = f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/logs/{try_number}"
-        data = self.request("GET", path, {"full_content": True}, text=not self.flavour.structured_logs)
+        data = self.request("GET", f"{base}/logs/{try_number}", {"full_content": True}, text=not self.flavour.structured_logs)
         return TaskLog(self.flavour.log_text(data))
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-        entry = self.get(f"/dags/{_seg(dag_id)}/dagRuns/{_seg(run_id)}/taskInstances/{_seg(task_id)}/xcomEntries/{_seg(key)}")
+        entry = self.get(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances/{_task(task_id)}/xcomEntries/{_seg(key)}")
         return entry.get("value")
 
     def clear_tasks(self, dag_id: str, run_id: str, task_ids: list[str] | None = None, only_failed: bool = True) -> list[dict]:
         """Clear (retry) task instances of a run; the scheduler runs them again."""
-        body: dict[str, Any] = {"dry_run": False, "dag_run_id": run_id, "only_failed": only_failed, "reset_dag_runs": True}
+        body: dict[str, Any] = {
+            "dry_run": False,
+            "dag_run_id": arguments.run_id(run_id),
+            "only_failed": only_failed,
+            "reset_dag_runs": True,
+        }
         if task_ids:
             body["task_ids"] = task_ids
-        return self.post(f"/dags/{_seg(dag_id)}/clearTaskInstances", body).get("task_instances", [])
+        return self.post(f"/dags/{_dag(dag_id)}/clearTaskInstances", body).get("task_instances", [])
 
     # --- variables -----------------------------------------------------------------------------
     @property
@@ -387,6 +404,8 @@ def api_path(path: object) -> str:
     if any(not ch.isprintable() for ch in path):
         raise errors.InvalidPath(f"The path {shown!r} holds control characters (CR, LF, ...): remove them.")
     path = path if path.startswith("/") else "/" + path
+    if len(quote(path, safe="/%")) > MAX_PATH:
+        raise errors.InvalidPath(f"The path {shown!r} is too long (at most {MAX_PATH:,} characters once URL-encoded).")
     if "?" in path or "#" in path or path.startswith("//") or "://" in path:
         raise errors.InvalidPath(
             f"{shown!r} is not a plain API path: pass query parameters as keywords, e.g. mwaa.get('/dags', limit=5)."
@@ -433,6 +452,18 @@ def _worth_waiting(exc: errors.MwaaError) -> bool:
 
 def _seg(value: str) -> str:
     return quote(str(value), safe="")
+
+
+def _dag(dag_id: object) -> str:
+    return _seg(arguments.airflow_id(dag_id))
+
+
+def _task(task_id: object) -> str:
+    return _seg(arguments.airflow_id(task_id, "task id"))
+
+
+def _run(run_id: object) -> str:
+    return _seg(arguments.run_id(run_id))
 
 
 def _clean(params: dict | None) -> dict | None:

@@ -89,7 +89,8 @@ class LoginCard:
             )
         else:  # VS Code, Colab, jupyter console: no Jupyter server routes to mint a link at click time
             link = (
-                f"<span class='mwaa-no-server'>Run <code>%mwaa ui</code> for a login link to {_e(i.hostname)} (valid 60 s)</span>"
+                f"<span class='mwaa-no-server'>Run <code>%mwaa ui --token-link</code> for a login link to {_e(i.hostname)} "
+                "(valid 60 s; a notebook saved meanwhile keeps it)</span>"
             )
         card = f"<div class='mwaa-login-card' style='{CARD_STYLE}'><b>MWAA: logged in</b><table>{body}</table>{link}</div>"
         return {"text/plain": text, "text/html": card, LOGIN_MIME: self.info.to_json()}

@@ -13,30 +13,24 @@ from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, needs_local_scope
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Enum, Float, Unicode, observe
+from traitlets import Bool, Enum, Float, TraitError, Unicode, observe, validate
 
 from ..core import errors
+from ..settings_traits import SharedSettings
 from . import subcommands
-from .parsing import identifier, split_line
+from .parsing import split_line, variable_name
 from .registry import sessions
 
 
 @magics_class
-class MwaaMagics(Magics):
-    """Log in to Amazon MWAA and call Airflow from a notebook."""
+class MwaaMagics(Magics, SharedSettings):
+    """Log in to Amazon MWAA and call Airflow from a notebook (region, profile, webserver_urls: SharedSettings)."""
 
-    region = Unicode(None, allow_none=True, help="AWS region (default: what boto3 finds: AWS_DEFAULT_REGION, profile).").tag(
-        config=True
-    )
-    profile = Unicode(None, allow_none=True, help="AWS profile (default: what boto3 finds: AWS_PROFILE).").tag(config=True)
     variable = Unicode("mwaa", help="Variable the session of %mwaa_login is bound to.").tag(config=True)
     transport = Enum(
         ["token", "invoke", "auto"],
         "token",
         help="How REST calls reach Airflow: web login token, InvokeRestApi, or InvokeRestApi with token fallback.",
-    ).tag(config=True)
-    webserver_urls = Unicode(
-        None, allow_none=True, help="Web-server address setting: a URL, or host=URL pairs (default: $MWAA_MAGIC_WEBSERVER_URLS)."
     ).tag(config=True)
     jupyter_base_url = Unicode(
         None,
@@ -47,6 +41,13 @@ class MwaaMagics(Magics):
     link_lifetime = Float(
         60.0, help="Seconds a token-holding UI link stays shown before it is replaced (MWAA tokens live 60 s)."
     ).tag(config=True)
+
+    @validate("variable")
+    def _check_variable(self, proposal: dict) -> str:
+        try:
+            return variable_name(proposal["value"])
+        except UsageError as exc:
+            raise TraitError(f"MwaaMagics.variable: {exc}") from None
 
     @observe("debug")
     def _debug_changed(self, change: dict) -> None:
@@ -66,6 +67,8 @@ class MwaaMagics(Magics):
         args = self._parse(self.mwaa_login, line)
         if args is None:
             return None
+        if args.alias:
+            variable_name(args.alias)  # before the picker opens or any call
         with self._debugging(args.debug):
             if args.region:
                 from ..core.control_plane import validate_region
@@ -97,7 +100,7 @@ class MwaaMagics(Magics):
         from ..core.connect import connect
         from .display import LoginCard, served_by_jupyter
 
-        alias = identifier(alias or self.variable)
+        alias = variable_name(alias or self.variable)
         session = connect(
             environment, region or self.region, profile or self.profile, transport or self.transport, self.webserver_urls
         )
@@ -125,7 +128,7 @@ class MwaaMagics(Magics):
         args = parser.parse_args(words)
         output = getattr(args, "output", None)
         if output:
-            identifier(output)  # before any call: a bad name must not cost a run
+            variable_name(output)  # before any call: a bad name must not cost a run
         with self._debugging(args.debug):
             subcommands.check(args)
             result = subcommands.run(self, args)
@@ -147,7 +150,7 @@ class MwaaMagics(Magics):
         if args is None:
             return
         if args.output:
-            identifier(args.output)
+            variable_name(args.output)
         with self._debugging(args.debug):
             commands = [c.strip() for c in cell.splitlines() if c.strip() and not c.strip().startswith("#")]
             outputs = run_cli_batch(sessions.get(args.session).environment, commands)
@@ -174,7 +177,7 @@ class MwaaMagics(Magics):
             return None
         args = self.mwaa_dag.parser.parse_args(words)  # the words as the shell split them (quoted JSON stays whole)
         if args.output:
-            identifier(args.output)
+            variable_name(args.output)
         with self._debugging(args.debug):
             options = subcommands.deploy_options(args)
             source = dag_source(args.file or source_name(cell), cell)  # before any call: name and syntax

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-import json
+import builtins
+import keyword
+import re
 import shlex
 
 from IPython.core.error import UsageError
 
+from ..core.arguments import parse_json_object
+
 MAX_LINE = 64 * 1024  # characters in one magic line; bigger configurations go through Python
+json_object = parse_json_object  # ``--conf``: the Python API's check (NaN, 1e999, deep nesting refused)
 
 
-def identifier(name: str) -> str:
-    """``name`` if it is a valid Python variable name, else a UsageError (checked before any call)."""
+# IPython's own names in the user namespace: its objects, and the output/input history (_, __, _i3, _7, ...)
+IPYTHON_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "_ih", "_oh", "_dh"})
+_HISTORY_NAME = re.compile(r"_+|_i+|_i?\d+")
+_DUNDER = re.compile(r"__\w*__")
+NAME_RULE = "a plain variable name (not a keyword, nor a name Python or IPython keeps: builtins, dunders, In, Out, _, _i1)"
+
+
+def variable_name(name: str) -> str:
+    """``name`` if a cell may bind a result to it, else a one-line UsageError (checked before any call).
+
+    Binding a keyword is impossible (``def.dags()``), and binding Python's or IPython's own names breaks the
+    kernel (``__builtins__``) or its history (``_``, ``Out``), so those are refused too.
+    """
+    shown = f"{name[:40]!r}"
     if not name.isidentifier():
-        raise UsageError(f"{name[:40]!r} is not a valid Python variable name.")
+        raise UsageError(f"{shown} is not a valid Python variable name: use {NAME_RULE}.")
+    if keyword.iskeyword(name):
+        raise UsageError(f"{shown} is a Python keyword: use {NAME_RULE}.")
+    if name in IPYTHON_NAMES or _HISTORY_NAME.fullmatch(name) or _DUNDER.fullmatch(name) or hasattr(builtins, name):
+        raise UsageError(f"{shown} would replace Python's or IPython's own {shown}: use {NAME_RULE}.")
     return name
 
 
@@ -28,16 +49,3 @@ def split_line(line: str, prog: str) -> list[str]:
         return shlex.split(line)
     except ValueError as exc:  # unbalanced quotes
         raise UsageError(f"{prog}: {exc} in the line; close the quote or escape it.") from None
-
-
-def json_object(text: str | None, flag: str) -> dict | None:
-    """A JSON object from a magic option (``--conf``), or a one-line UsageError."""
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f'{flag} must be JSON, e.g. {flag} \'{{"date": "2026-01-01"}}\' ({exc.msg}).') from None
-    if not isinstance(value, dict):
-        raise UsageError(f"{flag} must be a JSON object.")
-    return value

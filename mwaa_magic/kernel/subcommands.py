@@ -1,7 +1,9 @@
 """The ``%mwaa`` subcommands: one table of name, help, arguments and handler.
 
 To add a subcommand, add a function ``def _name(magics, args)`` below and one ``Subcommand`` entry in
-:data:`SUBCOMMANDS`. Arguments are checked by :func:`check` before the handler makes any call.
+:data:`SUBCOMMANDS`. Each argument carries its check (its ``type``: the core's :mod:`~mwaa_magic.core.arguments`,
+the same checks as the Python API's), and a subcommand whose arguments need checking together carries a
+``check``; :func:`check` runs them before the handler makes any call.
 """
 
 from __future__ import annotations
@@ -11,31 +13,110 @@ import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser, argument
 
+from ..core import arguments, errors
+from ..core.control_plane import validate_environment_name, validate_region
 from .parsing import json_object
 from .registry import sessions
+
+
+class Face(Protocol):
+    """What a handler may use of the magics: the notebook's variables and the settings."""
+
+    @property
+    def user_ns(self) -> dict[str, Any]: ...
+    @property
+    def shell(self) -> Any: ...
+
+    region: str | None
+    profile: str | None
+    variable: str
+    webserver_urls: str | None
+    jupyter_base_url: str | None
+    link_lifetime: float
+
+
+Handler = Callable[[Face, argparse.Namespace], Any]
+Check = Callable[[argparse.Namespace], None]
 
 
 @dataclass(frozen=True)
 class Subcommand:
     name: str
     help: str
-    handler: Callable[[Any, argparse.Namespace], Any]
+    handler: Handler
     arguments: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = ()
     session: bool = True  # takes --session
     output: bool = True  # takes -o VAR
+    check: Check | None = None  # arguments checked together, before any call
 
 
 def arg(*names: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return names, options
 
 
+# --- argument types: each checks its word before any call (the core's checks, shared with the Python API) -------
+def _number(text: str, flag: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise errors.InvalidArgument(f"{flag} takes a number, not {text[:40]!r}.") from None
+
+
+def _limit(text: str) -> int:
+    return arguments.count(_number(text, "--limit", int), "--limit")
+
+
+def _try_number(text: str) -> int:
+    return arguments.count(_number(text, "--try", int), "--try")
+
+
+def _timeout(text: str) -> float:
+    return arguments.seconds(_number(text, "--timeout", float), "--timeout")
+
+
+def _task_id(text: str) -> str:
+    return arguments.airflow_id(text, "task id")
+
+
+def _dag_or_all(text: str) -> str:
+    return text if text == "~" else arguments.airflow_id(text)
+
+
+def _session(alias: str) -> str:
+    sessions.get(alias)
+    return alias
+
+
+def _conf(args: argparse.Namespace) -> None:
+    json_object(args.conf, "--conf")
+
+
+def _cli_command(args: argparse.Namespace) -> None:
+    if not args.cli_command:
+        raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
+
+
+def _deploy_check(args: argparse.Namespace) -> None:
+    deploy_options(args)  # the files are read once, and checked before any call, by the handler
+
+
+def _undeploy_check(args: argparse.Namespace) -> None:
+    from ..core.dagloop import check_name
+
+    check_name(args.name, dag=False)
+
+
+DAG_ID = arg("dag_id", type=arguments.airflow_id)
+RUN_ID = arg("run_id", type=arguments.run_id)
+
+
 # --- handlers -------------------------------------------------------------------------------------
-def _envs(magics: Any, args: argparse.Namespace) -> Any:
+def _envs(magics: Face, args: argparse.Namespace) -> Any:
     from ..core.control_plane import control_plane
     from .display import Rows
 
@@ -46,15 +127,15 @@ def _envs(magics: Any, args: argparse.Namespace) -> Any:
     )
 
 
-def _dags(magics: Any, args: argparse.Namespace) -> Any:
+def _dags(magics: Face, args: argparse.Namespace) -> Any:
     return sessions.get(args.session).dags()
 
 
-def _runs(magics: Any, args: argparse.Namespace) -> Any:
+def _runs(magics: Face, args: argparse.Namespace) -> Any:
     return sessions.get(args.session).dag_runs(args.dag_id, limit=args.limit)
 
 
-def _trigger(magics: Any, args: argparse.Namespace) -> Any:
+def _trigger(magics: Face, args: argparse.Namespace) -> Any:
     conf = json_object(args.conf, "--conf")
     session = sessions.get(args.session)
     run = session.trigger(args.dag_id, conf=conf)
@@ -64,16 +145,18 @@ def _trigger(magics: Any, args: argparse.Namespace) -> Any:
     return session.wait(run) if args.wait else run
 
 
-def _wait(magics: Any, args: argparse.Namespace) -> Any:
+def _wait(magics: Face, args: argparse.Namespace) -> Any:
     session = sessions.get(args.session)
     return session.wait(session.dag_run(args.dag_id, args.run_id), timeout=args.timeout)
 
 
-def _logs(magics: Any, args: argparse.Namespace) -> Any:
+def _logs(magics: Face, args: argparse.Namespace) -> Any:
     return sessions.get(args.session).task_logs(args.dag_id, args.run_id, args.task_id, args.try_number)
 
 
-def _ui(magics: Any, args: argparse.Namespace) -> None:
+def _ui(magics: Face, args: argparse.Namespace) -> None:
+    """Where a Jupyter server shows the output, its token-free link (minted on click); in another kernel
+    (nbclient, VS Code, Colab) no token unless --token-link asks for one; in a terminal, the browser."""
     from IPython.display import display
 
     from .display import LoginCard, TokenLink, served_by_jupyter
@@ -82,8 +165,16 @@ def _ui(magics: Any, args: argparse.Namespace) -> None:
     if not args.token_link and served_by_jupyter():
         display(LoginCard(session.info, args.session or sessions.current or magics.variable, magics.jupyter_base_url))
         return
+    in_kernel = getattr(magics.shell, "kernel", None) is not None
+    if in_kernel and not args.token_link:  # a notebook saved within the token's lifetime would keep it
+        print(
+            f"A login link holds a {magics.link_lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
+            "kernel has no Jupyter server to mint one on click: run %mwaa ui --token-link to show one anyway, "
+            "or open the UI from JupyterLab."
+        )
+        return
     link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, magics.link_lifetime)
-    if getattr(magics.shell, "kernel", None) is not None:
+    if in_kernel:
         link.show()
         return
     import webbrowser
@@ -94,7 +185,7 @@ def _ui(magics: Any, args: argparse.Namespace) -> None:
         print(f"No browser here. Open this link within {magics.link_lifetime:.0f} s (it logs you in once):\n{link.url}")
 
 
-def _sessions(magics: Any, args: argparse.Namespace) -> Any:
+def _sessions(magics: Face, args: argparse.Namespace) -> Any:
     from .display import Rows
 
     rows = [
@@ -105,7 +196,7 @@ def _sessions(magics: Any, args: argparse.Namespace) -> Any:
     )
 
 
-def _use(magics: Any, args: argparse.Namespace) -> None:
+def _use(magics: Face, args: argparse.Namespace) -> None:
     session = sessions.use(args.name)
     magics.user_ns[magics.variable] = session
     print(
@@ -114,7 +205,7 @@ def _use(magics: Any, args: argparse.Namespace) -> None:
     )
 
 
-def _logout(magics: Any, args: argparse.Namespace) -> None:
+def _logout(magics: Face, args: argparse.Namespace) -> None:
     alias = sessions.remove(args.name)
     if magics.user_ns.get(alias) is not None:
         del magics.user_ns[alias]
@@ -125,13 +216,13 @@ def _logout(magics: Any, args: argparse.Namespace) -> None:
         print(f"Logged out of {alias}.")
 
 
-def _cli(magics: Any, args: argparse.Namespace) -> Any:
+def _cli(magics: Face, args: argparse.Namespace) -> Any:
     from ..core.cli import run_cli
 
     return run_cli(sessions.get(args.session).environment, shlex.join(args.cli_command))
 
 
-def _doctor(magics: Any, args: argparse.Namespace) -> None:
+def _doctor(magics: Face, args: argparse.Namespace) -> None:
     """Run the checks, show the table (or JSON), store it (-o) and fail the cell when a check failed."""
     from ..core.doctor import DoctorFailed, doctor
     from .display import show
@@ -161,7 +252,7 @@ def deploy_options(args: argparse.Namespace) -> Any:
     return DeployOptions(trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout)
 
 
-def _deploy(magics: Any, args: argparse.Namespace) -> Any:
+def _deploy(magics: Face, args: argparse.Namespace) -> Any:
     from ..core.dagloop import sources_from_paths
     from .display import Rows
 
@@ -172,7 +263,7 @@ def _deploy(magics: Any, args: argparse.Namespace) -> Any:
     return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
 
 
-def _dag_files(magics: Any, args: argparse.Namespace) -> Any:
+def _dag_files(magics: Face, args: argparse.Namespace) -> Any:
     from .display import Rows
 
     session = sessions.get(args.session)
@@ -180,11 +271,11 @@ def _dag_files(magics: Any, args: argparse.Namespace) -> Any:
     return Rows(session.dag_files(), ["name", "size", "last_modified", "dag_ids", "import_error"], f"s3://{bucket}/{prefix}")
 
 
-def _undeploy(magics: Any, args: argparse.Namespace) -> Any:
+def _undeploy(magics: Face, args: argparse.Namespace) -> Any:
     return sessions.get(args.session).undeploy(args.name, wait=not args.no_wait, force=args.force, timeout=args.timeout)
 
 
-def _import_errors(magics: Any, args: argparse.Namespace) -> Any:
+def _import_errors(magics: Face, args: argparse.Namespace) -> Any:
     from .display import Rows
 
     rows = sessions.get(args.session).import_errors()
@@ -194,7 +285,7 @@ def _import_errors(magics: Any, args: argparse.Namespace) -> Any:
     return Rows(rows, ["filename", "timestamp", "error"], "Import errors")
 
 
-def _requirements(magics: Any, args: argparse.Namespace) -> Any:
+def _requirements(magics: Face, args: argparse.Namespace) -> Any:
     from .display import Rows
 
     rows = sessions.get(args.session).requirements(diff=args.diff)
@@ -210,7 +301,7 @@ GUARD_OPTIONS = (
         action="store_true",
         help="overwrite (or remove) a file even if this session never read it or it changed in S3 since",
     ),
-    arg("--timeout", type=float, help="seconds to wait for Airflow (default 300)"),
+    arg("--timeout", type=_timeout, help="seconds to wait for Airflow (default 300)"),
 )
 DEPLOY_OPTIONS = (  # %mwaa deploy and %%mwaa_dag
     arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
@@ -234,7 +325,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "envs",
         "List the environments of a region, with status and Airflow version.",
         _envs,
-        (arg("--region", "-r", help="AWS region"), arg("--profile", "-p", help="AWS profile")),
+        (arg("--region", "-r", type=validate_region, help="AWS region"), arg("--profile", "-p", help="AWS profile")),
         session=False,
     ),
     Subcommand("dags", "List the DAGs.", _dags),
@@ -242,40 +333,50 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "runs",
         "List the runs of a DAG, most recent first.",
         _runs,
-        (arg("dag_id"), arg("--limit", "-n", type=int, default=25, help="how many runs (default 25)")),
+        (
+            arg("dag_id", type=_dag_or_all, help="DAG id (~ for every DAG)"),
+            arg("--limit", "-n", type=_limit, default=25, help="how many runs (default 25)"),
+        ),
     ),
     Subcommand(
         "trigger",
         "Trigger a DAG run (-o VAR is bound before any wait).",
         _trigger,
         (
-            arg("dag_id"),
+            DAG_ID,
             arg("--conf", "-c", help="run configuration as a JSON object"),
             arg("--wait", "-w", action="store_true", help="wait for the run to finish (Ctrl-C stops waiting)"),
         ),
+        check=_conf,
     ),
     Subcommand(
         "wait",
         "Wait for a run to finish (again, after Ctrl-C or a lost connection).",
         _wait,
-        (arg("dag_id"), arg("run_id"), arg("--timeout", type=float, help="stop waiting after this many seconds")),
+        (DAG_ID, RUN_ID, arg("--timeout", type=_timeout, help="stop waiting after this many seconds")),
     ),
     Subcommand(
         "logs",
         "Show the log of a task try.",
         _logs,
         (
-            arg("dag_id"),
-            arg("run_id"),
-            arg("task_id"),
-            arg("--try", dest="try_number", type=int, help="try number (default: the latest)"),
+            DAG_ID,
+            RUN_ID,
+            arg("task_id", type=_task_id),
+            arg("--try", dest="try_number", type=_try_number, help="try number (default: the latest)"),
         ),
     ),
     Subcommand(
         "ui",
         "Open the Airflow UI logged in (a fresh link).",
         _ui,
-        (arg("--token-link", action="store_true", help="show a link holding a 60 s token (replaced when it expires)"),),
+        (
+            arg(
+                "--token-link",
+                action="store_true",
+                help="show a link holding a 60 s token (replaced when it expires; a notebook saved before then keeps it)",
+            ),
+        ),
         output=False,
     ),
     Subcommand("sessions", "List the open sessions.", _sessions, session=False),
@@ -288,8 +389,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Check the whole path to an environment step by step, and say what to fix.",
         _doctor,
         (
-            arg("environment", nargs="?", help="environment name (default: the current session's)"),
-            arg("--region", "-r", help="AWS region"),
+            arg(
+                "environment", nargs="?", type=validate_environment_name, help="environment name (default: the current session's)"
+            ),
+            arg("--region", "-r", type=validate_region, help="AWS region"),
             arg("--profile", "-p", help="AWS profile"),
             arg("--json", action="store_true", help="print the results as JSON (the same data as -o VAR)"),
         ),
@@ -303,6 +406,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             arg("paths", nargs="+", help="files or folders"),
             *DEPLOY_OPTIONS,
         ),
+        check=_deploy_check,
     ),
     Subcommand("dag-files", "List the S3 DAG folder: name, size, last modified, the DAG ids Airflow parsed.", _dag_files),
     Subcommand(
@@ -314,6 +418,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             arg("--no-wait", action="store_true", help="do not wait for Airflow"),
             *GUARD_OPTIONS,
         ),
+        check=_undeploy_check,
     ),
     Subcommand(
         "import-errors",
@@ -332,6 +437,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Run an Airflow CLI command through CreateCliToken (%mwaa options go before it).",
         _cli,
         (arg("cli_command", nargs=argparse.REMAINDER, help="e.g. dags list -o json"),),
+        check=_cli_command,
     ),
 )
 NAMES = tuple(s.name for s in SUBCOMMANDS)
@@ -349,7 +455,7 @@ def _build() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]:
         for names, options in command.arguments:
             p.add_argument(*names, **options)
         if command.session:
-            p.add_argument("--session", "-s", help=SESSION_HELP)
+            p.add_argument("--session", "-s", type=_session, help=SESSION_HELP)
         if command.output:
             p.add_argument("-o", "--output", help="store the result in this variable")
         p.add_argument("--debug", action="store_true", help="full traceback on errors")
@@ -378,34 +484,11 @@ def help_text(name: str | None) -> str:
 
 
 def check(args: argparse.Namespace) -> None:
-    """Every argument that can be checked without a call: before any call is made."""
-    from ..core.control_plane import validate_region
-
-    if getattr(args, "region", None):
-        validate_region(args.region)
-    if getattr(args, "limit", None) is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1.")
-    if args.command == "cli" and not args.cli_command:
-        raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
-    if args.command == "doctor" and args.environment:
-        from ..core.control_plane import validate_environment_name
-
-        validate_environment_name(args.environment)
-    if args.command == "trigger":
-        json_object(args.conf, "--conf")
-    if args.command == "deploy":
-        deploy_options(args)
-    if args.command == "undeploy":
-        from ..core.dagloop import check_name
-
-        check_name(args.name, dag=False)
-    if getattr(args, "timeout", None) is not None:
-        from ..core.dagloop import check_seconds
-
-        check_seconds(args.timeout, "--timeout")
-    if getattr(args, "session", None):
-        sessions.get(args.session)
+    """The checks of the subcommand's arguments taken together (each word was checked as it was parsed)."""
+    command = _BY_NAME[args.command]
+    if command.check is not None:
+        command.check(args)
 
 
-def run(magics: Any, args: argparse.Namespace) -> Any:
+def run(magics: Face, args: argparse.Namespace) -> Any:
     return _BY_NAME[args.command].handler(magics, args)

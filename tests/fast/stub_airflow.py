@@ -41,6 +41,7 @@ class StubState:
     issued: list[str] = field(default_factory=list)  # every cookie value handed out
     runs: dict[str, dict] = field(default_factory=dict)
     run_polls_to_finish: int = 2
+    cli_exit_codes: bool = True  # the emulator reports the command's exit status; MWAA does not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
@@ -144,8 +145,15 @@ class Handler(BaseHTTPRequestHandler):
     def _cli(self, body: bytes) -> None:
         if not self.headers.get("Authorization", "").startswith("Bearer "):
             return self._answer(401, {"message": "no token"})
-        out = base64.b64encode(f"ran: {body.decode()}\n".encode()).decode()
-        self._answer(200, {"stdout": out, "stderr": ""})
+        command = body.decode()
+        if command.split()[:2] == ["dags", "nosuch"]:  # as Airflow's argparse fails: usage on stderr, status 2
+            err = "usage: airflow dags [-h] GROUP_OR_COMMAND ...\n\nairflow dags command error: argument "
+            err += "GROUP_OR_COMMAND: invalid choice: 'nosuch', see help above.\n"
+            answer: dict[str, object] = {"stdout": "", "stderr": base64.b64encode(err.encode()).decode()}
+            return self._answer(200, answer | ({"exit_code": 2} if self.state.cli_exit_codes else {}))
+        out = base64.b64encode(f"ran: {command}\n".encode()).decode()
+        warning = "/x/airflow/configuration.py:859 FutureWarning: section/key [core/sql_alchemy_conn] is deprecated\n"
+        self._answer(200, {"stdout": out, "stderr": base64.b64encode(warning.encode()).decode() if "warn" in command else ""})
 
     def _api(self, method: str, path: str, query: dict, body: bytes) -> None:
         if path == "/version":
