@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_magic.core.flavours import flavour_for
+from mwaa_magic.core.flavours import FLAVOURS, UnsupportedAirflowVersion, flavour_for
 from mwaa_magic.emulator.airflow_env import venv_dir
 from mwaa_magic.emulator.config import EmulatorConfig
 from mwaa_magic.emulator.control_plane import describe
@@ -132,6 +132,20 @@ def test_releases_differ_only_through_the_table():
     assert outside.line is RELEASES["3.3.1"].line and (outside.constraints, outside.providers) == ([], [])
     with pytest.raises(ValueError, match="not supported"):
         EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": "1.10.15"}]})
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("version", ["3.4.0", "4.0.0", "1.10.15"])
+def test_not_supported_yet_names_the_range_the_matrix_runs(version):
+    """The client's flavours stop at the newest minor the matrix runs (3.3: 3.3.1); the message says so and
+    names no way out that fails the same way (InvokeRestApi's login checks the version too)."""
+    newest = max(r.minor for r in RELEASES.values())
+    assert FLAVOURS[-1].before == (newest[0], newest[1] + 1) and flavour_for(".".join(map(str, newest)))
+    with pytest.raises(UnsupportedAirflowVersion) as raised:
+        flavour_for(version)
+    assert str(raised.value).startswith(f"Airflow {version.rsplit('.', 1)[0]} is not supported yet: ")
+    assert "mwaa_magic speaks Airflow 2, Airflow 3.0–3.3;" in str(raised.value)
+    assert "--transport invoke" not in str(raised.value) and "upgrade mwaa_magic" in str(raised.value)
 
 
 def pinned(path: Path) -> dict[str, str]:
@@ -280,3 +294,46 @@ def test_one_emulator_for_the_matrix(mwaa_env):
     backends = {e["name"]: e["backend_version"] for e in state["environments"]}
     assert backends == {env_name(r): r for r in RELEASE_LIST}
     assert Path(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).is_file()
+
+
+def provider_dag(dag_id: str, major: int, message: str) -> str:
+    """A DAG using MWAA's preinstalled amazon provider (parses only where it is installed) and a bash task."""
+    bash = "airflow.providers.standard.operators.bash" if major >= 3 else "airflow.operators.bash"
+    return (
+        f"from airflow import DAG\nfrom {bash} import BashOperator\n"
+        "from airflow.providers.amazon.aws.hooks.s3 import S3Hook  # noqa: F401 (MWAA preinstalls it)\n\n"
+        f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
+        f"    BashOperator(task_id='say', bash_command='echo {message} from {dag_id}')\n"
+    )
+
+
+@MATRIX
+def test_dag_loop_import_error_fix_trigger_undeploy(mwaa_env, release):
+    """The DAG loop on the release: an import error comes back as DagImportError, the fix (which imports the
+    amazon provider) parses and runs, import errors clear, undeploy removes the DAG."""
+    from mwaa_magic.core import errors
+
+    session = connect(env_name(release), transport="token")
+    dag_id = "matrix_loop_" + release.replace(".", "_")
+    name = dag_id + ".py"
+    with pytest.raises(errors.DagImportError, match="no_such_module_here"):
+        session.deploy(f"from airflow import DAG\nimport no_such_module_here\n\nDAG({dag_id!r}, schedule=None)\n", filename=name)
+    assert any(e["filename"].endswith(name) and "no_such_module_here" in e["error"] for e in session.import_errors())
+    [deployed] = session.deploy(provider_dag(dag_id, int(release[0]), "fixed"), filename=name, trigger=True, force=True)
+    assert deployed["dag_ids"] == [dag_id] and deployed["runs"][0]["state"] == "success", deployed
+    assert "fixed from " + dag_id in session.task_logs(dag_id, deployed["runs"][0]["dag_run_id"], "say")
+    assert not any(e["filename"].endswith(name) for e in session.import_errors())
+    assert session.undeploy(name) == [dag_id]
+    assert dag_id not in {d["dag_id"] for d in session.dags()}
+
+
+@MATRIX
+def test_doctor_passes_on_the_release(mwaa_env, release, monkeypatch):
+    """Every doctor check passes against the release (its version named by InvokeRestApi and the CLI)."""
+    from mwaa_magic.core import doctor as doctor_module
+
+    monkeypatch.setattr(doctor_module, "TIMEOUTS", {**doctor_module.TIMEOUTS, "cli": 25.0})  # busy 2-core machines
+    diagnosis = doctor_module.doctor(env_name(release))
+    by = {row["check"]: row for row in diagnosis}
+    assert diagnosis.ok and all(row["status"] in ("ok", "n/a") for row in diagnosis), repr(diagnosis)
+    assert f"Airflow {release}" in by["InvokeRestApi"]["found"] and release in by["CLI"]["found"]

@@ -160,7 +160,7 @@ def reports_version(venv: Path, version: str) -> bool:
                 [str(venv / "bin" / "airflow"), "version"],
                 capture_output=True,
                 text=True,
-                timeout=120,
+                timeout=300,  # the first run compiles every module (uv writes no .pyc): minutes on a busy machine
                 env={**base_env(), "AIRFLOW_HOME": home},
             )
         except (OSError, subprocess.TimeoutExpired):
