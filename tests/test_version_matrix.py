@@ -1,6 +1,6 @@
 """The version matrix: log in, trigger, wait, task logs and the CLI on every Airflow release the emulator runs.
 
-Runs only when ``MWAA_EMULATOR_MATRIX`` names releases (``2.10.3,2.11.0,3.0.6,3.1.8``, or ``all`` for every
+Runs only when ``MWAA_EMULATOR_MATRIX`` names releases (``2.10.3,2.11.2,3.0.6,3.2.1,3.3.1``, or ``all`` for every
 release of ``mwaa_magic/emulator/releases.py``); ``scripts/test --matrix`` sets it. ONE emulator starts, with
 one environment per release (``matrix-2-11-0`` announces 2.11.0 and runs real Airflow 2.11.0), after the
 missing releases are installed (in parallel, into the emulator cache).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from mwaa_magic.core.flavours import flavour_for
+from mwaa_magic.core.flavours import FLAVOURS, UnsupportedAirflowVersion, flavour_for
+from mwaa_magic.emulator.airflow_env import venv_dir
 from mwaa_magic.emulator.config import EmulatorConfig
+from mwaa_magic.emulator.control_plane import describe
 from mwaa_magic.emulator.pytest_plugin import start_emulator
-from mwaa_magic.emulator.releases import RELEASES, recipe
+from mwaa_magic.emulator.releases import MWAA_IMAGES, RELEASES, Release, recipe
 from mwaa_magic.login import connect
 
 
@@ -65,7 +68,7 @@ def mwaa_emulator(tmp_path_factory):
     """One emulator for every release of the matrix (in place of the plugin's, for this module; the plugin's
     ``mwaa_env`` points boto3 and mwaa_magic at it): the missing releases installed first."""
     if not RELEASE_LIST:
-        pytest.skip("the version matrix runs with MWAA_EMULATOR_MATRIX=2.10.3,2.11.0,3.0.6,3.1.8 (scripts/test --matrix)")
+        pytest.skip("the version matrix runs with MWAA_EMULATOR_MATRIX=3.2.1,3.3.1 (all: scripts/test --matrix)")
     config = tmp_path_factory.mktemp("matrix") / "matrix.toml"
     config.write_text(matrix_config(RELEASE_LIST))
     started = time.monotonic()
@@ -93,18 +96,25 @@ def release(request) -> str:
     "announced, runs",
     [
         ("2.11.0", "2.11.0"),
-        ("3.1.8", "3.1.8"),
+        ("2.11.2", "2.11.2"),
+        ("3.2.1", "3.2.1"),
+        ("3.3.1", "3.3.1"),
         ("2.10.3", "2.10.3"),
         ("3.0.6", "3.0.6"),
-        ("3.1.0", "3.1.8"),
-        ("2.10.1", "2.10.3"),
+        ("3.3.0", "3.3.1"),
+        ("3.2.0", "3.2.1"),
+        ("3.1.0", "3.0.6"),  # MWAA never offered 3.1: the newest release not past it
+        ("3.4.0", "3.3.1"),
+        ("2.10.1", "2.10.3"),  # MWAA runs 2.10.1 and 2.9.2 too; the emulator does not install them
+        ("2.9.2", "2.10.3"),
         ("2.8.1", "2.10.3"),
-        ("3.2.0", "3.0.6"),
     ],
 )
 def test_an_environment_runs_the_release_it_announces(announced, runs):
     config = EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": announced}]})
     assert config.environments[0].backend_version == runs and config.backend_versions() == [runs]
+    # GetEnvironment reports what really runs
+    assert describe(config.environments[0], "AVAILABLE", "arn", "1")["AirflowVersion"] == runs
 
 
 @pytest.mark.fast
@@ -118,9 +128,77 @@ def test_releases_differ_only_through_the_table():
         rendered = [*env.values(), *(arg for argv in commands.values() for arg in argv)]
         assert not [v for v in rendered if "{" in v] and "s3cret" in env.values()
         assert release.requirements[0] == f"apache-airflow=={version}"
-    assert recipe("3.2.0").line is RELEASES["3.1.8"].line and recipe("3.2.0").pins == ()
+    outside = recipe("3.1.8")  # not an MWAA release: no constraints, no providers, uv picks
+    assert outside.line is RELEASES["3.3.1"].line and (outside.constraints, outside.providers) == ([], [])
     with pytest.raises(ValueError, match="not supported"):
         EmulatorConfig.from_dict({"environments": [{"name": "e", "airflow_version": "1.10.15"}]})
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("version", ["3.4.0", "4.0.0", "1.10.15"])
+def test_not_supported_yet_names_the_range_the_matrix_runs(version):
+    """The client's flavours stop at the newest minor the matrix runs (3.3: 3.3.1); the message says so and
+    names no way out that fails the same way (InvokeRestApi's login checks the version too)."""
+    newest = max(r.minor for r in RELEASES.values())
+    assert FLAVOURS[-1].before == (newest[0], newest[1] + 1) and flavour_for(".".join(map(str, newest)))
+    with pytest.raises(UnsupportedAirflowVersion) as raised:
+        flavour_for(version)
+    assert str(raised.value).startswith(f"Airflow {version.rsplit('.', 1)[0]} is not supported yet: ")
+    assert "mwaa_magic speaks Airflow 2, Airflow 3.0–3.3;" in str(raised.value)
+    assert "--transport invoke" not in str(raised.value) and "upgrade mwaa_magic" in str(raised.value)
+
+
+def pinned(path: Path) -> dict[str, str]:
+    """``{normalized name: version}`` of the ``name==version`` lines of a constraints/requirements file."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        name, sep, version = line.split("#")[0].split(";")[0].strip().partition("==")
+        if sep:
+            pins[re.sub(r"[-_.]+", "-", name.lower())] = version.strip()
+    return pins
+
+
+def mwaa_versions(release: Release) -> dict[str, str]:
+    """Every version MWAA's image pins for ``release``: constraints, essential constraints, providers (BOM)."""
+    versions: dict[str, str] = {}
+    for path in [*release.constraints, release.data / "providers.txt"]:
+        versions.update(pinned(path))
+    return versions
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("version", sorted(RELEASES))
+def test_every_release_ships_mwaa_constraints_and_providers(version):
+    """MWAA's two constraints files, its preinstalled providers (amazon, common-sql, http, postgres, smtp...)
+    at the versions of Airflow's constraints, and its Python, for each release the emulator runs."""
+    release = RELEASES[version]
+    assert [p.name for p in release.constraints] == ["airflow_constraints.txt", "mwaa_essential_constraints.txt"]
+    essential, constraints = pinned(release.constraints[1]), pinned(release.constraints[0])
+    assert essential["apache-airflow"] == version and len(constraints) > 500
+    providers = pinned(release.data / "providers.txt")
+    names = {n.removeprefix("apache-airflow-providers-") for n in providers}
+    assert {"amazon", "common-sql", "http", "postgres", "smtp", "celery"} <= names, names
+    assert {n: v for n, v in providers.items() if constraints.get(n, v) != v} == {}  # the BOM agrees
+    assert release.requirements == [f"apache-airflow=={version}", *release.providers]
+    assert re.fullmatch(r"3\.1[12]\.\d+", release.python)
+    readme = (MWAA_IMAGES / "README.md").read_text()
+    assert "aws/amazon-mwaa-docker-images" in readme and "Apache License, Version 2.0" in readme
+    assert re.search(r"commit `[0-9a-f]{40}`", readme)
+
+
+@MATRIX
+def test_installed_packages_are_mwaa_s(mwaa_emulator, release):
+    """The release's venv holds MWAA's providers and constraints' versions, except the recorded differences."""
+    script = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    python = venv_dir(release) / "bin" / "python"
+    out = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout
+    installed = {re.sub(r"[-_.]+", "-", n.lower()): v for n, v in json.loads(out).items()}
+    wanted = mwaa_versions(RELEASES[release])
+    providers = set(pinned(RELEASES[release].data / "providers.txt"))
+    assert providers <= set(installed), providers - set(installed)
+    differ = {n: (wanted[n], v) for n, v in installed.items() if n in wanted and wanted[n] != v}
+    recorded = {re.sub(r"[-_.]+", "-", p.split("==")[0].lower()) for p in RELEASES[release].pins}
+    assert set(differ) == recorded, differ
 
 
 @MATRIX
@@ -216,3 +294,46 @@ def test_one_emulator_for_the_matrix(mwaa_env):
     backends = {e["name"]: e["backend_version"] for e in state["environments"]}
     assert backends == {env_name(r): r for r in RELEASE_LIST}
     assert Path(mwaa_env.env["MWAA_EMULATOR_ADMIN_FILE"]).is_file()
+
+
+def provider_dag(dag_id: str, major: int, message: str) -> str:
+    """A DAG using MWAA's preinstalled amazon provider (parses only where it is installed) and a bash task."""
+    bash = "airflow.providers.standard.operators.bash" if major >= 3 else "airflow.operators.bash"
+    return (
+        f"from airflow import DAG\nfrom {bash} import BashOperator\n"
+        "from airflow.providers.amazon.aws.hooks.s3 import S3Hook  # noqa: F401 (MWAA preinstalls it)\n\n"
+        f"with DAG({dag_id!r}, schedule=None, catchup=False):\n"
+        f"    BashOperator(task_id='say', bash_command='echo {message} from {dag_id}')\n"
+    )
+
+
+@MATRIX
+def test_dag_loop_import_error_fix_trigger_undeploy(mwaa_env, release):
+    """The DAG loop on the release: an import error comes back as DagImportError, the fix (which imports the
+    amazon provider) parses and runs, import errors clear, undeploy removes the DAG."""
+    from mwaa_magic.core import errors
+
+    session = connect(env_name(release), transport="token")
+    dag_id = "matrix_loop_" + release.replace(".", "_")
+    name = dag_id + ".py"
+    with pytest.raises(errors.DagImportError, match="no_such_module_here"):
+        session.deploy(f"from airflow import DAG\nimport no_such_module_here\n\nDAG({dag_id!r}, schedule=None)\n", filename=name)
+    assert any(e["filename"].endswith(name) and "no_such_module_here" in e["error"] for e in session.import_errors())
+    [deployed] = session.deploy(provider_dag(dag_id, int(release[0]), "fixed"), filename=name, trigger=True, force=True)
+    assert deployed["dag_ids"] == [dag_id] and deployed["runs"][0]["state"] == "success", deployed
+    assert "fixed from " + dag_id in session.task_logs(dag_id, deployed["runs"][0]["dag_run_id"], "say")
+    assert not any(e["filename"].endswith(name) for e in session.import_errors())
+    assert session.undeploy(name) == [dag_id]
+    assert dag_id not in {d["dag_id"] for d in session.dags()}
+
+
+@MATRIX
+def test_doctor_passes_on_the_release(mwaa_env, release, monkeypatch):
+    """Every doctor check passes against the release (its version named by InvokeRestApi and the CLI)."""
+    from mwaa_magic.core import doctor as doctor_module
+
+    monkeypatch.setattr(doctor_module, "TIMEOUTS", {**doctor_module.TIMEOUTS, "cli": 25.0})  # busy 2-core machines
+    diagnosis = doctor_module.doctor(env_name(release))
+    by = {row["check"]: row for row in diagnosis}
+    assert diagnosis.ok and all(row["status"] in ("ok", "n/a") for row in diagnosis), repr(diagnosis)
+    assert f"Airflow {release}" in by["InvokeRestApi"]["found"] and release in by["CLI"]["found"]

@@ -55,7 +55,11 @@ class Flavour:
 
     @property
     def label(self) -> str:
-        return f"Airflow {self.first[0]}.{self.first[1]}+" if self.first[1] else f"Airflow {self.first[0]}"
+        """``Airflow 2`` (the whole major), ``Airflow 3.0–3.3`` (up to the newest minor tested), ``Airflow 3.4+``."""
+        first, before = self.first, self.before
+        if before[1] == 0:  # up to the major's end
+            return f"Airflow {first[0]}.{first[1]}+" if first[1] else f"Airflow {first[0]}"
+        return f"Airflow {first[0]}.{first[1]}–{before[0]}.{before[1] - 1}"
 
     def credential_headers(self, value: str) -> dict[str, str]:
         """The request headers that carry a login credential."""
@@ -101,7 +105,7 @@ FLAVOURS: tuple[Flavour, ...] = (
     ),
     Flavour(
         first=(3, 0),
-        before=(4, 0),
+        before=(3, 4),  # the newest minor the version matrix runs: 3.3 (3.3.1; 3.2.1 and 3.0.6 too)
         login_path="/pluginsv2/aws_mwaa/login",
         credential_cookie="_token",
         credential_sent_as="bearer",
@@ -161,8 +165,7 @@ def flavour_for(version: str | int | tuple[int, int]) -> Flavour:
             return flavour
     supported = ", ".join(f.label for f in FLAVOURS)
     raise UnsupportedAirflowVersion(
-        f"Airflow {'.'.join(map(str, key))} is not supported yet: mwaa_magic speaks {supported}; "
-        "upgrade mwaa_magic or log in with --transport invoke."
+        f"Airflow {'.'.join(map(str, key))} is not supported yet: mwaa_magic speaks {supported}; upgrade mwaa_magic."
     )
 
 

@@ -52,7 +52,7 @@ class EnvironmentConfig:
     @property
     def backend_version(self) -> str:
         """The Airflow release that really runs behind this environment (``releases.release_for``): the one it
-        announces when ``releases.RELEASES`` has it, e.g. 2.11.0 or 3.1.8."""
+        announces when ``releases.RELEASES`` has it, e.g. 2.11.2 or 3.3.1."""
         return release_for(self.airflow_version).version
 
     def validate(self) -> None:

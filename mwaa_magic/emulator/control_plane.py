@@ -319,7 +319,7 @@ def describe(env: EnvironmentConfig, status: str, arn: str, account_id: str) -> 
         "Name": env.name,
         "Arn": arn,
         "Status": status,
-        "AirflowVersion": env.airflow_version,
+        "AirflowVersion": env.backend_version,  # what really runs: 2.10.1 announced runs (and says) 2.10.3
         "CreatedAt": CREATED_AT,
         "EnvironmentClass": "mw1.small",
         "ExecutionRoleArn": f"arn:aws:iam::{account_id}:role/service-role/AmazonMWAA-{env.name}-role",

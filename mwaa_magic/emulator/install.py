@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import json
 import os
 import shutil
@@ -13,15 +15,30 @@ from pathlib import Path
 
 from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
 from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, reference_time
-from .releases import recipe
+from .releases import Release, recipe
 
 MARKER = ".mwaa-emulator.json"
 ROLES = ("Admin", "Op", "User", "Viewer")
 
 
 def is_installed(version: str, cache_dir: Path | None = None) -> bool:
+    """Whether ``version``'s venv and template are complete and were installed by today's recipe (an install
+    made with other constraints or providers, e.g. before MWAA's, is redone)."""
     marker = venv_dir(version, cache_dir) / MARKER
-    return marker.is_file() and (template_dir(version, cache_dir) / "airflow.db").is_file()
+    if not (marker.is_file() and (template_dir(version, cache_dir) / "airflow.db").is_file()):
+        return False
+    try:
+        return json.loads(marker.read_text()).get("recipe") == fingerprint(recipe(version))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def fingerprint(release: Release) -> str:
+    """What an install of ``release`` depends on: its requirements, pins and constraints files' contents."""
+    digest = hashlib.sha256("\n".join([*release.requirements, "--", *release.pins]).encode())
+    for path in release.constraints:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def install(versions: list[str], cache_dir: Path | None = None) -> dict[str, Path]:
@@ -41,20 +58,16 @@ def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
         run.say(f"already installed in {venv}")
         _make_history(run, cache_dir)  # installs from before the seeded history get it once
         return venv
-    release = recipe(version)  # its pins (releases.py)
-    requirements = release.requirements
-    if not (venv / "bin" / "airflow").exists() or not reports_version(venv, version):
-        _create_venv(run, venv, uv)
-        _install_requirements(run, venv, requirements, uv)  # one resolution, pins included
-        if not reports_version(venv, version):
-            raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
-    else:
-        run.say(f"reusing the venv {venv}")
-        if release.pins:
-            _install_requirements(run, venv, requirements, uv)
+    release = recipe(version)  # MWAA's constraints and providers (releases.py, mwaa_images/)
+    python = pick_python(run, release)
+    _create_venv(run, venv, uv, python)
+    _install_requirements(run, venv, release, uv)  # one resolution: MWAA's constraints, providers, pins
+    if not reports_version(venv, version):
+        raise RuntimeError(f"airflow {version}: installed, but `airflow version` does not report it")
     make_template(run, cache_dir)
     _make_history(run, cache_dir)
-    (venv / MARKER).write_text(json.dumps({"version": version, "timings": run.timings}, indent=1))
+    marker = {"version": version, "recipe": fingerprint(release), "python": _python_version(python)}
+    (venv / MARKER).write_text(json.dumps({**marker, "timings": run.timings}, indent=1))
     run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
 
@@ -69,19 +82,59 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _create_venv(run: Installation, venv: Path, uv: str | None) -> None:
+def pick_python(run: Installation, release: Release) -> str:
+    """An interpreter of the Python minor MWAA's image runs for ``release`` (this one's, else ``pythonX.Y``
+    on PATH, else pyenv's newest X.Y.*); else this one, said in one line."""
+    wanted = ".".join(release.python.split(".")[:2])
+    if not wanted or _python_version(sys.executable).startswith(wanted + "."):
+        return sys.executable
+    pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    found = sorted(glob.glob(f"{pyenv}/versions/{wanted}.*/bin/python{wanted}"), key=_patch, reverse=True)
+    for candidate in [shutil.which(f"python{wanted}"), *found]:
+        if candidate and _python_version(candidate).startswith(wanted + "."):
+            return candidate
+    run.say(f"MWAA runs it on Python {release.python}; no Python {wanted} here: installing for {_python_version(sys.executable)}")
+    return sys.executable
+
+
+def _patch(path: str) -> int:
+    """The patch number in ``.../versions/3.12.10/bin/python3.12`` (10), for picking pyenv's newest."""
+    release = Path(path).parent.parent.name.split(".")
+    return int(release[2]) if len(release) > 2 and release[2].isdigit() else -1
+
+
+def _python_version(python: str) -> str:
+    """``3.12.1`` for the interpreter at ``python`` ("" when it does not run: a pyenv shim of another version)."""
+    try:
+        out = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _create_venv(run: Installation, venv: Path, uv: str | None, python: str) -> None:
     if uv:
-        run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv)], uv_env())
+        run.step("uv venv", [uv, "venv", "--quiet", "--clear", "--python", python, str(venv)], uv_env())
     else:
-        run.step("venv", [sys.executable, "-m", "venv", "--clear", str(venv)])
+        run.step("venv", [python, "-m", "venv", "--clear", str(venv)])
 
 
-def _install_requirements(run: Installation, venv: Path, requirements: list[str], uv: str | None) -> None:
+def _install_requirements(run: Installation, venv: Path, release: Release, uv: str | None) -> None:
+    """``release``'s requirements with MWAA's constraints files; its pins as uv overrides (pip: requirements)."""
     python = str(venv / "bin" / "python")
+    constraints = [arg for path in release.constraints for arg in ("--constraint", str(path))]
     if uv and not (venv / "bin" / "pip").exists():  # a venv uv made (pip's venvs keep pip)
-        run.step("uv pip install", [uv, "pip", "install", "--quiet", "--python", python, *requirements], uv_env())
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="mwaa-pins-") as pins:
+            pins.write("\n".join(release.pins) + "\n")
+            pins.flush()
+            overrides = ["--override", pins.name] if release.pins else []
+            argv = [uv, "pip", "install", "--quiet", "--python", python, *constraints, *overrides, *release.requirements]
+            run.step("uv pip install", argv, uv_env())
     else:
-        run.step("pip install", [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirements])
+        argv = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *constraints]
+        run.step("pip install", [*argv, *release.requirements, *release.pins])
 
 
 def uv_env() -> dict[str, str]:
@@ -107,7 +160,7 @@ def reports_version(venv: Path, version: str) -> bool:
                 [str(venv / "bin" / "airflow"), "version"],
                 capture_output=True,
                 text=True,
-                timeout=120,
+                timeout=300,  # the first run compiles every module (uv writes no .pyc): minutes on a busy machine
                 env={**base_env(), "AIRFLOW_HOME": home},
             )
         except (OSError, subprocess.TimeoutExpired):

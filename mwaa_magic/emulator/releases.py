@@ -1,9 +1,11 @@
 """The Airflow releases the emulator runs, and every emulator-side difference between them, as data.
 
 One ``Line`` per Airflow major (how its processes start, what they run with, how a user logs in) and one
-``Release`` per release (the line it belongs to, pins resolved with it, its own variables). Adding a release
-MWAA offers is one ``Release`` entry below; ``python -m mwaa_magic.emulator install`` (or ``up``, for the
-releases its environments name) installs it on demand. The client's differences live apart, in
+``Release`` per release (the line it belongs to, its own variables, where it differs from MWAA's image). Each
+is installed as MWAA installs it: with MWAA's constraints files plus the providers its image preinstalls
+(``mwaa_images/<version>/``). Adding a release MWAA offers is ``scripts/mwaa-images VERSION`` and one
+``Release`` entry below; ``python -m mwaa_magic.emulator install`` (or ``up``, for the releases its
+environments name) installs it on demand. The client's differences live apart, in
 ``mwaa_magic/core/flavours.py`` (ranges by major/minor).
 
 Placeholders in ``env`` and ``commands``: ``{port}`` (the web server's), ``{home}`` (AIRFLOW_HOME),
@@ -14,7 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
+
+# MWAA's constraints, essential constraints, preinstalled providers and Python, per release (its README.md
+# names the source: aws/amazon-mwaa-docker-images, Apache-2.0; scripts/mwaa-images regenerates them)
+MWAA_IMAGES = Path(__file__).with_name("mwaa_images")
 
 _COMMON_ENV = {
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -153,13 +160,14 @@ AIRFLOW_2 = Line(
 
 @dataclass(frozen=True)
 class Release:
-    """One Airflow release: its line, the pins resolved with ``apache-airflow==version`` (left alone, pip and
-    uv pick dependency releases newer than the Airflow release knows) and variables of its own."""
+    """One Airflow release: its line, how it is installed (an MWAA release: with MWAA's constraints files and
+    the providers its image preinstalls, ``mwaa_images/<version>/``) and variables of its own."""
 
     version: str
     line: Line
-    pins: tuple[str, ...] = ()
+    pins: tuple[str, ...] = ()  # on top of MWAA's constraints (uv's overrides): only where those fail here
     env: Mapping[str, str] = field(default_factory=dict)
+    differences: tuple[str, ...] = ()  # where this install knowingly differs from MWAA's image, one line each
 
     @property
     def major(self) -> int:
@@ -171,8 +179,34 @@ class Release:
         return int(major), int(minor)
 
     @property
+    def data(self) -> Path:
+        """MWAA's files for this release (absent for a release outside the table)."""
+        return MWAA_IMAGES / self.version
+
+    @property
+    def constraints(self) -> list[Path]:
+        """MWAA's constraints files: Airflow's for this release and the "essential" ones no requirements.txt
+        overrides (empty outside the table)."""
+        files = [self.data / "airflow_constraints.txt", self.data / "mwaa_essential_constraints.txt"]
+        return [f for f in files if f.is_file()]
+
+    @property
+    def providers(self) -> list[str]:
+        """``apache-airflow-providers-X==V`` for each provider MWAA's image preinstalls (its bill of materials)."""
+        path = self.data / "providers.txt"
+        if not path.is_file():
+            return []
+        return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+    @property
+    def python(self) -> str:
+        """The Python of MWAA's image for this release (``3.12.13``), or "" when unknown."""
+        path = self.data / "python.txt"
+        return path.read_text().strip() if path.is_file() else ""
+
+    @property
     def requirements(self) -> list[str]:
-        return [f"apache-airflow=={self.version}", *self.pins]
+        return [f"apache-airflow=={self.version}", *self.providers]
 
     def environment(self, port: int, home: str, secret: str) -> dict[str, str]:
         """The variables of this release's processes (paths aside), placeholders filled."""
@@ -183,18 +217,23 @@ class Release:
         return {name: [a.format(port=port) for a in argv] for name, argv in self.line.commands.items()}
 
 
-# Newest first within a major. MWAA offers 2.10.1, 2.10.3, 2.11.0, 3.0.6 (and 3.1 is next).
+# The releases MWAA runs (aws/amazon-mwaa-docker-images, images/airflow/, 2026-08-20: 2.9.2, 2.10.1, 2.10.3,
+# 2.11.0, 2.11.2, 3.0.6, 3.2.1, 3.3.1; MWAA never offered 3.1), newest first within a major. 2.9.2 and 2.10.1
+# are not installed: an environment announcing them runs 2.10.3 (``release_for``) and GetEnvironment says so.
 RELEASES: dict[str, Release] = {
     r.version: r
     for r in (
-        Release("3.1.8", AIRFLOW_3),
-        # 3.0.6 with fastapi 0.165 / cadwyn 9 answers 422 to the task runner's PATCH /execution/.../run.
-        Release("3.0.6", AIRFLOW_3, pins=("fastapi==0.116.1", "cadwyn==5.4.4", "pydantic==2.11.7")),
+        Release("3.3.1", AIRFLOW_3),
+        Release("3.2.1", AIRFLOW_3),
+        Release("3.0.6", AIRFLOW_3),
+        Release("2.11.2", AIRFLOW_2),
         Release("2.11.0", AIRFLOW_2),
         Release("2.10.3", AIRFLOW_2),
     )
 }
-# What an environment announcing a release not in RELEASES runs: the newest of its major.minor, else this.
+
+
+# Each major's default release: the bundled config's environments (default.toml) run these.
 DEFAULT_RELEASE: dict[int, str] = {3: "3.0.6", 2: "2.10.3"}
 
 
@@ -208,19 +247,23 @@ def major_of(version: str) -> int:
 
 
 def recipe(version: str) -> Release:
-    """How to install and run ``version``: its entry, else its line's recipe without pins (a release outside the
-    table, e.g. ``install --versions 3.2.0``; it may need pins). KeyError for a major without a line."""
+    """How to install and run ``version``: its entry, else its line's recipe without MWAA's constraints (a
+    release outside the table, e.g. ``install --versions 3.1.8``; uv picks its dependencies). KeyError for a
+    major without a line."""
     return RELEASES.get(version) or Release(version, LINES[major_of(version)])
 
 
 def release_for(airflow_version: str) -> Release:
     """The release that really runs behind an environment announcing ``airflow_version``: that release when
-    the table has it, else the newest of the table with its major.minor, else its major's default.
+    the table has it, else the newest of the table with its major.minor, else the newest of its major not
+    past it, else its major's oldest (2.9.2 runs 2.10.3, 3.1.0 runs 3.0.6, 3.4.0 runs 3.3.1).
     KeyError for a major the emulator does not run."""
     if airflow_version in RELEASES:
         return RELEASES[airflow_version]
+    major = major_of(airflow_version)
     parts = str(airflow_version).split(".")
-    same_minor = [r for r in RELEASES.values() if [str(n) for n in r.minor] == parts[:2]]
-    if same_minor:
-        return same_minor[0]
-    return RELEASES[DEFAULT_RELEASE[major_of(airflow_version)]]
+    minor = (major, int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0)
+    same_major = [r for r in RELEASES.values() if r.major == major]  # newest first
+    if not same_major:
+        raise KeyError(airflow_version)
+    return next((r for r in same_major if r.minor <= minor), same_major[-1])
