@@ -367,3 +367,115 @@ def page(browser, lab, request):
     yield page
     shot(page, request.node.name + "-end")
     page.context.close()
+
+
+# Every element under the roots whose content is wider than its box (scrollWidth > clientWidth): cut or
+# overflowing text, a table wider than its panel. Returns "tag.class 'text…' scrollWidth>clientWidth" lines.
+_OVERFLOWS = """(selector) => {
+    const found = [];
+    for (const root of document.querySelectorAll(selector)) {
+        for (const el of [root, ...root.querySelectorAll('*')]) {
+            if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+                const text = (el.innerText || '').trim().slice(0, 40);
+                found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} '${text}' ${el.scrollWidth}>${el.clientWidth}`);
+            }
+        }
+    }
+    return found;
+}"""
+
+
+def assert_no_overflow(page: Any, selector: str) -> None:
+    """No element of the views matching ``selector`` (nor inside them) overflows its box horizontally."""
+    assert page.locator(selector).count() > 0, f"nothing matches {selector}"
+    overflowing = page.evaluate(_OVERFLOWS, selector)
+    assert not overflowing, f"{len(overflowing)} element(s) overflow: " + "; ".join(overflowing[:8])
+
+
+# WCAG 2 contrast of every visible text under the roots against the background behind it (the element's
+# and its ancestors' background colours, alpha-blended; any CSS colour is read back through a canvas pixel).
+# Disabled controls are exempt (WCAG 1.4.3). Returns [text, ratio, colour, background] of those below `minimum`.
+_LOW_CONTRAST = """([selector, minimum]) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const rgba = css => {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = '#000';
+        ctx.fillStyle = css;
+        ctx.fillRect(0, 0, 1, 1);
+        const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+        return [r, g, b, a / 255];
+    };
+    const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+    const background = el => {
+        const layers = [];
+        for (let node = el; node; node = node.parentElement) {
+            const color = rgba(getComputedStyle(node).backgroundColor);
+            if (color[3] > 0) { layers.push(color); }
+            if (color[3] >= 1) { break; }
+        }
+        return layers.reduceRight((below, layer) => over(layer, below), [255, 255, 255, 1]);
+    };
+    const luminance = c => {
+        const [r, g, b] = c.slice(0, 3).map(v => v / 255).map(v => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const low = [];
+    for (const root of document.querySelectorAll(selector)) {
+        for (const el of [root, ...root.querySelectorAll('*')]) {
+            const own = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+            const style = getComputedStyle(el);
+            if (!own || !el.getClientRects().length || style.visibility === 'hidden' || el.closest(':disabled')) {
+                continue;
+            }
+            const bg = background(el);
+            const fg = over(rgba(style.color), bg);
+            const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+            const ratio = (hi + 0.05) / (lo + 0.05);
+            if (ratio < minimum) {
+                low.push([el.textContent.trim().slice(0, 30), Math.round(ratio * 100) / 100, style.color, `rgb(${bg.slice(0, 3)})`]);
+            }
+        }
+    }
+    return low;
+}"""
+
+
+def assert_contrast(page: Any, selector: str, minimum: float = 4.5) -> None:
+    """Every visible text in the views matching ``selector`` meets ``minimum`` contrast (WCAG AA: 4.5:1)."""
+    low = page.evaluate(_LOW_CONTRAST, [selector, minimum])
+    assert not low, f"{len(low)} text(s) below {minimum}:1 contrast: " + "; ".join(map(str, low[:8]))
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Switch to 'JupyterLab Light' or 'JupyterLab Dark' and wait until it is applied."""
+    page.evaluate("async (theme) => { await window.jupyterapp.commands.execute('apputils:change-theme', {theme}); }", theme)
+    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === light", arg=str("Light" in theme).lower())
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+
+
+def set_left_panel_width(page: Any, width: int) -> None:
+    """Resize the left panel (the open sidebar) to ``width`` CSS pixels, as dragging its edge does; below
+    JupyterLab's minimum (--jp-sidebar-min-width, 250 px; narrower sidebars exist elsewhere) by lowering it."""
+    page.evaluate(
+        """async (width) => {
+        const split = window.jupyterapp.shell._hsplitPanel;
+        const frame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
+        if (width < 250) {
+            document.body.style.setProperty('--jp-sidebar-min-width', `${width}px`);
+            const area = split.widgets[0];
+            for (const widget of [...area.widgets, area, split]) {
+                widget.fit(); // the stack, the side area and the split panel take the new minimum, in this order
+            }
+            await frame();
+        }
+        for (let i = 0; i < 3; i++) {
+            const [left, main, right] = [...split.widgets].map(w => w.node.getBoundingClientRect().width);
+            const total = left + main + right;
+            split.setRelativeSizes([width, total - width - right, right]);
+            await frame();
+        }
+    }""",
+        width,
+    )

@@ -175,6 +175,8 @@ export async function openAirflowUI(target: ITarget): Promise<void> {
 export interface IDoctorCheck {
   check: string;
   status: 'ok' | 'warn' | 'fail' | 'skipped' | 'n/a';
+  /** The mark %mwaa doctor shows for the status (✓, ✗, …), when the server sends it. */
+  mark?: string;
   found: string;
   fix: string;
   seconds: number;
@@ -188,16 +190,9 @@ export interface IDiagnosis {
   ok: boolean;
   seconds: number;
   checks: IDoctorCheck[];
+  /** Status -> mark, when the server sends the table once rather than a mark per row. */
+  marks?: Record<string, string>;
 }
-
-/** The mark shown for each status (as %mwaa doctor shows it). */
-export const DOCTOR_MARKS: Record<string, string> = {
-  ok: '\u2713',
-  warn: '\u26a0',
-  fail: '\u2717',
-  skipped: 'skipped',
-  'n/a': '\u2013'
-};
 
 /** Run %mwaa doctor's checks on an environment (up to 30 s). */
 export function diagnose(target: ITarget): Promise<IDiagnosis> {

@@ -9,7 +9,8 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { errorLine, LOGIN_MIME_TYPE, openAirflowUI } from './api';
+import { LOGIN_MIME_TYPE } from './api';
+import { openUIButton } from './button';
 import { el } from './dom';
 
 export const MIME_TYPE = LOGIN_MIME_TYPE;
@@ -28,6 +29,27 @@ export interface ILoginCard {
 
 function text(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+/** The card's label/value list; empty values are left out. */
+function cardFields(data: ILoginCard, trans: TranslationBundle): HTMLElement {
+  const rows: [string, unknown][] = [
+    [trans.__('Region'), data.region],
+    [trans.__('Profile'), data.profile],
+    [trans.__('Web server'), data.hostname],
+    [trans.__('Airflow user'), data.airflow_identity],
+    [trans.__('IAM identity'), data.iam_identity],
+    [trans.__('Access mode'), data.webserver_access_mode]
+  ];
+  const fields = el('dl', 'mwaa-card-fields');
+  for (const [label, value] of rows) {
+    if (value === null || value === undefined || value === '') {
+      continue;
+    }
+    fields.appendChild(el('dt', 'mwaa-card-label', label));
+    fields.appendChild(el('dd', 'mwaa-card-value', text(value)));
+  }
+  return fields;
 }
 
 /** Build the card's DOM (exported for the sidebar's look-alike rows). */
@@ -50,51 +72,20 @@ export function buildCard(
   }
   card.appendChild(header);
 
-  const rows: [string, unknown][] = [
-    [trans.__('Region'), data.region],
-    [trans.__('Profile'), data.profile],
-    [trans.__('Web server'), data.hostname],
-    [trans.__('Airflow user'), data.airflow_identity],
-    [trans.__('IAM identity'), data.iam_identity],
-    [trans.__('Access mode'), data.webserver_access_mode]
-  ];
-  const table = el('dl', 'mwaa-card-fields');
-  for (const [label, value] of rows) {
-    if (value === null || value === undefined || value === '') {
-      continue;
-    }
-    table.appendChild(el('dt', 'mwaa-card-label', label));
-    table.appendChild(el('dd', 'mwaa-card-value', text(value)));
-  }
-  card.appendChild(table);
+  card.appendChild(cardFields(data, trans));
 
   const actions = el('div', 'mwaa-card-actions');
-  const button = el(
-    'button',
-    'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui',
-    trans.__('Open Airflow UI')
-  );
-  button.type = 'button';
-  button.title = trans.__(
-    'Mint a fresh login link and open the Airflow UI in a new tab'
-  );
   const status = el('span', 'mwaa-card-error');
   status.setAttribute('role', 'status');
-  button.addEventListener('click', () => {
-    status.textContent = '';
-    button.disabled = true;
-    openAirflowUI({
+  const button = openUIButton(
+    trans,
+    () => ({
       environment: text(data.environment),
       region: data.region || null,
       profile: data.profile || null
-    })
-      .catch(error => {
-        status.textContent = errorLine(error);
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
-  });
+    }),
+    status
+  );
   actions.appendChild(button);
   actions.appendChild(status);
   card.appendChild(actions);

@@ -1,28 +1,34 @@
 /**
  * The "MWAA" left sidebar's content: profile and region pickers, the
- * environments with status badges, and per environment "Open Airflow UI" /
- * "Insert login cell". Built with plain DOM; every value from the server is
- * set as text.
+ * environments with status badges, and per environment "Open Airflow UI",
+ * "Insert login cell" and "Diagnose". The state and its pure decisions are in
+ * sidebar-state.ts, the requests in sidebar-fetch.ts, the DOM in
+ * sidebar-view.ts; this class ties them together.
  *
  * This module is loaded on demand, the first time the sidebar is shown (see
- * SidebarHost in index.ts): nothing is asked of the server before that.
+ * SidebarHost in host.ts): nothing is asked of the server before that.
  */
-import { TranslationBundle } from '@jupyterlab/translation';
+import type { TranslationBundle } from '@jupyterlab/translation';
 
-import {
-  diagnose,
-  DOCTOR_MARKS,
-  errorLine,
-  getConfig,
-  IDiagnosis,
-  IEnvironment,
-  IMwaaConfig,
-  IMwaaSettings,
-  listEnvironments,
-  loginLine,
-  openAirflowUI
-} from './api';
+import { errorLine, IEnvironment, IMwaaConfig, IMwaaSettings } from './api';
 import { el } from './dom';
+import type { ISelection } from './session';
+import { fetchEnvironments, ISidebarApi, SERVER_API } from './sidebar-fetch';
+import {
+  defaultChoice,
+  defaultsChanged,
+  regionChoices,
+  SidebarState,
+  sidebarLoginLine
+} from './sidebar-state';
+import {
+  buildHeader,
+  buildPicker,
+  fillPicker,
+  IRowHandlers,
+  renderEnvironments,
+  selectValue
+} from './sidebar-view';
 
 /** What the sidebar needs from the application. */
 export interface ISidebarOptions {
@@ -31,69 +37,43 @@ export interface ISidebarOptions {
   /** The user's settings when the sidebar is created (later ones come through applySettings). */
   settings: IMwaaSettings;
   trans: TranslationBundle;
-}
-
-function statusClass(status: string): string {
-  if (status === 'AVAILABLE') {
-    return 'mwaa-status-ok';
-  }
-  if (/FAILED|DELETED|UNAVAILABLE/.test(status)) {
-    return 'mwaa-status-error';
-  }
-  return 'mwaa-status-busy';
-}
-
-/** Select `value` in a picker, adding it as an option when the list lacks it. */
-function selectValue(select: HTMLSelectElement, value: string): void {
-  if (value && !Array.from(select.options).some(o => o.value === value)) {
-    const option = el('option', '', value);
-    option.value = value;
-    select.appendChild(option);
-  }
-  select.value = value;
+  /** The server calls (default: the server extension's routes). */
+  api?: ISidebarApi;
 }
 
 /** Fills a host node (the sidebar widget's) with the pickers and the environment list. */
 export class MwaaSidebar {
   constructor(node: HTMLElement, options: ISidebarOptions) {
-    this._options = options;
-    this._settings = options.settings;
     const trans = options.trans;
+    this._options = options;
+    this._api = options.api ?? SERVER_API;
+    this._state = new SidebarState(options.settings);
     this._node = node;
-
-    const header = el('div', 'mwaa-sidebar-header');
-    header.appendChild(
-      el('span', 'mwaa-sidebar-title', trans.__('MWAA environments'))
-    );
-    const busy = el('span', 'mwaa-busy');
-    busy.title = trans.__('Loading');
-    header.appendChild(busy);
-    const refresh = el(
-      'button',
-      'jp-Button jp-mod-minimal mwaa-refresh',
-      '\u21bb'
-    );
-    refresh.type = 'button';
-    refresh.title = trans.__('Refresh the environment list');
-    refresh.setAttribute('aria-label', trans.__('Refresh'));
-    refresh.addEventListener('click', () => void this.refresh());
-    header.appendChild(refresh);
-    node.appendChild(header);
-
+    node.appendChild(buildHeader(trans, () => void this.refresh()));
     const pickers = el('div', 'mwaa-pickers');
-    this._profile = this._picker(pickers, trans.__('Profile'));
-    this._region = this._picker(pickers, trans.__('Region'));
+    const changed = () => void this.refresh();
+    this._profile = buildPicker(pickers, trans.__('Profile'), changed);
+    this._region = buildPicker(pickers, trans.__('Region'), changed);
     node.appendChild(pickers);
-
     this._error = el('div', 'mwaa-error');
     this._error.setAttribute('role', 'status');
     node.appendChild(this._error);
     this._list = el('ul', 'mwaa-env-list');
     node.appendChild(this._list);
+    this._handlers = {
+      target: env => ({
+        environment: env.name,
+        region: env.region,
+        profile: this.selection.profile
+      }),
+      insert: env =>
+        this._options.insertCell(this.loginLineFor(env.name, env.region)),
+      diagnose: target => this._api.diagnose(target)
+    };
   }
 
   /** The profile and region selected now (null: the server's default). */
-  get selection(): { profile: string | null; region: string | null } {
+  get selection(): ISelection {
     return {
       profile: this._profile.value || null,
       region: this._region.value || null
@@ -102,24 +82,23 @@ export class MwaaSidebar {
 
   /** Load profiles and regions once, then the environment list. */
   async refresh(): Promise<void> {
-    this._setBusy(true);
+    this._setBusy(1);
     this._error.textContent = '';
     try {
-      if (!this._config) {
-        this._config = await getConfig();
-        this._fillPickers(this._config);
-      }
-      const { profile, region } = this.selection;
-      const token = ++this._generation;
-      const environments = await listEnvironments(profile, region);
-      if (token === this._generation) {
+      const environments = await fetchEnvironments(
+        this._state,
+        this._api,
+        () => this.selection,
+        config => this._fillPickers(config)
+      );
+      if (environments) {
         this._render(environments);
       }
     } catch (error) {
       this._list.replaceChildren();
       this._error.textContent = errorLine(error);
     } finally {
-      this._setBusy(false);
+      this._setBusy(-1);
     }
   }
 
@@ -128,224 +107,67 @@ export class MwaaSidebar {
    * its picker and the list reloaded.
    */
   applySettings(settings: IMwaaSettings): void {
-    const previous = this._settings;
-    this._settings = settings;
-    if (!this._config) {
+    const previous = this._state.settings;
+    this._state.settings = settings;
+    const config = this._state.config;
+    if (!config) {
       return; // the first refresh reads them
     }
-    const changed =
-      settings.defaultProfile !== previous.defaultProfile ||
-      settings.defaultRegion !== previous.defaultRegion;
-    if (changed) {
-      this._selectDefaults(this._config);
+    if (defaultsChanged(previous, settings)) {
+      this._selectDefaults(config);
       void this.refresh();
     }
   }
 
   /** The magic line for an environment, with the current pickers. */
   loginLineFor(environment: string, region: string | null): string {
-    const profile = this.selection.profile;
-    return loginLine(
+    return sidebarLoginLine(
       environment,
-      region || this.selection.region || this._config?.default_region || null,
-      profile,
-      this._config?.default_profile ?? null
+      region,
+      this.selection,
+      this._state.config
     );
-  }
-
-  private _picker(parent: HTMLElement, label: string): HTMLSelectElement {
-    const wrap = el('label', 'mwaa-picker');
-    wrap.appendChild(el('span', 'mwaa-picker-label', label));
-    const select = el('select', 'jp-mod-styled mwaa-select');
-    select.setAttribute('aria-label', label);
-    select.addEventListener('change', () => void this.refresh());
-    wrap.appendChild(select);
-    parent.appendChild(wrap);
-    return select;
   }
 
   private _fillPickers(config: IMwaaConfig): void {
     const trans = this._options.trans;
-    const fill = (
-      select: HTMLSelectElement,
-      values: string[],
-      none: string
-    ) => {
-      select.replaceChildren();
-      const first = el('option', '', none);
-      first.value = '';
-      select.appendChild(first);
-      for (const value of values) {
-        const option = el('option', '', value);
-        option.value = value;
-        select.appendChild(option);
-      }
-    };
-    fill(this._profile, config.profiles, trans.__('(default credentials)'));
-    const regions = [...config.regions];
-    if (config.default_region && !regions.includes(config.default_region)) {
-      regions.unshift(config.default_region);
-    }
-    fill(this._region, regions, trans.__('(default region)'));
+    fillPicker(
+      this._profile,
+      config.profiles,
+      trans.__('(default credentials)')
+    );
+    fillPicker(
+      this._region,
+      regionChoices(config),
+      trans.__('(default region)')
+    );
     this._selectDefaults(config);
   }
 
   /** Select the settings' defaults, else the server's. */
   private _selectDefaults(config: IMwaaConfig): void {
-    const { defaultProfile, defaultRegion } = this._settings;
-    const serverProfile =
-      config.default_profile && config.profiles.includes(config.default_profile)
-        ? config.default_profile
-        : '';
-    selectValue(this._profile, defaultProfile || serverProfile);
-    selectValue(this._region, defaultRegion || config.default_region || '');
+    const choice = defaultChoice(config, this._state.settings);
+    selectValue(this._profile, choice.profile);
+    selectValue(this._region, choice.region);
   }
 
   private _render(environments: IEnvironment[]): void {
-    this._list.replaceChildren();
-    if (!environments.length) {
-      this._list.appendChild(
-        el(
-          'li',
-          'mwaa-empty',
-          this._options.trans.__('No environments in this region.')
-        )
-      );
-      return;
-    }
-    for (const env of environments) {
-      this._list.appendChild(this._row(env));
-    }
-  }
-
-  private _row(env: IEnvironment): HTMLElement {
     const trans = this._options.trans;
-    const row = el('li', 'mwaa-env');
-    row.dataset.environment = env.name;
-    const head = el('div', 'mwaa-env-head');
-    head.appendChild(el('span', 'mwaa-env-name', env.name));
-    const status = env.status || 'UNKNOWN';
-    const badge = el('span', `mwaa-status ${statusClass(status)}`, status);
-    head.appendChild(badge);
-    row.appendChild(head);
-    const meta = [
-      env.airflow_version ? trans.__('Airflow %1', env.airflow_version) : '',
-      env.region,
-      env.webserver_access_mode ?? '',
-      env.error ?? ''
-    ]
-      .filter(Boolean)
-      .join(' \u00b7 ');
-    row.appendChild(el('div', 'mwaa-env-meta', meta));
-
-    const actions = el('div', 'mwaa-env-actions');
-    const line = el('div', 'mwaa-env-error');
-    if (env.status === 'AVAILABLE') {
-      const open = el(
-        'button',
-        'jp-Button jp-mod-styled jp-mod-accept mwaa-open-ui',
-        trans.__('Open Airflow UI')
-      );
-      open.type = 'button';
-      open.addEventListener('click', () => {
-        line.textContent = '';
-        open.disabled = true;
-        openAirflowUI({
-          environment: env.name,
-          region: env.region,
-          profile: this.selection.profile
-        })
-          .catch(error => (line.textContent = errorLine(error)))
-          .finally(() => (open.disabled = false));
-      });
-      actions.appendChild(open);
-    }
-    const insert = el(
-      'button',
-      'jp-Button jp-mod-styled mwaa-insert-cell',
-      trans.__('Insert login cell')
-    );
-    insert.type = 'button';
-    insert.addEventListener('click', () => {
-      line.textContent =
-        this._options.insertCell(this.loginLineFor(env.name, env.region)) ?? '';
-    });
-    actions.appendChild(insert);
-    const report = el('div', 'mwaa-diagnosis');
-    const diagnoseButton = el(
-      'button',
-      'jp-Button jp-mod-styled mwaa-diagnose',
-      trans.__('Diagnose')
-    );
-    diagnoseButton.type = 'button';
-    diagnoseButton.title = trans.__(
-      'Check the whole path to this environment (%mwaa doctor)'
-    );
-    diagnoseButton.addEventListener('click', () => {
-      line.textContent = '';
-      diagnoseButton.disabled = true;
-      report.replaceChildren(
-        el(
-          'span',
-          'mwaa-diagnosis-busy',
-          trans.__('Diagnosing (up to 30 s)\u2026')
-        )
-      );
-      diagnose({
-        environment: env.name,
-        region: env.region,
-        profile: this.selection.profile
-      })
-        .then(result => report.replaceChildren(this._diagnosis(result)))
-        .catch(error => {
-          report.replaceChildren();
-          line.textContent = errorLine(error);
-        })
-        .finally(() => (diagnoseButton.disabled = false));
-    });
-    actions.appendChild(diagnoseButton);
-    row.appendChild(actions);
-    row.appendChild(line);
-    row.appendChild(report);
-    return row;
+    renderEnvironments(this._list, environments, trans, this._handlers);
   }
 
-  /** %mwaa doctor's table: one row per check (mark, check, what was found, the fix); text only. */
-  private _diagnosis(result: IDiagnosis): HTMLElement {
-    const table = el('table', 'mwaa-diagnosis-table');
-    table.dataset.ok = String(result.ok);
-    for (const check of result.checks) {
-      const tr = el(
-        'tr',
-        `mwaa-check mwaa-check-${check.status.replace('/', '')}`
-      );
-      tr.appendChild(
-        el('td', 'mwaa-check-mark', DOCTOR_MARKS[check.status] ?? check.status)
-      );
-      tr.appendChild(el('td', 'mwaa-check-name', check.check));
-      const detail = el('td', 'mwaa-check-found', check.found);
-      if (check.fix) {
-        detail.appendChild(el('div', 'mwaa-check-fix', check.fix));
-      }
-      tr.appendChild(detail);
-      table.appendChild(tr);
-    }
-    return table;
-  }
-
-  private _setBusy(busy: boolean): void {
-    this._busyCount += busy ? 1 : -1;
-    this._node.classList.toggle('mwaa-mod-busy', this._busyCount > 0);
+  private _setBusy(delta: 1 | -1): void {
+    const busy = this._state.busy(delta);
+    this._node.classList.toggle('mwaa-mod-busy', busy);
   }
 
   private _options: ISidebarOptions;
-  private _settings: IMwaaSettings;
+  private _api: ISidebarApi;
+  private _state: SidebarState;
+  private _handlers: IRowHandlers;
   private _node: HTMLElement;
-  private _config: IMwaaConfig | null = null;
   private _profile: HTMLSelectElement;
   private _region: HTMLSelectElement;
   private _error: HTMLElement;
   private _list: HTMLElement;
-  private _busyCount = 0;
-  private _generation = 0;
 }
