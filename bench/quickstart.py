@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -50,17 +51,29 @@ def time_quickstart(clone: Path, env: dict[str, str], timeout: float = 900) -> f
                 return time.perf_counter() - started
             if time.perf_counter() - started > timeout:
                 break
-        raise RuntimeError("JupyterLab did not start:\n" + "".join(tail))
+        raise RuntimeError("JupyterLab did not start")
+    except Exception:
+        print("".join(tail), flush=True)  # now: removing the clone and caches afterwards takes a while
+        raise
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
 
 
-def _check_lab(base: str, token: str) -> None:
-    """Lab's root redirects to the quickstart notebook, and that page is served."""
-    with urllib.request.urlopen(f"{base}/?token={token}", timeout=30) as response:
-        if not response.url.startswith(f"{base}/lab/tree/quickstart.ipynb") or response.status != 200:
-            raise RuntimeError(f"Lab opened {response.url} ({response.status}), not quickstart.ipynb")
+def _check_lab(base: str, token: str, timeout: float = 300) -> None:
+    """Lab's root redirects to the quickstart notebook, and that page is served (once Lab accepts connections:
+    it prints its URL just before)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/?token={token}", timeout=timeout) as response:
+                if not response.url.startswith(f"{base}/lab/tree/quickstart.ipynb") or response.status != 200:
+                    raise RuntimeError(f"Lab opened {response.url} ({response.status}), not quickstart.ipynb")
+                return
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def main(modes: list[str]) -> None:
