@@ -13,3 +13,39 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 fi
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 step() { echo "==> $*"; }
+
+# What scripts/quickstart installs, one list (scripts/test-quickstart installs exactly this too): mwaa_magic with
+# apache-airflow-client (`client`) and the emulator's S3 (`emulator`: moto), JupyterLab, Notebook 7, what the
+# sample notebooks import, and uv (the emulator installs its Airflow environments with it).
+quickstart_packages=(-e ".[client,emulator]" "jupyterlab>=4.2,<5" "notebook>=7,<8" pandas matplotlib uv)
+
+uv_bin() {  # the active venv's uv, installed with pip when missing (a uv-made venv has no pip: then one on PATH)
+  if [ ! -x "$VIRTUAL_ENV/bin/uv" ] && python -m pip --version >/dev/null 2>&1; then
+    step "installing uv (it installs everything else, with progress)" >&2
+    python -m pip install -q uv >&2
+  fi
+  if [ -x "$VIRTUAL_ENV/bin/uv" ]; then echo "$VIRTUAL_ENV/bin/uv"; else command -v uv; fi
+}
+
+quickstart_install() {  # install quickstart_packages (and "$@") into the active venv with uv, showing its progress
+  "$(uv_bin)" pip install --python "$VIRTUAL_ENV/bin/python" "${quickstart_packages[@]}" "$@"
+}
+
+quickstart_stamp() {  # a file whose presence says: quickstart_install ran with this pyproject.toml and this list
+  echo "$VIRTUAL_ENV/.mwaa-quickstart-$( (cat pyproject.toml labextension/package.json; echo "${quickstart_packages[*]}") | sha1sum | cut -c1-12)"
+}
+
+start_emulator() {  # `emulator up "$@"` in the background, its output in $log: returns 0 once ready, else up's exit code
+  python -m mwaa_magic.emulator up "$@" >"$log" 2>&1 &
+  emulator=$!
+  until grep -q '^# ready' "$log"; do
+    if ! kill -0 "$emulator" 2>/dev/null; then
+      local code=0
+      wait "$emulator" || code=$?
+      emulator=
+      return $((code ? code : 1))
+    fi
+    sleep 0.5
+  done
+  grep '^mwaa_magic\.emulator:' "$log" >&2 || true  # its hints (e.g. "no S3 ...") to the terminal, not only the log
+}
