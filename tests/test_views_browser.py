@@ -48,6 +48,13 @@ def test_sidebar_diagnose_fits_a_220px_sidebar(page, mwaa_emulator, theme):
         row = sidebar.locator(f".mwaa-env[data-environment='{name}']")
         row.locator(".mwaa-diagnose").click()
         row.locator(".mwaa-diagnosis-table").wait_for(timeout=90_000)
+    # The marks are the server's (each row's mark, else its table of marks, else the status): no copy here.
+    answer = page.evaluate(
+        "async () => (await fetch('/mwaa/doctor/legacy-failed?region=us-east-1', {credentials: 'same-origin'})).json()"
+    )
+    expected = [c.get("mark") or (answer.get("marks") or {}).get(c["status"]) or c["status"] for c in answer["checks"]]
+    marks = sidebar.locator(".mwaa-env[data-environment='legacy-failed'] .mwaa-check-mark").all_inner_texts()
+    assert marks == expected
     failed = sidebar.locator(".mwaa-env[data-environment='legacy-failed'] .mwaa-check-fail")
     assert failed.count() >= 1
     highlight = failed.first.evaluate("node => getComputedStyle(node).backgroundColor")
