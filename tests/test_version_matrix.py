@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from mwaa_magic.core.flavours import FLAVOURS, UnsupportedAirflowVersion, flavour_for
+from mwaa_magic.emulator import releases
 from mwaa_magic.emulator.airflow_env import venv_dir
 from mwaa_magic.emulator.config import EmulatorConfig
 from mwaa_magic.emulator.control_plane import describe
+from mwaa_magic.emulator.install import Installation, pick_python
 from mwaa_magic.emulator.pytest_plugin import start_emulator
 from mwaa_magic.emulator.releases import MWAA_IMAGES, RELEASES, Release, recipe
 from mwaa_magic.login import connect
@@ -184,6 +186,22 @@ def test_every_release_ships_mwaa_constraints_and_providers(version):
     readme = (MWAA_IMAGES / "README.md").read_text()
     assert "aws/amazon-mwaa-docker-images" in readme and "Apache License, Version 2.0" in readme
     assert re.search(r"commit `[0-9a-f]{40}`", readme)
+
+
+@pytest.mark.fast
+def test_install_runs_mwaa_python_minor_or_says_it_cannot(tmp_path, monkeypatch, capsys):
+    """MWAA's Python minor when this machine has it (pyenv's 3.12 here); else this Python, in one line."""
+    python = pick_python(Installation("3.3.1"), RELEASES["3.3.1"])
+    version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    if python != sys.executable:
+        assert version.stdout.strip() == "(3, 12)"
+    (tmp_path / "9.9.9").mkdir()
+    (tmp_path / "9.9.9" / "python.txt").write_text("3.99.1\n")
+    monkeypatch.setattr(releases, "MWAA_IMAGES", tmp_path)
+    capsys.readouterr()
+    assert pick_python(Installation("9.9.9"), Release("9.9.9", releases.AIRFLOW_3)) == sys.executable
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == 1 and said[0].startswith("airflow 9.9.9: MWAA runs it on Python 3.99.1; no Python 3.99 here")
 
 
 @MATRIX
