@@ -206,7 +206,8 @@ def test_install_runs_mwaa_python_minor_or_says_it_cannot(tmp_path, monkeypatch,
 
 @MATRIX
 def test_installed_packages_are_mwaa_s(mwaa_emulator, release):
-    """The release's venv holds MWAA's providers and constraints' versions, except the recorded differences."""
+    """The release's venv holds MWAA's providers and constraints' versions, except its recorded pins (none today;
+    the Python may differ: MWAA's 3.12.13 vs pyenv's 3.12.1 here, recorded in the install's marker)."""
     script = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     python = venv_dir(release) / "bin" / "python"
     out = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout
