@@ -150,6 +150,15 @@ def test_not_supported_yet_names_the_range_the_matrix_runs(version):
     assert "--transport invoke" not in str(raised.value) and "upgrade mwaa_magic" in str(raised.value)
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("version", ["3.2.1", "3.3.1"])
+def test_airflow_3_2_and_3_3_are_spoken_as_3_0(version):
+    """The matrix found no client-side difference on 3.2.1 and 3.3.1: the bearer header still works (3.1.1 and
+    later also read the ``_token`` cookie, 3.0 only the header), and so do the API's fields, the run order, the
+    structured logs, the stale-DAG fields and the apache-airflow-client 3.0 models."""
+    assert flavour_for(version) is flavour_for("3.0.6") and flavour_for(version).credential_sent_as == "bearer"
+
+
 def pinned(path: Path) -> dict[str, str]:
     """``{normalized name: version}`` of the ``name==version`` lines of a constraints/requirements file."""
     pins = {}
