@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from mwaa_magic.core.flavours import FLAVOURS, UnsupportedAirflowVersion, flavour_for
+from mwaa_magic.emulator import releases
 from mwaa_magic.emulator.airflow_env import venv_dir
 from mwaa_magic.emulator.config import EmulatorConfig
 from mwaa_magic.emulator.control_plane import describe
+from mwaa_magic.emulator.install import Installation, pick_python
 from mwaa_magic.emulator.pytest_plugin import start_emulator
 from mwaa_magic.emulator.releases import MWAA_IMAGES, RELEASES, Release, recipe
 from mwaa_magic.login import connect
@@ -148,6 +150,15 @@ def test_not_supported_yet_names_the_range_the_matrix_runs(version):
     assert "--transport invoke" not in str(raised.value) and "upgrade mwaa_magic" in str(raised.value)
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("version", ["3.2.1", "3.3.1"])
+def test_airflow_3_2_and_3_3_are_spoken_as_3_0(version):
+    """The matrix found no client-side difference on 3.2.1 and 3.3.1: the bearer header still works (3.1.1 and
+    later also read the ``_token`` cookie, 3.0 only the header), and so do the API's fields, the run order, the
+    structured logs, the stale-DAG fields and the apache-airflow-client 3.0 models."""
+    assert flavour_for(version) is flavour_for("3.0.6") and flavour_for(version).credential_sent_as == "bearer"
+
+
 def pinned(path: Path) -> dict[str, str]:
     """``{normalized name: version}`` of the ``name==version`` lines of a constraints/requirements file."""
     pins = {}
@@ -186,9 +197,26 @@ def test_every_release_ships_mwaa_constraints_and_providers(version):
     assert re.search(r"commit `[0-9a-f]{40}`", readme)
 
 
+@pytest.mark.fast
+def test_install_runs_mwaa_python_minor_or_says_it_cannot(tmp_path, monkeypatch, capsys):
+    """MWAA's Python minor when this machine has it (pyenv's 3.12 here); else this Python, in one line."""
+    python = pick_python(Installation("3.3.1"), RELEASES["3.3.1"])
+    version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    if python != sys.executable:
+        assert version.stdout.strip() == "(3, 12)"
+    (tmp_path / "9.9.9").mkdir()
+    (tmp_path / "9.9.9" / "python.txt").write_text("3.99.1\n")
+    monkeypatch.setattr(releases, "MWAA_IMAGES", tmp_path)
+    capsys.readouterr()
+    assert pick_python(Installation("9.9.9"), Release("9.9.9", releases.AIRFLOW_3)) == sys.executable
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == 1 and said[0].startswith("airflow 9.9.9: MWAA runs it on Python 3.99.1; no Python 3.99 here")
+
+
 @MATRIX
 def test_installed_packages_are_mwaa_s(mwaa_emulator, release):
-    """The release's venv holds MWAA's providers and constraints' versions, except the recorded differences."""
+    """The release's venv holds MWAA's providers and constraints' versions, except its recorded pins (none today;
+    the Python may differ: MWAA's 3.12.13 vs pyenv's 3.12.1 here, recorded in the install's marker)."""
     script = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     python = venv_dir(release) / "bin" / "python"
     out = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout

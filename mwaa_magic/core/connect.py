@@ -84,9 +84,15 @@ def _token_transport(env: Environment, details: Future) -> _TokenLogin:
             raise unavailable
         web = env.login(http.result(), Environment.flavour_of(info), token)
     except BaseException:
-        http.add_done_callback(lambda done: done.exception() or done.result().close())
+        http.add_done_callback(_close_client)
         raise
     return _TokenLogin(TokenTransport(env, web, http.result()), token)
+
+
+def _close_client(done: Future) -> None:
+    """Close the http client a failed login no longer needs (once it exists)."""
+    if done.exception() is None:
+        done.result().close()
 
 
 def _invoke_session(env: Environment, details: Future, auto: bool = False) -> AirflowSession:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .addresses import webserver_base_url
@@ -13,6 +13,9 @@ from .control_plane import ControlPlane, EnvironmentInfo, WebLogin, control_plan
 from .flavours import Flavour, console_sso_path, flavour_for
 from .secret import Secret
 from .weblogin import Credential, log_in
+
+if TYPE_CHECKING:
+    import httpx
 
 DETAILS_LIFETIME = 60.0  # seconds GetEnvironment's answer is reused (AVAILABLE only)
 
@@ -108,7 +111,7 @@ class Environment:
         """CreateWebLoginToken (a 60 s token)."""
         return self.plane.create_web_login_token(self.name)
 
-    def login(self, http: Any, flavour: Flavour | None = None, token: WebLogin | None = None) -> WebSession:
+    def login(self, http: httpx.Client, flavour: Flavour | None = None, token: WebLogin | None = None) -> WebSession:
         """A web login: CreateWebLoginToken (unless ``token`` is given), then the web server's login endpoint."""
         token = token or self.web_login_token()
         base_url = self.base_url(token.hostname)

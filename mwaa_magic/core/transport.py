@@ -17,6 +17,11 @@ from .text import shorten
 from .weblogin import Credential, unreachable
 
 if TYPE_CHECKING:
+    import http.cookiejar
+    import urllib.request
+
+    import httpx
+
     from .environment import Environment, WebSession
 
 
@@ -32,7 +37,7 @@ class Transport(Protocol):
         """Release connections."""
 
 
-def http_client(timeouts: Timeouts | None = None) -> Any:
+def http_client(timeouts: Timeouts | None = None) -> httpx.Client:
     """One pooled httpx client that keeps no cookies (the credential travels only as its flavour says)."""
     import http.cookiejar
 
@@ -44,7 +49,7 @@ def http_client(timeouts: Timeouts | None = None) -> Any:
     t = timeouts or Timeouts.from_environment()
 
     class NoCookieStorage(http.cookiejar.DefaultCookiePolicy):
-        def set_ok(self, cookie: Any, request: Any) -> bool:
+        def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
             return False
 
     return httpx.Client(
@@ -57,7 +62,7 @@ def http_client(timeouts: Timeouts | None = None) -> Any:
 class TokenTransport:
     """Calls the web server's REST API with the login credential; logs in again, once, when it expires."""
 
-    def __init__(self, environment: Environment, web: WebSession, http: Any) -> None:
+    def __init__(self, environment: Environment, web: WebSession, http: httpx.Client) -> None:
         self.environment = environment
         self.base_url = web.base_url
         self.flavour = web.flavour
@@ -92,7 +97,7 @@ class TokenTransport:
             response.status_code, _parse(response, method, path, text), parse_retry_after(response.headers.get("retry-after"))
         )
 
-    def _send(self, method: str, path: str, params: dict | None, body: Any, text: bool) -> Any:
+    def _send(self, method: str, path: str, params: dict | None, body: Any, text: bool) -> httpx.Response:
         import httpx
 
         try:
@@ -108,7 +113,7 @@ class TokenTransport:
         except httpx.TransportError as exc:
             raise unreachable(self.base_url, exc, self.environment.name) from None
 
-    def _authorize(self, request: Any) -> Any:
+    def _authorize(self, request: httpx.Request) -> httpx.Request:
         """httpx auth hook: the credential is added here, so no frame of ours holds it in a local."""
         request.headers.update(self._credential.headers())
         return request
@@ -126,7 +131,7 @@ class TokenTransport:
         self._http.close()
 
 
-def _looks_expired(response: Any) -> bool:
+def _looks_expired(response: httpx.Response) -> bool:
     """401, or a redirect / HTML page where JSON was expected: the web session is gone."""
     if response.status_code == 401:
         return True
@@ -135,7 +140,7 @@ def _looks_expired(response: Any) -> bool:
     return response.status_code == 403 and "text/html" in response.headers.get("content-type", "")
 
 
-def _parse(response: Any, method: str, path: str, text: bool) -> Any:
+def _parse(response: httpx.Response, method: str, path: str, text: bool) -> Any:
     if text and response.status_code < 400:
         return response.text
     if not response.content:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import errno
 import socket
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import errors, redaction
 from .flavours import Flavour, login_candidates
 from .secret import Secret
+
+if TYPE_CHECKING:
+    import httpx
 
 LOGIN_TIMEOUT = 10.0  # seconds for the login POST: MWAA answers it at once, a hung server must fail fast
 
@@ -25,7 +28,9 @@ class Credential:
         return self.flavour.credential_headers(self.value.reveal())
 
 
-def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None, environment: str | None = None) -> Credential:
+def log_in(
+    http: httpx.Client, base_url: str, token: Secret, flavour: Flavour | None, environment: str | None = None
+) -> Credential:
     """POST the token to the web server's login endpoint; try the newest flavour first when unknown."""
     response = None
     for candidate in [flavour] if flavour else login_candidates():
@@ -50,7 +55,7 @@ def log_in(http: Any, base_url: str, token: Secret, flavour: Flavour | None, env
     )
 
 
-def _post_login(http: Any, base_url: str, flavour: Flavour, token: Secret, environment: str | None) -> Any:
+def _post_login(http: httpx.Client, base_url: str, flavour: Flavour, token: Secret, environment: str | None) -> httpx.Response:
     import httpx
 
     try:

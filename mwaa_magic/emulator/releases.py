@@ -1,7 +1,7 @@
 """The Airflow releases the emulator runs, and every emulator-side difference between them, as data.
 
 One ``Line`` per Airflow major (how its processes start, what they run with, how a user logs in) and one
-``Release`` per release (the line it belongs to, its own variables, where it differs from MWAA's image). Each
+``Release`` per release (the line it belongs to, its own variables, pins where MWAA's constraints fail). Each
 is installed as MWAA installs it: with MWAA's constraints files plus the providers its image preinstalls
 (``mwaa_images/<version>/``). Adding a release MWAA offers is ``scripts/mwaa-images VERSION`` and one
 ``Release`` entry below; ``python -m mwaa_magic.emulator install`` (or ``up``, for the releases its
@@ -167,7 +167,6 @@ class Release:
     line: Line
     pins: tuple[str, ...] = ()  # on top of MWAA's constraints (uv's overrides): only where those fail here
     env: Mapping[str, str] = field(default_factory=dict)
-    differences: tuple[str, ...] = ()  # where this install knowingly differs from MWAA's image, one line each
 
     @property
     def major(self) -> int:
