@@ -194,6 +194,7 @@ def test_paths_that_cannot_be_read_are_one_line(given, message):
         (("x" * 300,), {}, errors.InvalidDagFile, "No DAG id found"),
         (("x" * 300,), {"filename": "x.py"}, errors.InvalidDagFile, None),
         ((42,), {}, errors.InvalidDagFile, "takes DAG source text"),
+        (("from airflow import DAG\nDAG('" + "d" * 300 + "')\n",), {}, errors.InvalidDagFile, "longer than 200 bytes"),
         (("from airflow import DAG\nDAG('a')\n",), {"filename": 3}, errors.InvalidDagFile, "Give the DAG file a name"),
     ],
 )
