@@ -556,6 +556,17 @@ def test_names_that_clash_with_the_bucket_are_refused_before_any_upload(mwaa_env
         s3.delete_object(Bucket=BUCKETS[3], Key=f"dags/{key}")
 
 
+def test_a_file_spelled_in_nfd_by_someone_else_can_still_be_undeployed(mwaa_env):
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", f"crème_{uid()}.py")
+    boto3.client("s3").put_object(Bucket=BUCKETS[3], Key=f"dags/{nfd}", Body=b"# NFD\n")
+    mwaa = connect(ENVS[3])
+    mwaa.dag_folder.read(nfd)
+    mwaa.undeploy(nfd, wait=False)
+    assert f"dags/{nfd}" not in s3_keys(BUCKETS[3])
+
+
 @pytest.mark.parametrize("major", MAJORS)
 def test_files_are_matched_by_their_whole_path(mwaa_env, major):
     mwaa, tag = connect(ENVS[major]), uid()

@@ -5,6 +5,7 @@ from the flavour table."""
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -247,7 +248,10 @@ class DagLoop:
         """Remove ``name`` from the DAG folder; wait until Airflow no longer has its DAGs."""
         options = DeployOptions(wait=wait, force=force, timeout=timeout)
         name = check_name(name, dag=False)
-        self._names = sorted({*self._listing(), name})
+        listed = self._listing()
+        if name not in listed:  # the spelling S3 holds (someone else's NFD)
+            name = next((n for n in listed if unicodedata.normalize("NFC", n) == name), name)
+        self._names = sorted({*listed, name})
         before = [d["dag_id"] for d in self.all_dags() if self._dag_file(d, self._names) == name and not self.flavour.is_stale(d)]
         self.folder.delete(name, force=options.force)
         if not options.wait or not before:
