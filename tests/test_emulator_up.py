@@ -82,6 +82,13 @@ def test_up_on_a_busy_port_names_it_and_the_way_out(tmp_path, busy_port):
     assert_one_line_error(result, f"port {busy_port}", "--port 0", "python -m mwaa_magic.emulator down")
 
 
+def test_up_on_a_busy_s3_port_names_it(tmp_path, busy_port):
+    config = tmp_path / "busy-s3.toml"
+    config.write_text(f"s3_port = {busy_port}\n" + ONE_AIRFLOW3.format(web_port=0))
+    result = run("up", "--no-airflow", "--config", str(config), "--port", "0", "--state-file", "")
+    assert_one_line_error(result, f"port {busy_port}", "(S3) is in use")
+
+
 def test_a_failed_up_leaves_the_running_emulator_alone(control_plane_only, tmp_path):
     process, state, url = control_plane_only
     port = url.rsplit(":", 1)[1]

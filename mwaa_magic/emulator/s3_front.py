@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -80,8 +81,13 @@ class GuardedMotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        front = S3Front(DomainDispatcherApplication(create_backend_app), frozenset(), self.admin_secret)
-        self._server = make_server(self.host, self.port, front, threaded=True, request_handler=MotoRequestHandler)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # bound here: werkzeug's own bind exits the process (SystemExit) when it fails
+        with socket.create_server((self.host.strip("[]"), self.port), family=family) as bound:
+            front = S3Front(DomainDispatcherApplication(create_backend_app), frozenset(), self.admin_secret)
+            self._server = make_server(
+                self.host, self.port, front, threaded=True, request_handler=MotoRequestHandler, fd=bound.fileno()
+            )  # werkzeug serves a duplicate of ``bound``'s descriptor
         self.port = self._server.server_address[1]
         front.hosts = host_values(self.port, self.host, allowed=self.allowed_hosts)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="emulator-s3")
