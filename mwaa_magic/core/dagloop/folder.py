@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..text import first_line, shorten
 from .names import check_key
-from .sources import DagSource
+from .source import DagSource
 
 if TYPE_CHECKING:
     from ..environment import Environment

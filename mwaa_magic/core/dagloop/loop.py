@@ -17,7 +17,7 @@ from ..text import shorten
 from .folder import DagFolder, when
 from .names import check_against_folder, check_batch, check_name
 from .options import DeployOptions
-from .sources import DagSource
+from .source import DagSource
 
 if TYPE_CHECKING:
     from ..environment import Environment

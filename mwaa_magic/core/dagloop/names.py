@@ -13,7 +13,7 @@ from .. import errors
 from ..text import one_line, shorten
 
 if TYPE_CHECKING:
-    from .sources import DagSource
+    from .source import DagSource
 
 MAX_PART = 200  # bytes of one path part: 255 on the file systems MWAA syncs to, less room for the sync's temporary name
 MAX_NAME = 1000  # bytes of a whole name: S3 keys take 1,024 bytes, the DAG folder's prefix goes in front

@@ -7,29 +7,15 @@ import ast
 import errno
 import os
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
 from ..text import one_line, shorten
 from .names import check_name
+from .source import DagSource
 
 SKIPPED_PARTS = ("__pycache__", ".ipynb_checkpoints", ".git")
 MAX_FILE = 50 * 1024 * 1024  # bytes of one file uploaded with a single PUT here
-
-
-@dataclass(frozen=True)
-class DagSource:
-    """A file to deploy: its name in the DAG folder, its bytes, the DAG ids found statically."""
-
-    name: str
-    body: bytes
-    dag_ids: tuple[str, ...] = ()
-    is_dag: bool = False  # Airflow will look for DAGs in it (a .py file mentioning both "airflow" and "dag")
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
 
 
 def find_dag_ids(text: str, filename: str = "<dag>") -> tuple[str, ...]:
