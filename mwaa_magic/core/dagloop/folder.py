@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from ..text import first_line, shorten
 from .names import check_key
 from .source import DagSource
 
@@ -152,40 +151,14 @@ class DagFolder:
         self.seen.pop(name, None)
 
     def error(self, exc: Exception, action: str, bucket: str, key: str) -> Exception:
-        import botocore.exceptions as bx
+        """``exc`` from S3 in our words (core/aws_errors.py's S3 table), or ``exc`` when no rule knows it."""
+        from .. import aws_errors
 
-        if isinstance(exc, bx.ClientError):
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "NoSuchBucket":
-                return errors.BucketNotFound(
-                    f"The DAG bucket {bucket} of {self.environment.name} does not exist (GetEnvironment's SourceBucketArn): "
-                    "ask the environment's admin to restore it or to point the environment at an existing bucket."
-                )
-            if code in ("AccessDenied", "403", "AllAccessDisabled"):
-                resource = f"arn:aws:s3:::{bucket}" if action == "ListBucket" else f"arn:aws:s3:::{bucket}/{key}"
-                return errors.AccessDenied(
-                    f"Access denied: your AWS identity needs IAM permission s3:{action} on {resource} "
-                    "(the DAG loop needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the DAG folder)."
-                )
-            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"):
-                return errors.NoCredentials(
-                    f"S3 rejected your AWS credentials ({code}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your profile."
-                )
-            if code in ("ExpiredToken", "RequestExpired"):
-                return errors.ExpiredCredentials(
-                    "Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again."
-                )
-            message = first_line(exc.response.get("Error", {}).get("Message", ""), 200)
-            return errors.ServiceError(f"S3 refused {action} on {bucket}/{shorten(key)} ({shorten(code, 40)}): {message}")
-        if isinstance(exc, bx.NoCredentialsError):
-            return errors.NoCredentials(
-                "No AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or pass --profile."
-            )
-        if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
-            return errors.ControlPlaneUnreachable(
-                f"Cannot reach S3 ({type(exc).__name__}): check your network, proxy or AWS_ENDPOINT_URL_S3."
-            )
-        return exc
+        plane = self.environment.plane
+        context = aws_errors.s3_context(
+            action, bucket, key, self.environment.name, region=plane.region, profile=plane.profile, timeouts=plane.timeouts
+        )
+        return aws_errors.translate(exc, service=context)
 
 
 @dataclass(frozen=True)
