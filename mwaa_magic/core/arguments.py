@@ -49,12 +49,11 @@ def count(value: object, what: str, maximum: int = MAX_COUNT) -> int:
     return value
 
 
-def seconds(value: object, what: str = "timeout", maximum: float = MAX_SECONDS, zero: bool = False) -> float:
-    """A finite, positive number of seconds (or 0 when ``zero``), at most ``maximum`` (NaN and infinity are refused)."""
+def seconds(value: object, what: str = "timeout", maximum: float = MAX_SECONDS) -> float:
+    """A finite, positive number of seconds, at most ``maximum`` (NaN and infinity are refused)."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not (value >= 0 if zero else value > 0) or not value <= maximum:  # type: ignore[operator]
-        kind = "a number of seconds from 0" if zero else "a positive number of seconds"
-        raise errors.InvalidArgument(f"{what} must be {kind}, at most {maximum:,.0f}, not {_shown(value)}.")
+    if not ok or not 0 < value <= maximum:  # type: ignore[operator]
+        raise errors.InvalidArgument(f"{what} must be a positive number of seconds, at most {maximum:,.0f}, not {_shown(value)}.")
     return float(value)  # type: ignore[arg-type]
 
 

@@ -192,7 +192,7 @@ class AirflowSession:
         dag_id, run_id = arguments.run_reference(run)
         if timeout is not None:
             arguments.seconds(timeout)
-        arguments.seconds(poll, "poll", zero=True)
+        arguments.seconds(poll, "poll")
         progress, looked, failing_since = self.progress_factory(), False, None
 
         def look(elapsed: float) -> dict | None:

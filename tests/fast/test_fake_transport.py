@@ -82,14 +82,14 @@ def test_wait_rides_out_what_a_restart_explains() -> None:
         (200, run("running")),
         (200, run("success")),
     )
-    assert session_over(FakeTransport(V3, script)).wait(run("queued"), poll=0)["state"] == "success"
+    assert session_over(FakeTransport(V3, script)).wait(run("queued"), poll=0.001)["state"] == "success"
     assert len(script.calls) == 5
 
 
 def test_wait_stops_at_once_on_what_waiting_cannot_end() -> None:
     script = Script().on("GET", "/dags/etl/dagRuns/r1", (403, {"detail": "Forbidden"}), (200, run("success")))
     with pytest.raises(errors.WaitInterrupted) as caught:
-        session_over(FakeTransport(V3, script)).wait(run("queued"), poll=0)
+        session_over(FakeTransport(V3, script)).wait(run("queued"), poll=0.001)
     assert str(caught.value) == (
         "Stopped waiting for etl run r1 (AirflowApiError: Airflow user 'admin' may not GET /dags/etl/dagRuns/r1 (403): "
         "ask for an Airflow role that allows it (Op or Admin).); the run goes on: resume with %mwaa wait etl r1, or "
