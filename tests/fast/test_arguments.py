@@ -75,12 +75,21 @@ def calls(aws, stub) -> tuple[int, int]:
     return sum(aws.admin.calls().values()), len(stub.state.requests)
 
 
-@pytest.mark.parametrize("cell, fragment", MAGIC_CASES + API_CASES)
-def test_bad_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+def refused_before_any_call(shell, aws, stub, cell: str, fragment: str) -> None:
     assert run(shell, "%mwaa_login fast3")[0].success
     before = calls(aws, stub)
     assert_one_line(*run(shell, cell), fragment)
     assert calls(aws, stub) == before
+
+
+@pytest.mark.parametrize("cell, fragment", MAGIC_CASES)
+def test_bad_magic_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+    refused_before_any_call(shell, aws, stub, cell, fragment)
+
+
+@pytest.mark.parametrize("cell, fragment", API_CASES)
+def test_bad_python_api_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+    refused_before_any_call(shell, aws, stub, cell, fragment)
 
 
 @pytest.mark.parametrize("cell, fragment", CONNECT_CASES)
