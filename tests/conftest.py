@@ -9,19 +9,29 @@ pytest_plugins = ["mwaa_magic.emulator.pytest_plugin", "lab_helpers", "secret_sc
 
 
 @pytest.fixture
-def ipython(mwaa_env):
-    """A real IPython InteractiveShell with mwaa_magic loaded, pointed at the emulator."""
+def shell():
+    """A real IPython InteractiveShell with mwaa_magic loaded; its sessions and settings forgotten afterwards.
+
+    The one shell of every tier: a test module or tier points it somewhere by overriding ``shell`` with a
+    fixture that takes ``shell`` and its AWS set-up (the fast tier: the control plane and the stub web server).
+    """
     from IPython.core.interactiveshell import InteractiveShell
 
     from mwaa_magic.kernel.registry import sessions
 
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "mwaa_magic")
-    yield shell
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "mwaa_magic")
+    yield ip
     for alias, _ in sessions.items():
         sessions.remove(alias)
-        shell.user_ns.pop(alias, None)
-    shell.run_line_magic("config", "MwaaMagics.debug = False")
+        ip.user_ns.pop(alias, None)
+    ip.run_line_magic("config", "MwaaMagics.debug = False")
+
+
+@pytest.fixture
+def ipython(mwaa_env, shell):
+    """The shell, pointed at the emulator (real Airflow)."""
+    return shell
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import json
 import uuid
 
 import pytest
+from cells import run
 
 from mwaa_magic.core import cli, errors
-from mwaa_magic.kernel.registry import sessions
 from mwaa_magic.login import connect
 
 V3, V2 = "demo-airflow3", "demo-airflow2"
@@ -32,23 +32,9 @@ def aws(mwaa_env, monkeypatch):
 
 
 @pytest.fixture
-def shell(aws):
-    """A real IPython shell with the extension loaded; sessions forgotten afterwards."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "mwaa_magic")
-    yield ip
-    for alias in list(dict(sessions.items())):
-        sessions.remove(alias)
-
-
-def run(shell, capsys, cell: str):
-    """Run a cell; (result, stdout, stderr)."""
-    capsys.readouterr()
-    result = shell.run_cell(cell)
-    out, err = capsys.readouterr()
-    return result, out, err
+def shell(aws, shell):
+    """The shell (tests/conftest.py), pointed at the emulator as alice."""
+    return shell
 
 
 def calls(aws, operation: str) -> int:
@@ -61,9 +47,9 @@ def short_id() -> str:
 
 # --- CLI ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ENVS)
-def test_cli_line_magic_dags_list(shell, capsys, name):
-    assert run(shell, capsys, f"%mwaa_login {name}")[0].success
-    result, out, _ = run(shell, capsys, "%mwaa cli dags list")
+def test_cli_line_magic_dags_list(shell, name):
+    assert run(shell, f"%mwaa_login {name}")[0].success
+    result, out = run(shell, "%mwaa cli dags list")
     assert result.success, result.error_in_exec
     assert all(d in out for d in DAGS)
     assert isinstance(result.result, cli.CliResult) and "hello_world" in repr(result.result)
@@ -71,10 +57,21 @@ def test_cli_line_magic_dags_list(shell, capsys, name):
 
 
 @pytest.mark.parametrize("name", ENVS)
-def test_cli_cell_magic_two_commands_and_output(shell, capsys, name):
-    run(shell, capsys, f"%mwaa_login {name}")
+def test_a_command_airflow_exits_non_zero_on_fails_the_cell(shell, name):
+    """Airflow exits 1 on a missing variable (SystemExit): the emulator reports the status, the cell fails in one line."""
+    run(shell, f"%mwaa_login {name}")
+    result, out = run(shell, "%mwaa cli variables get no_such_variable_here")
+    assert not result.success
+    lines = [line for line in out.splitlines() if "CliCommandFailed" in line]
+    assert len(lines) == 1 and "exit status 1" in lines[0] and "no_such_variable_here" in lines[0], out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("name", ENVS)
+def test_cli_cell_magic_two_commands_and_output(shell, name):
+    run(shell, f"%mwaa_login {name}")
     shell.run_cell("%mwaa cli variables set cli_probe 'two words'")
-    result, out, _ = run(shell, capsys, "%%mwaa_cli -o outs\n# comment\ndags list -o plain\nvariables get cli_probe\n")
+    result, out = run(shell, "%%mwaa_cli -o outs\n# comment\ndags list -o plain\nvariables get cli_probe\n")
     assert result.success, result.error_in_exec
     outs = shell.user_ns["outs"]
     assert [o.command for o in outs] == ["dags list -o plain", "variables get cli_probe"]
@@ -83,40 +80,40 @@ def test_cli_cell_magic_two_commands_and_output(shell, capsys, name):
 
 
 @pytest.mark.parametrize("name", ENVS)
-def test_cli_from_python_and_options_after_command(shell, capsys, name):
-    run(shell, capsys, f"%mwaa_login {name}")
-    result, out, err = run(shell, capsys, "r = mwaa.cli('dags list -o json')")
+def test_cli_from_python_and_options_after_command(shell, name):
+    run(shell, f"%mwaa_login {name}")
+    result, out = run(shell, "r = mwaa.cli('dags list -o json')")
     assert result.success, result.error_in_exec
     r = shell.user_ns["r"]
     assert {d["dag_id"] for d in json.loads(r.lines[-1])} == DAGS and r.stdout in out
-    assert repr(r) == r.stdout and (r.stderr in err)  # Airflow's warnings go to the cell's stderr
-    result, out, _ = run(shell, capsys, "%mwaa cli -o listed dags list -o json")  # %mwaa's -o before, CLI's after
+    assert repr(r) == r.stdout and (r.stderr in out.stderr)  # Airflow's warnings go to the cell's stderr
+    result, out = run(shell, "%mwaa cli -o listed dags list -o json")  # %mwaa's -o before, CLI's after
     assert result.success and shell.user_ns["listed"].command == "dags list -o json"
 
 
 @pytest.mark.parametrize("name", ENVS)
-def test_refused_command_fails_the_cell_with_one_line(shell, capsys, name):
-    run(shell, capsys, f"%mwaa_login {name}")
-    result, out, err = run(shell, capsys, "%mwaa cli users list")
+def test_refused_command_fails_the_cell_with_one_line(shell, name):
+    run(shell, f"%mwaa_login {name}")
+    result, out = run(shell, "%mwaa cli users list")
     assert not result.success and isinstance(result.error_in_exec, errors.CliCommandFailed)
-    shown = [line for line in (out + err).splitlines() if line.strip()]
-    assert len(shown) == 1 and "Traceback" not in out + err, shown
+    shown = [line for line in out.splitlines() if line.strip()]
+    assert len(shown) == 1 and "Traceback" not in out, shown
     assert "users list" in shown[0] and "MWAA" in shown[0]
-    result, out, err = run(shell, capsys, "%%mwaa_cli -o never\ndags list\nusers list\nvariables list\n")
+    result, out = run(shell, "%%mwaa_cli -o never\ndags list\nusers list\nvariables list\n")
     assert not result.success and "never" not in shell.user_ns
     assert "hello_world" in out and out.count("$ airflow") == 2  # stopped at the refused one
 
 
-def test_viewer_cli_token_may_not_change_state(shell, capsys, aws):
+def test_viewer_cli_token_may_not_change_state(shell, aws):
     aws.become(1)  # bob: Viewer
-    run(shell, capsys, f"%mwaa_login {V3}")
-    result, out, _ = run(shell, capsys, "%mwaa cli dags pause hello_world")
+    run(shell, f"%mwaa_login {V3}")
+    result, out = run(shell, "%mwaa cli dags pause hello_world")
     assert not result.success and isinstance(result.error_in_exec, errors.CliCommandFailed)
     assert "rejected the CLI token" in str(result.error_in_exec)
 
 
-def test_cli_token_per_batch_and_renewed_when_expired(shell, capsys, aws, monkeypatch):
-    run(shell, capsys, f"%mwaa_login {V3}")
+def test_cli_token_per_batch_and_renewed_when_expired(shell, aws, monkeypatch):
+    run(shell, f"%mwaa_login {V3}")
     session = shell.user_ns["mwaa"]
     before = calls(aws, "CreateCliToken")
     session.cli("version", echo=False)
@@ -136,11 +133,11 @@ def test_cli_token_per_batch_and_renewed_when_expired(shell, capsys, aws, monkey
     assert calls(aws, "CreateCliToken") == before + 2 and calls(aws, "WebCli") == web_refusals + 2
 
 
-def test_cli_secrets_never_shown(shell, capsys, aws):
-    run(shell, capsys, f"%mwaa_login {V3}")
-    result, out, err = run(shell, capsys, "%mwaa cli users list")
+def test_cli_secrets_never_shown(shell, aws):
+    run(shell, f"%mwaa_login {V3}")
+    result, out = run(shell, "%mwaa cli users list")
     r = shell.user_ns["mwaa"].cli("version", echo=False)
-    shown = out + err + repr(r) + str(result.error_in_exec)
+    shown = out + repr(r) + str(result.error_in_exec)
     assert not [s for s in aws.admin.secrets() if s in shown]
 
 
@@ -239,13 +236,13 @@ def test_auto_does_not_fall_back_on_other_errors(aws):
     assert calls(aws, "CreateWebLoginToken") == before
 
 
-def test_login_magic_with_invoke_transport(shell, capsys):
-    result, out, _ = run(shell, capsys, f"%mwaa_login {V3} --transport invoke --as inv")
+def test_login_magic_with_invoke_transport(shell):
+    result, out = run(shell, f"%mwaa_login {V3} --transport invoke --as inv")
     assert result.success, result.error_in_exec
     assert shell.user_ns["inv"].info.transport == "invoke"
-    result, out, _ = run(shell, capsys, "%mwaa dags -s inv")
+    result, out = run(shell, "%mwaa dags -s inv")
     assert result.success and "hello_world" in repr(result.result)
-    result, out, _ = run(shell, capsys, "%mwaa cli -s inv dags list")  # CLI needs CreateCliToken, not a web token
+    result, out = run(shell, "%mwaa cli -s inv dags list")  # CLI needs CreateCliToken, not a web token
     assert result.success and "hello_world" in out
 
 
@@ -262,12 +259,12 @@ def test_viewer_gets_a_403_line_through_invoke(aws, name):
     )
 
 
-def test_path_over_64_characters_is_a_limit_line(shell, capsys, aws):
-    run(shell, capsys, f"%mwaa_login {V3} -t invoke")
+def test_path_over_64_characters_is_a_limit_line(shell, aws):
+    run(shell, f"%mwaa_login {V3} -t invoke")
     before = calls(aws, "InvokeRestApi")
-    result, out, err = run(shell, capsys, "mwaa.dag('d' * 60)")
+    result, out = run(shell, "mwaa.dag('d' * 60)")
     assert not result.success and isinstance(result.error_in_exec, errors.RestApiLimitExceeded)
-    shown = [line for line in (out + err).splitlines() if line.strip()]
+    shown = [line for line in out.splitlines() if line.strip()]
     assert len(shown) == 1 and "at most 64 characters" in shown[0] and "--transport token" in shown[0]
     assert calls(aws, "InvokeRestApi") == before  # refused before any AWS call
 

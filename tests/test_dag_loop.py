@@ -11,6 +11,7 @@ import uuid
 import boto3
 import botocore.exceptions
 import pytest
+from cells import error_line
 from IPython.utils.capture import capture_output
 
 from mwaa_magic.core import errors
@@ -28,12 +29,11 @@ def run(shell, cell: str):
 
 
 def one_line_failure(result, captured, *fragments: str) -> str:
-    assert not result.success, "the cell must fail"
+    """The cell failed; its last line is the whole error (a one-line message) holding every fragment."""
     text = captured.stdout + captured.stderr
-    last = [line for line in text.strip().splitlines() if line.strip()][-1]
-    assert "Traceback (most recent call last)" not in last
+    line = error_line(result, text)
     for fragment in fragments:
-        assert fragment in last, text
+        assert fragment in line, text
     return text
 
 

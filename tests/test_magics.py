@@ -7,6 +7,7 @@ import sys
 import threading
 
 import pytest
+from cells import assert_one_line, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.utils.capture import capture_output
@@ -19,22 +20,6 @@ from mwaa_magic.kernel.display import LOGIN_MIME
 from mwaa_magic.kernel.registry import sessions
 
 ENVS = {3: "demo-airflow3", 2: "demo-airflow2"}
-
-
-def run(shell, line: str):
-    """Run a cell; return (result, captured output)."""
-    with capture_output() as captured:
-        result = shell.run_cell(line)
-    return result, captured
-
-
-def assert_one_line_failure(result, captured, *fragments: str) -> str:
-    assert not result.success, "the cell must fail"
-    text = captured.stdout + captured.stderr
-    assert "Traceback" not in text and len(text.strip().splitlines()) == 1, text
-    for fragment in fragments:
-        assert fragment in text, text
-    return text
 
 
 def test_load_ext_imports_nothing_heavy():
@@ -166,7 +151,7 @@ def calls(mwaa_env) -> int:
 
 def test_invalid_name_makes_no_call(ipython, mwaa_env):
     before = calls(mwaa_env)
-    assert_one_line_failure(*run(ipython, "%mwaa_login 9lives"), "InvalidEnvironmentName", "1-80 letters")
+    assert_one_line(*run(ipython, "%mwaa_login 9lives"), "InvalidEnvironmentName", "1-80 letters")
     assert calls(mwaa_env) == before
 
 
@@ -181,13 +166,13 @@ def test_fuzzed_invalid_names(mwaa_env, name):
 
 
 def test_unknown_environment_lists_existing(ipython):
-    assert_one_line_failure(*run(ipython, "%mwaa_login nope"), "EnvironmentNotFound", "demo-airflow3, demo-airflow2")
+    assert_one_line(*run(ipython, "%mwaa_login nope"), "EnvironmentNotFound", "demo-airflow3, demo-airflow2")
 
 
 def test_access_denied_names_permission(ipython, mwaa_env, monkeypatch):
     for name, value in mwaa_env.identity_env(2).items():
         monkeypatch.setenv(name, value)
-    assert_one_line_failure(
+    assert_one_line(
         *run(ipython, "%mwaa_login demo-airflow3"),
         "airflow:CreateWebLoginToken",
         "arn:aws:airflow:us-east-1:123456789012:role/demo-airflow3/",
@@ -195,7 +180,7 @@ def test_access_denied_names_permission(ipython, mwaa_env, monkeypatch):
 
 
 def test_not_available_says_status(ipython):
-    assert_one_line_failure(*run(ipython, "%mwaa_login staging-updating"), "UPDATING", "not AVAILABLE")
+    assert_one_line(*run(ipython, "%mwaa_login staging-updating"), "UPDATING", "not AVAILABLE")
 
 
 @pytest.mark.parametrize(
@@ -209,26 +194,26 @@ def test_not_available_says_status(ipython):
 )
 def test_control_plane_failures(ipython, mwaa_env, fault, fragment):
     mwaa_env.admin.fail_next("CreateWebLoginToken", count=5, **fault)
-    assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), fragment)
+    assert_one_line(*run(ipython, "%mwaa_login demo-airflow3"), fragment)
 
 
 def test_no_credentials(ipython, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), "NoCredentials", "aws configure")
+    assert_one_line(*run(ipython, "%mwaa_login demo-airflow3"), "NoCredentials", "aws configure")
 
 
 def test_no_region(ipython, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION")
-    assert_one_line_failure(*run(ipython, "%mwaa_login demo-airflow3"), "NoRegion", "--region")
+    assert_one_line(*run(ipython, "%mwaa_login demo-airflow3"), "NoRegion", "--region")
 
 
 def test_web_server_unreachable(ipython):
     ipython.run_line_magic("config", "MwaaMagics.webserver_urls = 'http://127.0.0.1:9'")
     try:
-        assert_one_line_failure(
+        assert_one_line(
             *run(ipython, "%mwaa_login demo-airflow3"), "WebServerUnreachable", "connection refused", "MWAA_MAGIC_WEBSERVER_URLS"
         )
     finally:
@@ -237,18 +222,18 @@ def test_web_server_unreachable(ipython):
 
 def test_airflow_errors_from_follow_up_calls(ipython, mwaa_env, monkeypatch):
     assert run(ipython, "%mwaa_login demo-airflow3")[0].success
-    assert_one_line_failure(*run(ipython, "mwaa.dag('no_such_dag')"), "AirflowApiError", "404")
+    assert_one_line(*run(ipython, "mwaa.dag('no_such_dag')"), "AirflowApiError", "404")
     first = ipython.user_ns["mwaa"].trigger("hello_world", run_id="fixed-run-id")
     assert first["dag_run_id"] == "fixed-run-id"
-    assert_one_line_failure(*run(ipython, "mwaa.trigger('hello_world', run_id='fixed-run-id')"), "409")
+    assert_one_line(*run(ipython, "mwaa.trigger('hello_world', run_id='fixed-run-id')"), "409")
     mwaa_env.admin.fail_next("WebRequest", count=1, status=503, error="ServiceUnavailable")
     assert run(ipython, "mwaa.dags()")[0].success  # one 503 on a read is retried
     mwaa_env.admin.fail_next("WebRequest", count=1, status=500, error="InternalError")
-    assert_one_line_failure(*run(ipython, "mwaa.dags()"), "failed on GET /dags", "500")
+    assert_one_line(*run(ipython, "mwaa.dags()"), "failed on GET /dags", "500")
     for name, value in mwaa_env.identity_env(1).items():  # bob, a Viewer
         monkeypatch.setenv(name, value)
     assert run(ipython, "%mwaa_login demo-airflow3 --as viewer")[0].success
-    assert_one_line_failure(*run(ipython, "viewer.trigger('hello_world')"), "'viewer' may not", "403")
+    assert_one_line(*run(ipython, "viewer.trigger('hello_world')"), "'viewer' may not", "403")
 
 
 def test_debug_shows_full_traceback(ipython):
@@ -289,7 +274,7 @@ def test_api_client_uses_the_session(ipython):
         dags = client.DAGApi(api).get_dags()
     assert {"hello_world", "daily_sales_etl"} <= {d.dag_id for d in dags.dags}
     assert run(ipython, "%mwaa_login demo-airflow2 --as old")[0].success
-    assert_one_line_failure(*run(ipython, "old.api_client()"), "apache-airflow-client>=2.10,<3")
+    assert_one_line(*run(ipython, "old.api_client()"), "apache-airflow-client>=2.10,<3")
 
 
 def test_ctrl_c_stops_waiting_not_the_run(ipython):

@@ -63,19 +63,9 @@ def aws(control_emulator, stub, monkeypatch):
 
 
 @pytest.fixture
-def shell(aws):
-    """A real IPython shell with mwaa_magic loaded; sessions forgotten afterwards."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from mwaa_magic.kernel.registry import sessions
-
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "mwaa_magic")
-    yield ip
-    for alias, _ in sessions.items():
-        sessions.remove(alias)
-        ip.user_ns.pop(alias, None)
-    ip.run_line_magic("config", "MwaaMagics.debug = False")
+def shell(aws, shell):
+    """The shell (tests/conftest.py), pointed at the control plane and the stub."""
+    return shell
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ API_CASES = [
     ("mwaa.wait(None)", "not a DAG run"),
     ("mwaa.wait({'dag_id': 'etl'})", "not a DAG run"),
     ("mwaa.wait({'dag_id': 'etl', 'dag_run_id': 'r1'}, timeout=float('nan'))", "timeout"),
-    ("mwaa.wait({'dag_id': 'etl', 'dag_run_id': 'r1'}, poll=0)", "poll"),
+    ("mwaa.wait({'dag_id': 'etl', 'dag_run_id': 'r1'}, poll=-1)", "poll"),
+    ("mwaa.wait({'dag_id': 'etl', 'dag_run_id': 'r1'}, poll=float('nan'))", "poll"),
     ("mwaa.task_logs('etl', 'r1', 't1', try_number='x')", "try"),
     ("mwaa.pause('a b')", "DAG id"),
     ("mwaa.xcom('etl', 'r1', 'a/b')", "task id"),
@@ -75,12 +76,21 @@ def calls(aws, stub) -> tuple[int, int]:
     return sum(aws.admin.calls().values()), len(stub.state.requests)
 
 
-@pytest.mark.parametrize("cell, fragment", MAGIC_CASES + API_CASES)
-def test_bad_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+def refused_before_any_call(shell, aws, stub, cell: str, fragment: str) -> None:
     assert run(shell, "%mwaa_login fast3")[0].success
     before = calls(aws, stub)
     assert_one_line(*run(shell, cell), fragment)
     assert calls(aws, stub) == before
+
+
+@pytest.mark.parametrize("cell, fragment", MAGIC_CASES)
+def test_bad_magic_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+    refused_before_any_call(shell, aws, stub, cell, fragment)
+
+
+@pytest.mark.parametrize("cell, fragment", API_CASES)
+def test_bad_python_api_input_ends_in_one_line_before_any_call(shell, aws, stub, cell, fragment):
+    refused_before_any_call(shell, aws, stub, cell, fragment)
 
 
 @pytest.mark.parametrize("cell, fragment", CONNECT_CASES)
