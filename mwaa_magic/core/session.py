@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
 
 from . import arguments, errors
-from .flavours import API_ROOTS, Flavour
+from .flavours import Flavour
 from .polling import poll_until
+from .rest import adaptive_pages, api_error, api_path, clean_params, dag_segment, run_segment, seg, task_segment
 from .table import Table
 from .tasklog import TaskLog
-from .text import first_line, one_line, shorten
+from .text import shorten
 from .transport import TokenTransport, Transport
 from .weblogin import Credential
 
 if TYPE_CHECKING:
     from .dagloop import DagFolder, DagLoop
     from .environment import Environment
+    from .variables import Variables
 
 PAGE_SIZE = 100  # Airflow's default maximum_page_limit
-PAGE_WORKERS = 4  # the widest wave of pages (bench/list_runs.py: more only loads a busy web server)
-WIDEN_GAIN = 1.05  # a wider wave must fetch pages this much faster to be kept
 FINISHED = ("success", "failed")
-MAX_PATH = 4096  # characters of a REST path once URL-encoded: web servers refuse longer request lines
 DAG_COLUMNS = ["dag_id", "is_paused", "timetable_description", "tags", "owners"]
 TASK_COLUMNS = ["task_id", "state", "try_number", "start_date", "end_date", "duration"]
 
@@ -97,6 +94,10 @@ class AirflowSession:
         return self.flavour.api_root
 
     @property
+    def environment_name(self) -> str:
+        return self.info.environment
+
+    @property
     def expires_at(self) -> float:
         return self.info.logged_in_at + self.SESSION_LIFETIME
 
@@ -112,7 +113,7 @@ class AirflowSession:
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None, text: bool = False) -> Any:
         """Call ``path`` (relative to the REST API root: ``/dags``) and return the parsed answer, or raise."""
         path = api_path(path)
-        status, data = self.transport.request(method, path, _clean(params), body, text)
+        status, data = self.transport.request(method, path, clean_params(params), body, text)
         if status >= 400:
             raise api_error(method, path, status, data, self.info.airflow_identity if self.info.transport == "token" else "")
         return data
@@ -144,7 +145,7 @@ class AirflowSession:
         offsets = list(range(len(items), wanted, size)) if len(items) == size else []
         if offsets:
             fetch = lambda offset: self.get(path, limit=size, offset=offset, **params).get(key, [])  # noqa: E731
-            for page in _adaptive_pages(fetch, offsets, time.perf_counter() - started):
+            for page in adaptive_pages(fetch, offsets, time.perf_counter() - started):
                 items.extend(page)
         return items[:wanted]
 
@@ -154,7 +155,7 @@ class AirflowSession:
         return Table(self.paged("/dags", "dags", only_active=only_active, **params), DAG_COLUMNS, "DAGs")
 
     def dag(self, dag_id: str) -> dict:
-        return self.get(f"/dags/{_dag(dag_id)}")
+        return self.get(f"/dags/{dag_segment(dag_id)}")
 
     def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
@@ -162,12 +163,12 @@ class AirflowSession:
             arguments.airflow_id(dag_id)
         if limit is not None:
             arguments.count(limit, "limit")
-        runs = self.paged(f"/dags/{_seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state)
+        runs = self.paged(f"/dags/{seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state)
         columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
         return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
-        return self.get(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}")
+        return self.get(f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}")
 
     def trigger(
         self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None, timeout: float | None = None
@@ -180,7 +181,7 @@ class AirflowSession:
             body["logical_date"] = None
         if run_id is not None:
             body["dag_run_id"] = arguments.run_id(run_id)
-        run = self.post(f"/dags/{_dag(dag_id)}/dagRuns", body)
+        run = self.post(f"/dags/{dag_segment(dag_id)}/dagRuns", body)
         return self.wait(run, timeout=timeout) if wait else run
 
     def wait(self, run: dict, timeout: float | None = None, poll: float = 2.0) -> dict:
@@ -232,20 +233,20 @@ class AirflowSession:
         return ""
 
     def pause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{_dag(dag_id)}", {"is_paused": True}, update_mask="is_paused")
+        return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": True}, update_mask="is_paused")
 
     def unpause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{_dag(dag_id)}", {"is_paused": False}, update_mask="is_paused")
+        return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": False}, update_mask="is_paused")
 
     # --- tasks ---------------------------------------------------------------------------------
     def task_instances(self, dag_id: str, run_id: str) -> Table:
         """The task instances of a run (state, try number, times)."""
-        items = self.paged(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances", "task_instances")
+        items = self.paged(f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}/taskInstances", "task_instances")
         return Table(items, TASK_COLUMNS, f"Tasks of {dag_id} {run_id}")
 
     def task_logs(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> TaskLog:
         """The log text of one task try (the latest when ``try_number`` is None)."""
-        base = f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances/{_task(task_id)}"
+        base = f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}/taskInstances/{task_segment(task_id)}"
         if try_number is not None:
             arguments.count(try_number, "try_number")
         else:
@@ -255,7 +256,9 @@ class AirflowSession:
         return TaskLog(self.flavour.log_text(data))
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
-        entry = self.get(f"/dags/{_dag(dag_id)}/dagRuns/{_run(run_id)}/taskInstances/{_task(task_id)}/xcomEntries/{_seg(key)}")
+        entry = self.get(
+            f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}/taskInstances/{task_segment(task_id)}/xcomEntries/{seg(key)}"
+        )
         return entry.get("value")
 
     def clear_tasks(self, dag_id: str, run_id: str, task_ids: list[str] | None = None, only_failed: bool = True) -> list[dict]:
@@ -268,12 +271,14 @@ class AirflowSession:
         }
         if task_ids:
             body["task_ids"] = task_ids
-        return self.post(f"/dags/{_dag(dag_id)}/clearTaskInstances", body).get("task_instances", [])
+        return self.post(f"/dags/{dag_segment(dag_id)}/clearTaskInstances", body).get("task_instances", [])
 
     # --- variables -----------------------------------------------------------------------------
     @property
     def variables(self) -> Variables:
         """Airflow Variables as a dict-like object: ``mwaa.variables["key"] = "value"``."""
+        from .variables import Variables
+
         return Variables(self)
 
     # --- Airflow CLI ---------------------------------------------------------------------------
@@ -355,141 +360,8 @@ class AirflowSession:
         self.transport.close()
 
 
-class Variables(MutableMapping):
-    """Airflow Variables of a session, read and written through the REST API."""
-
-    def __init__(self, session: AirflowSession) -> None:
-        self._session = session
-
-    def __getitem__(self, key: str) -> str:
-        try:
-            return self._session.get(f"/variables/{_seg(key)}")["value"]
-        except errors.AirflowApiError as exc:
-            if exc.status == 404:
-                raise KeyError(key) from None
-            raise
-
-    def __setitem__(self, key: str, value: str) -> None:
-        body = {"key": key, "value": str(value)}
-        try:
-            self._session.patch(f"/variables/{_seg(key)}", body)
-        except errors.AirflowApiError as exc:
-            if exc.status != 404:
-                raise
-            self._session.post("/variables", body)
-
-    def __delitem__(self, key: str) -> None:
-        try:
-            self._session.delete(f"/variables/{_seg(key)}")
-        except errors.AirflowApiError as exc:
-            if exc.status == 404:
-                raise KeyError(key) from None
-            raise
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([v["key"] for v in self._session.paged("/variables", "variables")])
-
-    def __len__(self) -> int:
-        return len(list(iter(self)))
-
-    def __repr__(self) -> str:
-        return f"<Variables of {self._session.info.environment}: {sorted(self)}>"
-
-
-def api_path(path: object) -> str:
-    """``path`` as a path under the REST API root, or :class:`InvalidPath` (control characters, ``..``, a URL)."""
-    if not isinstance(path, str) or not path.strip():
-        raise errors.InvalidPath("Give a REST path relative to the API root, e.g. mwaa.get('/dags').")
-    shown = one_line(shorten(path))
-    if any(not ch.isprintable() for ch in path):
-        raise errors.InvalidPath(f"The path {shown!r} holds control characters (CR, LF, ...): remove them.")
-    path = path if path.startswith("/") else "/" + path
-    if len(quote(path, safe="/%")) > MAX_PATH:
-        raise errors.InvalidPath(f"The path {shown!r} is too long (at most {MAX_PATH:,} characters once URL-encoded).")
-    if "?" in path or "#" in path or path.startswith("//") or "://" in path:
-        raise errors.InvalidPath(
-            f"{shown!r} is not a plain API path: pass query parameters as keywords, e.g. mwaa.get('/dags', limit=5)."
-        )
-    segments = unquote(path).replace("\\", "/").split("/")
-    if any(segment in (".", "..") for segment in segments):
-        raise errors.InvalidPath(
-            f"{shown!r} leaves the REST API root ({'..'!r} or {'.'!r} segments): paths are relative to {API_ROOTS}."
-        )
-    return path
-
-
-def _adaptive_pages(fetch: Callable[[int], list], offsets: list[int], first_page_seconds: float) -> list[list]:
-    """Pages at ``offsets`` in order, fetched in waves: one at a time, then two, then four, as long as a wider
-    wave raises pages per second by :data:`WIDEN_GAIN`; a busy server (no gain) keeps it sequential."""
-    pages: dict[int, list] = {}
-    width, rate, settled, position = 1, 1.0 / max(first_page_seconds, 1e-6), False, 0
-    with ThreadPoolExecutor(max_workers=PAGE_WORKERS) as pool:
-        while position < len(offsets):
-            wave = offsets[position : position + width]
-            started = time.perf_counter()
-            pages.update(zip(wave, pool.map(fetch, wave), strict=True))
-            position += len(wave)
-            wave_rate = len(wave) / max(time.perf_counter() - started, 1e-6)
-            if settled:
-                continue
-            if width == 1 or wave_rate > rate * WIDEN_GAIN:
-                rate = max(rate, wave_rate) if width == 1 else wave_rate
-                if width < PAGE_WORKERS:
-                    width *= 2
-                else:
-                    settled = True
-            else:  # no gain from the wider wave: step back and stay
-                width, settled = max(1, width // 2), True
-    return [pages[offset] for offset in offsets]
-
-
 def _worth_waiting(exc: errors.MwaaError) -> bool:
     """Failures that a restart, a blip or a busy server explain (not a 403 or a 404)."""
     if isinstance(exc, errors.AirflowApiError):
         return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
     return isinstance(exc, errors.Unavailable)
-
-
-def _seg(value: str) -> str:
-    return quote(str(value), safe="")
-
-
-def _dag(dag_id: object) -> str:
-    return _seg(arguments.airflow_id(dag_id))
-
-
-def _task(task_id: object) -> str:
-    return _seg(arguments.airflow_id(task_id, "task id"))
-
-
-def _run(run_id: object) -> str:
-    return _seg(arguments.run_id(run_id))
-
-
-def _clean(params: dict | None) -> dict | None:
-    return {k: v for k, v in params.items() if v is not None} if params else None
-
-
-def api_error(method: str, path: str, status: int, data: Any, user: str) -> errors.AirflowApiError:
-    """One line for a failed REST call, from Airflow's problem details."""
-    detail = ""
-    if isinstance(data, dict):
-        detail = data.get("detail") or data.get("title") or data.get("message") or ""
-        if isinstance(detail, list):  # FastAPI validation errors
-            detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
-    detail = first_line(str(detail), 200)
-    where = f"{method} {path}"
-    if status == 401:
-        text = f"Airflow says the session is not authenticated ({where}): log in again with %mwaa_login."
-    elif status == 403:
-        who = f"Airflow user {user!r}" if user else "Your Airflow role"
-        text = f"{who} may not {where} (403): ask for an Airflow role that allows it (Op or Admin)."
-    elif status == 404:
-        text = f"Not found: {where} (404){': ' + detail if detail else ''}."
-    elif status == 409:
-        text = f"Conflict: {where} (409){': ' + detail if detail else ''}."
-    elif status >= 500:
-        text = f"The Airflow web server failed on {where} ({status}): try again; if it persists, check the environment's health."
-    else:
-        text = f"Airflow refused {where} ({status}){': ' + detail if detail else ''}."
-    return errors.AirflowApiError(text, status)
