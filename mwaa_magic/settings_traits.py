@@ -14,7 +14,7 @@ from typing import Any
 from traitlets import HasTraits, TraitError, Unicode, validate
 
 from .core.addresses import WEBSERVER_URLS_VARIABLE, InvalidWebserverUrls, parse_webserver_urls
-from .core.control_plane import REGION_PATTERN
+from .core.validation import REGION_PATTERN
 
 PROFILE_PATTERN = re.compile(r"[\w+=,.@\-]{1,128}")
 SHARED = ("region", "profile", "webserver_urls")

@@ -7,10 +7,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from . import errors
-from .control_plane import EnvironmentInfo, hostname_of_url, validate_region
+from .control_plane import EnvironmentInfo
 from .environment import Environment
 from .session import AirflowSession, LoginInfo
 from .transport import AutoTransport, InvokeTransport, TokenTransport, http_client
+from .validation import hostname_of_url, validate_region
 
 TRANSPORTS = ("token", "invoke", "auto")
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mwaa-login")

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .addresses import webserver_base_url
-from .control_plane import ControlPlane, EnvironmentInfo, WebLogin, control_plane, validate_environment_name
+from .control_plane import ControlPlane, EnvironmentInfo, WebLogin, control_plane
 from .flavours import Flavour, console_sso_path, flavour_for
 from .secret import Secret
+from .validation import validate_environment_name
 from .weblogin import Credential, log_in
 
 if TYPE_CHECKING:

@@ -72,7 +72,7 @@ class MwaaMagics(Magics, SharedSettings):
             variable_name(args.alias)  # before the picker opens or any call
         with self._debugging(args.debug):
             if args.region:
-                from ..core.control_plane import validate_region
+                from ..core.validation import validate_region
 
                 validate_region(args.region)
             if not args.environment:

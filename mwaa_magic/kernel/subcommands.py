@@ -19,7 +19,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser, argument
 
 from ..core import arguments, errors
-from ..core.control_plane import validate_environment_name, validate_region
+from ..core.validation import validate_environment_name, validate_region
 from .parsing import json_object
 from .registry import sessions
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from traitlets.config import Configurable
 
-from ..core.control_plane import REGION_PATTERN
+from ..core.validation import REGION_PATTERN
 from ..settings_traits import PROFILE_PATTERN, SharedSettings
 
 __all__ = ["PROFILE_PATTERN", "REGION_PATTERN", "MwaaMagicServer"]
