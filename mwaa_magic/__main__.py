@@ -9,11 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with what it repeats of the command line escaped (an unknown option may hold an ESC)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, terminal_text(f"{self.prog}: error: {message}") + "\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m mwaa_magic", description="Amazon MWAA from Jupyter and the terminal.")
-    sub = top.add_subparsers(dest="command", required=True)
+    top = Parser(prog="python -m mwaa_magic", description="Amazon MWAA from Jupyter and the terminal.")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
     doctor = sub.add_parser("doctor", help="check the whole path to an environment step by step, and say what to fix")
     doctor.add_argument("environment", help="MWAA environment name")
     doctor.add_argument("--region", "-r", help="AWS region (default: what boto3 finds)")

@@ -7,11 +7,12 @@ import json
 from IPython.utils.capture import capture_output
 
 from mwaa_magic.core import doctor as doctor_module
+from mwaa_magic.core.doctor import table as doctor_table
 
 
 def test_a_healthy_airflow3_environment_passes_every_check(ipython, mwaa_env, monkeypatch):
     # the emulator starts an Airflow CLI process per command: on a busy 2-core machine that can pass 12 s
-    monkeypatch.setattr(doctor_module, "TIMEOUTS", {**doctor_module.TIMEOUTS, "cli": 25.0})
+    monkeypatch.setattr(doctor_table, "CHECKS", doctor_module.with_timeouts(doctor_table.CHECKS, cli=25.0))
     with capture_output() as captured:
         result = ipython.run_cell("%mwaa doctor demo-airflow3 --json -o found")
     diagnosis = ipython.user_ns["found"]

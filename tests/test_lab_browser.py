@@ -174,10 +174,18 @@ def test_open_ui_command_for_airflow2(page, mwaa_emulator):
 
 
 def test_login_url_post_needs_xsrf_with_cookie_auth(page, lab):
-    """The browser holds Jupyter's login cookie; a POST without the XSRF header (a forged one) is refused."""
-    assert page.request.get(f"{lab.url}/mwaa/config").status == 200, "the cookie alone authenticates a GET"
+    """The browser holds Jupyter's login cookie; a POST without the XSRF header (a forged one) is refused.
+
+    A GET that says it comes from Lab's page (its Referer) is answered on the cookie alone; one that says
+    nothing of its page (no Fetch Metadata, Referer or Origin: an old browser's ``<img>``) is refused
+    (issue 17 #9)."""
+    from_lab = {"Referer": f"{lab.url}/lab"}
+    assert page.request.get(f"{lab.url}/mwaa/config", headers=from_lab).status == 200, "the cookie alone authenticates a GET"
+    assert page.request.get(f"{lab.url}/mwaa/config").status == 403, "a cookie-only GET from no known page"
     response = page.request.post(
-        f"{lab.url}/mwaa/login-url", data='{"environment": "demo-airflow3"}', headers={"Content-Type": "application/json"}
+        f"{lab.url}/mwaa/login-url",
+        data='{"environment": "demo-airflow3"}',
+        headers={"Content-Type": "application/json", **from_lab},
     )
     assert response.status == 403
     assert "aws-console-sso" not in response.text()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import tornado.web
+
+
+class ServerApp(Protocol):
+    """What the extension uses of Jupyter's ``ServerApp``."""
+
+    web_app: tornado.web.Application
+    log: logging.Logger
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "mwaa_magic.server"}]
 
 
-def _load_jupyter_server_extension(server_app: Any) -> None:
+def _load_jupyter_server_extension(server_app: ServerApp) -> None:
     """Register the ``/mwaa`` handlers on the running Jupyter server."""
     from .config import MwaaMagicServer
     from .routes import setup_handlers

@@ -6,8 +6,6 @@ environment, region and profile, already checked by the routes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..core import control_plane as control
 from ..core.environment import Environment
 from .config import MwaaMagicServer
@@ -26,7 +24,7 @@ def login_url(settings: MwaaMagicServer, environment: str, region: str | None, p
     return Environment(environment, plane=_plane(settings, profile, region), webserver_urls=settings.webserver_urls).console_url()
 
 
-def environments(settings: MwaaMagicServer, region: str | None, profile: str | None) -> dict[str, Any]:
+def environments(settings: MwaaMagicServer, region: str | None, profile: str | None) -> dict[str, object]:
     plane = _plane(settings, profile, region)
     envs = plane.list_environments()
     return {
@@ -36,12 +34,12 @@ def environments(settings: MwaaMagicServer, region: str | None, profile: str | N
     }
 
 
-def environment(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, Any]:
+def environment(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, object]:
     info = _plane(settings, profile, region).get_environment(name)
     return info.to_json() | {"arn": info.arn}
 
 
-def doctor(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, Any]:
+def doctor(settings: MwaaMagicServer, name: str, region: str | None, profile: str | None) -> dict[str, object]:
     """``%mwaa doctor``'s results as data (no secret in them); takes up to 30 s."""
     from ..core.doctor import doctor as run_doctor
 
@@ -49,7 +47,7 @@ def doctor(settings: MwaaMagicServer, name: str, region: str | None, profile: st
     return diagnosis.to_json()
 
 
-def picker_config(settings: MwaaMagicServer) -> dict[str, Any]:
+def picker_config(settings: MwaaMagicServer) -> dict[str, object]:
     profile = settings.profile or control.default_profile()
     return {
         "profiles": control.available_profiles(),

@@ -17,7 +17,8 @@ site's page causes; the cookie is not port-bound, so a page on another loopback 
 
 The JSON routes (environments, an environment, doctor, login-url, config) call AWS, and doctor mints tokens:
 they have no confirmation page, so :func:`api_refusal` answers them only for Jupyter's own page (Fetch
-Metadata ``same-origin``, or ``none``: the address bar) and refuses everything else another page can cause.
+Metadata ``same-origin``, or ``none``: the address bar), only as a fetch or a navigation (never an ``<img>`` or
+``<script>``, even in a notebook's output), and refuses everything else another page can cause.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def open_verdict(headers: Mapping[str, str], host: str | None, method: str, toke
 
 
 API_SITES = ("same-origin", "none")  # Jupyter's own page (its fetches), the address bar
+API_DESTINATIONS = ("empty", "document")  # a fetch, the address bar: never an embedding, even of the same origin
 
 
 def api_refusal(headers: Mapping[str, str], host: str | None, token_authenticated: bool, xsrf_header_ok: bool) -> str | None:
@@ -84,8 +86,11 @@ def api_refusal(headers: Mapping[str, str], host: str | None, token_authenticate
     fetches do; another page cannot set a header on a cross-origin request without a preflight Jupyter refuses).
     """
     site, origin, referer = headers.get("Sec-Fetch-Site"), headers.get("Origin"), headers.get("Referer")
+    dest = headers.get("Sec-Fetch-Dest")
     if origin and not _same_origin(origin, host):  # "null" (an opaque origin) too
         return "the request came from a page of another origin"
+    if dest is not None and dest not in API_DESTINATIONS:  # an <img> or <script> in a notebook's output, say
+        return f"the request was not a fetch or a navigation (Sec-Fetch-Dest {_shown(dest)})"
     if site is not None:
         if site in API_SITES:
             return None

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar, TypeVarTuple
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -25,6 +26,8 @@ from .config import PROFILE_PATTERN, REGION_PATTERN, MwaaMagicServer
 from .crosssite import Verdict, api_refusal, open_verdict
 
 T = TypeVar("T")
+Args = TypeVarTuple("Args")
+Json = dict[str, object]  # a JSON object as the routes answer it
 SETTINGS_KEY = "mwaa_magic_server"
 LOGIN_URL_FIELDS = {"environment", "region", "profile"}
 MAX_BODY = 16 * 1024  # bytes: three short fields need far less
@@ -63,7 +66,7 @@ def status_for(error: errors.MwaaError) -> int:
     return 500
 
 
-def _optional(value: Any, name: str, pattern: Any) -> str | None:
+def _optional(value: object, name: str, pattern: re.Pattern[str]) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
@@ -71,7 +74,7 @@ def _optional(value: Any, name: str, pattern: Any) -> str | None:
     return value
 
 
-def _target(environment: Any, region: Any, profile: Any) -> tuple[str, str | None, str | None]:
+def _target(environment: object, region: object, profile: object) -> tuple[str, str | None, str | None]:
     if not isinstance(environment, str) or not environment:
         raise InvalidRequest("environment is required.")
     return (
@@ -104,7 +107,7 @@ class MwaaHandler(APIHandler):
     def mwaa_settings(self) -> MwaaMagicServer:
         return self.settings[SETTINGS_KEY]
 
-    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+    async def blocking(self, fn: Callable[[MwaaMagicServer, *Args], T], *args: *Args) -> T:
         return await IOLoop.current().run_in_executor(_pools[self.pool], fn, self.mwaa_settings, *args)
 
     def fail(self, error: errors.MwaaError) -> None:
@@ -120,7 +123,7 @@ class MwaaHandler(APIHandler):
             json.dumps({"code": "InternalError", "message": f"Unexpected {type(exc).__name__}; see the Jupyter server log."})
         )
 
-    def reply(self, data: dict[str, Any]) -> None:
+    def reply(self, data: Json) -> None:
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(data))
 
@@ -143,7 +146,7 @@ class MwaaHandler(APIHandler):
         if reason:
             raise CrossSiteRequest(f"Refused: {reason}. Only Jupyter's own page may call the /mwaa routes.")
 
-    async def run(self, fn: Callable[[], Any]) -> None:
+    async def run(self, fn: Callable[[], Awaitable[None]]) -> None:
         try:
             self.refuse_other_pages()
             await fn()
@@ -304,7 +307,7 @@ class OpenHandler(MwaaHandler):
         self.finish(page, set_content_type="text/html; charset=utf-8")
 
 
-def setup_handlers(web_app: Any, settings: MwaaMagicServer | None = None) -> None:
+def setup_handlers(web_app: tornado.web.Application, settings: MwaaMagicServer | None = None) -> None:
     """Add the ``/mwaa`` routes under the server's base URL, with the server's ``MwaaMagicServer`` settings."""
     web_app.settings[SETTINGS_KEY] = settings or MwaaMagicServer()
     base = url_path_join(web_app.settings["base_url"], "mwaa")

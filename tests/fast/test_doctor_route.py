@@ -60,3 +60,12 @@ async def test_login_url_answers_bad_bodies_with_one_line_400(jp_fetch, aws, bod
     assert answer["code"] in ("InvalidRequest", "InvalidEnvironmentName") and "\n" not in answer["message"]
     assert len(answer["message"]) < 300
     assert not aws.admin.calls().get("CreateWebLoginToken")
+
+
+async def test_the_marks_come_with_the_data(jp_fetch, aws):
+    """Issue 18 #3: the sidebar shows the server's marks (✓ ✗ ⚠ skipped) instead of keeping a copy of them."""
+    response = await jp_fetch("mwaa", "doctor", "elsewhere", raise_error=False)
+    body = json.loads(response.body)
+    assert body["marks"] == {"ok": "✓", "warn": "⚠", "fail": "✗", "skipped": "skipped", "n/a": "–"}
+    assert all(check["mark"] == body["marks"][check["status"]] for check in body["checks"])
+    assert {"check", "status", "found", "fix", "seconds", "mark"} == set(body["checks"][0])

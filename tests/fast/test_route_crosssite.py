@@ -33,6 +33,9 @@ CROSS_SITE = [
     {"Origin": "null"},
     {"Referer": "http://evil.example/page"},
     {"Referer": "http://127.0.0.1:1/page"},
+    {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},  # a notebook's output
+    {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"},
+    {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
 ]
 LOGIN_BODY = json.dumps({"environment": "fast3"})
 

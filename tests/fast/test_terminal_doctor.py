@@ -82,3 +82,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(aws, monkeypatch):
     assert process.returncode == INTERRUPTED, err
     assert one_line(err) == "Interrupted: mwaa doctor stopped before every check ran."
     assert "Traceback" not in err and out == ""
+
+
+def test_an_unknown_option_is_escaped_too():
+    result = doctor("fast3", "--colour\x1b[2J")
+    assert result.returncode == 2 and "--colour\\x1b[2J" in result.stderr
+    assert ESC not in result.stdout + result.stderr and "Traceback" not in result.stderr
