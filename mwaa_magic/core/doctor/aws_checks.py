@@ -116,30 +116,14 @@ def identity(run: RunState, limit: float) -> Outcome:
 
 
 def sts_failure(run: RunState, exc: Exception, limit: float) -> Outcome:
-    """The one translation of a failed GetCallerIdentity (a botocore error) into the row and its fix."""
-    import botocore.exceptions as bx
+    """A failed GetCallerIdentity as the row and its fix (core/aws_errors.py's STS table); anything else re-raised."""
+    from .. import aws_errors
 
-    if isinstance(exc, bx.ClientError):
-        note_date(run, exc.response)
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", ""), error.get("Message", "")
-        said = f"STS refused the credentials ({code}: {first_line(message, 160)})"
-        if "expired" in message.lower() and code in ("SignatureDoesNotMatch", "InvalidSignatureException"):
-            return fail(said, "your clock is off (see the Clock row): set it right (automatic time / NTP)")
-        if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
-            return fail(said, "AWS does not know this access key: refresh your credentials or pick another profile")
-        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
-            return fail(said, f"your temporary credentials have expired: `aws sso login{run.profile_flag()}` or refresh them")
-        if code == "SignatureDoesNotMatch":
-            return fail(said, "the secret access key does not match the key id: check AWS_SECRET_ACCESS_KEY or the profile")
-        return fail(said, "check your credentials and profile")
-    if isinstance(exc, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
-        return fail(f"STS did not answer within {limit:g} s", "check your network or proxy to AWS STS (HTTPS_PROXY)")
-    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError)):
-        return fail(f"cannot reach STS ({type(exc).__name__})", "check your network, proxy or AWS_ENDPOINT_URL_STS")
-    if isinstance(exc, bx.NoCredentialsError):
-        return fail("no AWS credentials found", "run `aws configure` or `aws sso login`, or pass --profile")
-    raise exc
+    note_date(run, getattr(exc, "response", None) or {})
+    found = aws_errors.explain(exc, service=aws_errors.sts_context(limit, region=run.region or "", profile=run.profile))
+    if found is None:
+        raise exc
+    return fail(found.said, found.fix or "check your credentials and profile")
 
 
 def note_date(run: RunState, response: dict) -> None:
