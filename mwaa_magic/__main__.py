@@ -50,8 +50,9 @@ def json_text(data: object) -> str:
 def check_input(environment: str, region: str | None, profile: str | None) -> None:
     """Our error for a name, region or profile that cannot be right, before any AWS call."""
     from .core import errors
-    from .core.control_plane import available_profiles, validate_environment_name, validate_region
+    from .core.control_plane import available_profiles
     from .core.text import shorten
+    from .core.validation import validate_environment_name, validate_region
 
     validate_environment_name(environment)
     if region is not None:

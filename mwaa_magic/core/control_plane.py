@@ -19,7 +19,6 @@ from .regions import regions_holding
 from .settings import AWS_SETTINGS, Timeouts
 from .text import first_line, shorten
 from .validation import hostname_of_url, validate_environment_name, validate_hostname
-from .validation import validate_region as validate_region  # re-exported for older importers
 
 ROLE_ARN = "arn:aws:airflow:{region}:{account}:role/{name}/{{Admin|Op|User|Viewer}}"
 ENVIRONMENT_ARN = "arn:aws:airflow:{region}:{account}:environment/{name}"

@@ -7,6 +7,7 @@ environment, region and profile, already checked by the routes.
 from __future__ import annotations
 
 from ..core import control_plane as control
+from ..core import validation
 from ..core.environment import Environment
 from .config import MwaaMagicServer
 
@@ -16,7 +17,7 @@ def _plane(settings: MwaaMagicServer, profile: str | None, region: str | None) -
 
 
 def validate_environment_name(name: str) -> str:
-    return control.validate_environment_name(name)
+    return validation.validate_environment_name(name)
 
 
 def login_url(settings: MwaaMagicServer, environment: str, region: str | None, profile: str | None) -> str:

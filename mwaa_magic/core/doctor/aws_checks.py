@@ -158,8 +158,9 @@ def clock(run: RunState, limit: float) -> Outcome:
 
 def region(run: RunState, limit: float) -> Outcome:
     """Whether the environment is in this region; if not, which of the searched regions hold it."""
-    from ..control_plane import ControlPlane, validate_region
+    from ..control_plane import ControlPlane
     from ..settings import Timeouts
+    from ..validation import validate_region
 
     if not run.region:
         return fail("no AWS region", "pass --region, set AWS_DEFAULT_REGION, or set region in your AWS profile")
