@@ -240,6 +240,22 @@ class InvokeRestApiHandler(MwaaHandler):
     async def post(self, name: str) -> None:
         env = self.environment(name)
         role = self.role_on(env, self.operation)
+        request = self.rest_request()
+        assert self.state.rest_call is not None
+        call = self.state.rest_call(
+            env, role, request["Method"], request["Path"], request.get("QueryParameters") or {}, request.get("Body")
+        )
+        try:
+            status, data = await asyncio.wait_for(call, REST_TIMEOUT)
+        except TimeoutError:
+            raise _rest_api_error(
+                "The Apache Airflow REST API call timed out after 10 seconds.", 504, {"detail": "timeout"}
+            ) from None
+        _check_rest_answer(status, data)
+        self.reply({"RestApiStatusCode": status, "RestApiResponse": data})
+
+    def rest_request(self) -> dict[str, Any]:
+        """The JSON body, checked as MWAA checks it (Path 1-64 characters, Method one of :data:`METHODS`)."""
         try:
             request = json.loads(self.request.body or b"{}")
         except ValueError:
@@ -259,45 +275,23 @@ class InvokeRestApiHandler(MwaaHandler):
                 "ValidationException",
                 f"1 validation error detected: Value at 'method' failed to satisfy constraint: Member must satisfy enum value set: {list(METHODS)}",
             )
-        query = request.get("QueryParameters") or {}
-        assert self.state.rest_call is not None
-        try:
-            status, data = await asyncio.wait_for(
-                self.state.rest_call(env, role, method, path, query, request.get("Body")), REST_TIMEOUT
-            )
-        except TimeoutError:
-            raise AwsError(
-                400,
-                "RestApiServerException",
-                "The Apache Airflow REST API call timed out after 10 seconds.",
-                RestApiStatusCode=504,
-                RestApiResponse={"detail": "timeout"},
-            ) from None
-        if len(json.dumps(data)) > MAX_REST_RESPONSE:
-            raise AwsError(
-                400,
-                "RestApiServerException",
-                "The Apache Airflow REST API response exceeds the 6 MB limit.",
-                RestApiStatusCode=413,
-                RestApiResponse={"detail": "response too large"},
-            )
-        if status >= 500:
-            raise AwsError(
-                400,
-                "RestApiServerException",
-                "Apache Airflow REST API server error.",
-                RestApiStatusCode=status,
-                RestApiResponse=data,
-            )
-        if status >= 400:
-            raise AwsError(
-                400,
-                "RestApiClientException",
-                "Apache Airflow REST API client error.",
-                RestApiStatusCode=status,
-                RestApiResponse=data,
-            )
-        self.reply({"RestApiStatusCode": status, "RestApiResponse": data})
+        return request
+
+
+def _rest_api_error(message: str, status: int, data: Any, code: str = "RestApiServerException") -> AwsError:
+    return AwsError(400, code, message, RestApiStatusCode=status, RestApiResponse=data)
+
+
+def _check_rest_answer(status: int, data: Any) -> None:
+    """MWAA's answers for Airflow's: over 6 MB, a server error, a client error (each a 400 carrying Airflow's status)."""
+    if len(json.dumps(data)) > MAX_REST_RESPONSE:
+        raise _rest_api_error(
+            "The Apache Airflow REST API response exceeds the 6 MB limit.", 413, {"detail": "response too large"}
+        )
+    if status >= 500:
+        raise _rest_api_error("Apache Airflow REST API server error.", status, data)
+    if status >= 400:
+        raise _rest_api_error("Apache Airflow REST API client error.", status, data, "RestApiClientException")
 
 
 class UnknownOperationHandler(MwaaHandler):
