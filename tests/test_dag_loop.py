@@ -482,7 +482,7 @@ BAD_INPUT = [
     ("%%mwaa_dag x.py --timeout nan\nprint(1)\n", ("timeout must be", "nan")),
     ("%%mwaa_dag x.py --timeout inf\nprint(1)\n", ("timeout must be", "inf")),
     ("%%mwaa_dag x.py --timeout -5\nprint(1)\n", ("timeout must be",)),
-    ("%%mwaa_dag x.py --timeout 1e12\nprint(1)\n", ("timeout must be", "86400")),
+    ("%%mwaa_dag x.py --timeout 1e12\nprint(1)\n", ("timeout must be", "86,400")),
     ("%mwaa deploy /tmp/x.py --timeout nan", ("timeout must be",)),
     ("%mwaa undeploy x.py --timeout nan", ("timeout must be",)),
     ("%mwaa undeploy x.py --timeout 0", ("timeout must be",)),

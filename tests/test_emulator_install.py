@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 
 from mwaa_magic.emulator.airflow_env import template_dir, venv_dir
+from mwaa_magic.emulator.history import HISTORY_DB, HISTORY_META, history_reference
 from mwaa_magic.emulator.install import Installation, is_installed, make_template, reports_version, uv_env
 
 
@@ -71,3 +72,20 @@ def test_uv_gets_pips_index_and_certificate_settings(monkeypatch):
     assert env["UV_DEFAULT_INDEX"] == "https://mirror.example/simple"
     monkeypatch.setenv("UV_DEFAULT_INDEX", "https://uv.example/simple")
     assert uv_env()["UV_DEFAULT_INDEX"] == "https://uv.example/simple"  # uv's own setting wins
+
+
+def test_a_new_template_drops_the_history_seeded_from_the_old_one(tmp_path):
+    """A reinstall (a new recipe) makes new users and passwords: a history database seeded from the old template
+    would keep the old users, and every Airflow 2 login would fail (seen after MWAA's constraints came in)."""
+    if not is_installed("2.10.3"):
+        pytest.skip("Airflow 2.10.3 is not installed: python -m mwaa_magic.emulator install")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "airflow-2.10.3").symlink_to(venv_dir("2.10.3"))  # the venv is read, never written
+    target = template_dir("2.10.3", cache)
+    target.mkdir(parents=True)
+    (target / HISTORY_DB).write_bytes(b"seeded from an older template")
+    (target / HISTORY_META).write_text('{"reference": "2026-01-01T00:00:00+00:00"}')
+    make_template(Installation("2.10.3"), cache)
+    assert not (target / HISTORY_DB).exists() and not (target / HISTORY_META).exists()
+    assert history_reference(target) is None  # so the install seeds it again from the new template

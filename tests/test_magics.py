@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from IPython.utils.capture import capture_output
 
 from mwaa_magic.core import control_plane as control
-from mwaa_magic.core import errors
+from mwaa_magic.core import errors, validation
 from mwaa_magic.core.environment import Environment
 from mwaa_magic.core.flavours import flavour_for
 from mwaa_magic.kernel.display import LOGIN_MIME
@@ -156,7 +156,7 @@ def test_invalid_name_makes_no_call(ipython, mwaa_env):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(min_size=1, max_size=120).filter(lambda s: not control.NAME_PATTERN.fullmatch(s) or len(s) > 80))
+@given(st.text(min_size=1, max_size=120).filter(lambda s: not validation.NAME_PATTERN.fullmatch(s) or len(s) > 80))
 def test_fuzzed_invalid_names(mwaa_env, name):
     before = calls(mwaa_env)
     with pytest.raises(errors.InvalidEnvironmentName) as info:

@@ -170,8 +170,7 @@ class InvalidDagFile(InvalidInput):
     """A DAG file that cannot go: a bad name (outside the DAG folder, not .py) or a syntax error."""
 
 
-class InvalidOption(InvalidInput):
-    """An option of the DAG loop that cannot work (a timeout of nan, a flag that is not a bool)."""
+InvalidOption = InvalidArgument  # the DAG loop's name for it (a timeout of nan, a flag that is not a bool)
 
 
 class DagIdClash(MwaaError):

@@ -189,6 +189,8 @@ def make_template(run: Installation, cache_dir: Path | None) -> None:
                 stdin=json.dumps({role.lower(): [role, users[role.lower()]] for role in ROLES}),
             )
         target.mkdir(parents=True, exist_ok=True)
+        for stale in (HISTORY_META, HISTORY_DB):  # seeded from the template this one replaces: its users are gone
+            (target / stale).unlink(missing_ok=True)
         shutil.copyfile(db, target / "airflow.db")
         (target / "users.json").write_text(json.dumps(users))
         os.chmod(target / "users.json", 0o600)

@@ -79,6 +79,12 @@ def _timeout(text: str) -> float:
     return arguments.seconds(_number(text, "--timeout", float), "--timeout")
 
 
+def _deploy_timeout(text: str) -> float:
+    from ..core.dagloop import check_seconds
+
+    return check_seconds(_number(text, "--timeout", float), "--timeout")
+
+
 def _task_id(text: str) -> str:
     return arguments.airflow_id(text, "task id")
 
@@ -301,7 +307,7 @@ GUARD_OPTIONS = (
         action="store_true",
         help="overwrite (or remove) a file even if this session never read it or it changed in S3 since",
     ),
-    arg("--timeout", type=_timeout, help="seconds to wait for Airflow (default 300)"),
+    arg("--timeout", type=_deploy_timeout, help="seconds to wait for Airflow (default 300, at most a day)"),
 )
 DEPLOY_OPTIONS = (  # %mwaa deploy and %%mwaa_dag
     arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),

@@ -3,22 +3,17 @@ here before any call: flags are booleans, ``conf`` a dict, every number of secon
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .. import errors
+from .. import arguments, errors
 
 PARSE_TIMEOUT = 300.0  # seconds to wait for a parse: MWAA's sync (~30 s) + parsing, with room
 MAX_TIMEOUT = 24 * 3600.0  # the longest wait anyone means
 
 
 def check_seconds(value: object, name: str = "timeout", most: float = MAX_TIMEOUT) -> float:
-    """``value`` as seconds: a real number above 0 and at most ``most``, else one line naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise errors.InvalidOption(f"{name} must be a number of seconds, not {_shown(value)}.")
-    if not math.isfinite(value) or not 0 < value <= most:
-        raise errors.InvalidOption(f"{name} must be more than 0 and at most {most:.0f} seconds, not {_shown(value)}.")
-    return float(value)
+    """``value`` as seconds: a real number above 0 and at most ``most`` (a day), else one line naming ``name``."""
+    return arguments.seconds(value, name, maximum=most)
 
 
 def check_flag(value: object, name: str) -> bool:
