@@ -124,7 +124,11 @@ def test_sts_refuses_another_host(env):
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
     form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     for host in bad_hosts(port)[:-1]:
-        answer = signed_for(env, "POST", "/", host, "sts", body, **form)
+        try:
+            answer = signed_for(env, "POST", "/", host, "sts", body, **form)
+        except httpx.ReadError:  # tornado's parser answers 400 to ``name@host`` and closes before reading the body:
+            assert "@" in host, host  # the client may see the reset first; either way nothing was answered
+            continue
         assert answer.status_code in REFUSED, (host, answer.text)
         assert "<Arn>" not in answer.text
     assert signed_for(env, "POST", "/", f"localhost:{port}", "sts", body, **form).status_code == 200
