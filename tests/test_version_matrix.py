@@ -359,8 +359,11 @@ def test_dag_loop_import_error_fix_trigger_undeploy(mwaa_env, release):
 def test_doctor_passes_on_the_release(mwaa_env, release, monkeypatch):
     """Every doctor check passes against the release (its version named by InvokeRestApi and the CLI)."""
     from mwaa_magic.core import doctor as doctor_module
+    from mwaa_magic.core.doctor import table as doctor_table
 
-    monkeypatch.setattr(doctor_module, "TIMEOUTS", {**doctor_module.TIMEOUTS, "cli": 25.0})  # busy 2-core machines
+    monkeypatch.setattr(
+        doctor_table, "CHECKS", doctor_module.with_timeouts(doctor_table.CHECKS, cli=25.0)
+    )  # busy 2-core machines
     diagnosis = doctor_module.doctor(env_name(release))
     by = {row["check"]: row for row in diagnosis}
     assert diagnosis.ok and all(row["status"] in ("ok", "n/a") for row in diagnosis), repr(diagnosis)
