@@ -35,7 +35,10 @@ def error_line(result, out: str) -> str:
     assert message.strip() and "\n" not in message.strip(), f"the message is not one line: {message!r}"
     lines = [line for line in ANSI.sub("", out).splitlines() if line.strip()]
     assert lines and lines[-1] == f"{type(error).__name__}: {message}", out
-    assert "Traceback" not in out, out
+    if type(error).__name__ != "DagImportError":  # that one shows Airflow's traceback of the user's file, by design
+        assert "Traceback" not in out, out
+    else:
+        assert "Cell In[" not in out and "mwaa_magic/" not in out, out  # never a traceback of ours
     return lines[-1]
 
 

@@ -508,7 +508,7 @@ def test_bad_numbers_and_names_fail_before_any_s3_call(ipython, logged_in, cell,
     [
         ((b"\xff\xfe",), {"filename": "b.py"}, "not UTF-8"),
         (("x" * 300,), {}, "No DAG id found"),
-        (("# fine\n",), {"filename": "soon.py", "timeout": "soon"}, "timeout must be a number"),
+        (("# fine\n",), {"filename": "soon.py", "timeout": "soon"}, "timeout must be a positive number"),
         (("# fine\n",), {"filename": "nan.py", "timeout": float("nan")}, "timeout must be"),
         (("# fine\n",), {"filename": "w.py", "wait": "no"}, "wait must be True or False"),
         (("# fine\n",), {"filename": "c.py", "conf": "[]"}, "conf must be a dict"),
