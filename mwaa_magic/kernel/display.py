@@ -70,7 +70,7 @@ class LoginCard:
         ]
         if i.iam_identity:
             rows.append(("IAM identity", i.iam_identity))
-        rows += [("Web server", i.hostname or "-"), ("Session", f"`{self.alias}` (transport: {i.transport})")]
+        rows += [("Web server", i.hostname or "-"), ("Session", f"{self.alias} (transport: {i.transport})")]
         return rows
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:

@@ -201,7 +201,7 @@ def _use(magics: Face, args: argparse.Namespace) -> None:
     magics.user_ns[magics.variable] = session
     print(
         f"Current session: {args.name} ({session.info.environment} as {session.info.airflow_identity}); "
-        f"also bound to `{magics.variable}`."
+        f"also bound to {magics.variable}."
     )
 
 
@@ -445,12 +445,19 @@ _BY_NAME = {s.name: s for s in SUBCOMMANDS}
 
 
 def _build() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]:
-    top = MagicArgumentParser(prog="%mwaa", add_help=False, description="MWAA and Airflow from the notebook.")
+    top = MagicArgumentParser(
+        prog="%mwaa", add_help=False, description="MWAA and Airflow from the notebook.", formatter_class=argparse.HelpFormatter
+    )
     sub = top.add_subparsers(dest="command", parser_class=MagicArgumentParser, metavar="SUBCOMMAND")
     parsers = {}
     for command in SUBCOMMANDS:
         p = parsers[command.name] = sub.add_parser(
-            command.name, help=command.help, description=command.help, add_help=False, prog=f"%mwaa {command.name}"
+            command.name,
+            help=command.help,
+            description=command.help,
+            add_help=False,
+            prog=f"%mwaa {command.name}",
+            formatter_class=argparse.HelpFormatter,  # IPython's adds "::" and a second % (cell-magic usage)
         )
         for names, options in command.arguments:
             p.add_argument(*names, **options)
@@ -470,8 +477,8 @@ def parser() -> MagicArgumentParser:
 def help_text(name: str | None) -> str:
     """The usage of ``%mwaa`` (all subcommands) or of one subcommand."""
     if name is None:
-        width = max(len(n) for n in NAMES)
-        lines = [f"  {s.name.ljust(width)}  {s.help}" for s in SUBCOMMANDS]
+        width = max(len(n) for n in NAMES) + len("%mwaa ")
+        lines = [f"  {('%mwaa ' + s.name).ljust(width)}  {s.help}" for s in SUBCOMMANDS]
         return (
             "Usage: %mwaa SUBCOMMAND [options]   (%mwaa SUBCOMMAND -h for its options)\n\n"
             "MWAA and Airflow from the notebook. Log in first with %mwaa_login ENV.\n\nSubcommands:\n"
@@ -479,8 +486,15 @@ def help_text(name: str | None) -> str:
             + "\n\nEvery subcommand takes --debug; most take -s/--session NAME and -o VAR."
         )
     if name not in _BY_NAME:
-        raise UsageError(f"%mwaa has no subcommand {name[:40]!r}: use one of {', '.join(NAMES)}.")
+        raise unknown(name)
     return _build()[1][name].format_help().strip()
+
+
+def unknown(name: str) -> UsageError:
+    """The error for a subcommand that does not exist: the nearest one first, then all of them."""
+    from ..core.nearest import did_you_mean
+
+    return UsageError(f"%mwaa has no subcommand {name[:40]!r}:{did_you_mean(name, list(NAMES))} Subcommands: {', '.join(NAMES)}.")
 
 
 def check(args: argparse.Namespace) -> None:
