@@ -156,24 +156,30 @@ def _logs(magics: Face, args: argparse.Namespace) -> Any:
 
 def _ui(magics: Face, args: argparse.Namespace) -> None:
     """Where a Jupyter server shows the output, its token-free link (minted on click); in another kernel
-    (nbclient, VS Code, Colab) no token unless --token-link asks for one; in a terminal, the browser."""
+    (nbclient, VS Code, Colab, jupyter console) no token unless --token-link or --print asks for one; in a
+    terminal, the browser. --print writes the link as text to stdout, in any front end, after a warning."""
     from IPython.display import display
 
     from .display import LoginCard, TokenLink, served_by_jupyter
 
     session = sessions.get(args.session)
+    lifetime = magics.link_lifetime
+    if args.print:
+        link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
+        print(f"{link.warning()}\n{link.url}")
+        return
     if not args.token_link and served_by_jupyter():
         display(LoginCard(session.info, args.session or sessions.current or magics.variable, magics.jupyter_base_url))
         return
     in_kernel = getattr(magics.shell, "kernel", None) is not None
     if in_kernel and not args.token_link:  # a notebook saved within the token's lifetime would keep it
         print(
-            f"A login link holds a {magics.link_lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
-            "kernel has no Jupyter server to mint one on click: run %mwaa ui --token-link to show one anyway, "
-            "or open the UI from JupyterLab."
+            f"A login link holds a {lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
+            "kernel has no Jupyter server to mint one on click: in jupyter console run %mwaa ui --print to print "
+            "one; in a notebook %mwaa ui --token-link shows one anyway; or open the UI from JupyterLab."
         )
         return
-    link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, magics.link_lifetime)
+    link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
     if in_kernel:
         link.show()
         return
@@ -182,7 +188,7 @@ def _ui(magics: Face, args: argparse.Namespace) -> None:
     if webbrowser.open(link.url):
         print(f"Opened the Airflow UI of {session.info.environment} in your browser.")
     else:  # SSH, a container: no browser here
-        print(f"No browser here. Open this link within {magics.link_lifetime:.0f} s (it logs you in once):\n{link.url}")
+        print(f"No browser here. {link.warning()}\n{link.url}")
 
 
 def _sessions(magics: Face, args: argparse.Namespace) -> Any:
@@ -375,6 +381,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 "--token-link",
                 action="store_true",
                 help="show a link holding a 60 s token (replaced when it expires; a notebook saved before then keeps it)",
+            ),
+            arg(
+                "--print",
+                action="store_true",
+                help="print the link as text, in any front end (jupyter console, plain IPython): it is a secret "
+                "that logs in once within 60 s, and a notebook saved before then keeps the printed text",
             ),
         ),
         output=False,
