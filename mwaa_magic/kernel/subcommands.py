@@ -164,8 +164,12 @@ def _ui(magics: Face, args: argparse.Namespace) -> None:
 
     session = sessions.get(args.session)
     lifetime = magics.link_lifetime
+
+    def token_link() -> TokenLink:  # mints a token: only on the paths that show one
+        return TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
+
     if args.print:
-        link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
+        link = token_link()
         print(f"{link.warning()}\n{link.url}")
         return
     if not args.token_link and served_by_jupyter():
@@ -179,7 +183,7 @@ def _ui(magics: Face, args: argparse.Namespace) -> None:
             "one; in a notebook %mwaa ui --token-link shows one anyway; or open the UI from JupyterLab."
         )
         return
-    link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
+    link = token_link()
     if in_kernel:
         link.show()
         return
