@@ -23,7 +23,11 @@ MARK_COLOURS = {
     "skipped": _DIM,
     "–": _DIM,
 }
-FAILING_ROW = "background:var(--jp-error-color3,#ffcdd2);box-shadow:inset 3px 0 var(--jp-error-color1,#d32f2f)"
+# a red bar on the left and a faint red tint (readable on light and dark themes: --jp-error-color3 is pale in both)
+FAILING_ROW = (
+    "box-shadow:inset 3px 0 var(--jp-error-color1,#d32f2f);background:rgba(211,47,47,0.08);"
+    "background:color-mix(in srgb,var(--jp-error-color1,#d32f2f) 12%,transparent)"
+)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?( ?s)?")  # 12, 0.5, "0.01 s": a number, or a time in seconds
 
 

@@ -42,8 +42,8 @@ def test_marks_are_coloured_with_theme_variables_and_failing_rows_stand_out():
     assert re.search(r"color:var\(--jp-ui-font-color2[^)]*\)[^>]*>skipped<", html)
     rows = re.findall(r"<tr[^>]*>.*?</tr>", html.split("<tbody>")[1])
     failing = [r for r in rows if "✗" in r]
-    assert len(failing) == 1 and "--jp-error-color3" in failing[0].split(">")[0]
-    assert all("--jp-error-color3" not in r.split(">")[0] for r in rows if "✗" not in r)
+    assert len(failing) == 1 and "inset 3px 0 var(--jp-error-color1" in failing[0].split(">")[0]  # a red bar, a tint
+    assert all("--jp-error-color1" not in r.split(">")[0] for r in rows if "✗" not in r)
     assert re.search(r"white-space:nowrap[^>]*>0\.01 s<", html)  # a time never wraps
 
 
