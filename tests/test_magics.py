@@ -222,7 +222,11 @@ def test_web_server_unreachable(ipython):
 
 def test_airflow_errors_from_follow_up_calls(ipython, mwaa_env, monkeypatch):
     assert run(ipython, "%mwaa_login demo-airflow3")[0].success
-    assert_one_line(*run(ipython, "mwaa.dag('no_such_dag')"), "AirflowApiError", "404")
+    # a 404 on a DAG names the DAGs there (issue 19 #7), not "Not found: GET /dags/no_such_dag (404)"
+    assert_one_line(
+        *run(ipython, "mwaa.dag('no_such_dag')"), "AirflowApiError", "No DAG 'no_such_dag' in demo-airflow3", "hello_world"
+    )
+    assert_one_line(*run(ipython, "%mwaa trigger hello_wrld"), "did you mean hello_world?", "DAGs there: ")
     first = ipython.user_ns["mwaa"].trigger("hello_world", run_id="fixed-run-id")
     assert first["dag_run_id"] == "fixed-run-id"
     assert_one_line(*run(ipython, "mwaa.trigger('hello_world', run_id='fixed-run-id')"), "409")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aws_errors, errors, redaction
+from .nearest import did_you_mean, nearest
 from .regions import regions_holding
 from .settings import AWS_SETTINGS, Timeouts
 from .text import first_line, shorten
@@ -272,7 +273,16 @@ class ControlPlane:
             )
             if translated is exc:
                 raise
+            if isinstance(translated, errors.EnvironmentNotFound) and name:
+                translated = self._towards_nearest(translated, name)
             raise translated from None
+
+    def _towards_nearest(self, error: errors.EnvironmentNotFound, name: str) -> errors.EnvironmentNotFound:
+        """The not-found error with its doctor hint on the nearest real environment (not on the typo)."""
+        near = nearest(name, self._recent_listing() or [])  # the listing the message just read: no new call
+        if near is None:
+            return error
+        return errors.EnvironmentNotFound(errors.without_doctor_hint(str(error)) + errors.doctor_hint(near))
 
     def _service(self, operation: str, name: str | None) -> aws_errors.ServiceContext:
         """How MWAA failures of ``operation`` on environment ``name`` are worded."""
@@ -313,7 +323,8 @@ class ControlPlane:
         elsewhere = regions_holding(name, self.profile, self.region) if name else []
         if elsewhere:
             known += f" It exists in {', '.join(elsewhere)}: log in with --region {elsewhere[0]}."
-        return f"No MWAA environment named {name!r} in {self.region}{self._profile_note()}.{known}"
+        guess = did_you_mean(name, names) if name and names else ""
+        return f"No MWAA environment named {name!r} in {self.region}{self._profile_note()}{':' + guess if guess else '.'}{known}"
 
     def _recent_listing(self) -> list[str] | None:
         """The environment names (one ListEnvironments for concurrent not-found errors), None if unreadable."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import arguments, errors
 from .flavours import Flavour
+from .nearest import dag_named
 from .polling import poll_until
 from .rest import adaptive_pages, api_error, api_path, clean_params, dag_segment, run_segment, seg, task_segment
 from .table import Table
@@ -155,7 +156,18 @@ class AirflowSession:
         return Table(self.paged("/dags", "dags", only_active=only_active, **params), DAG_COLUMNS, "DAGs")
 
     def dag(self, dag_id: str) -> dict:
-        return self.get(f"/dags/{dag_segment(dag_id)}")
+        with self._dag_named(dag_id):
+            return self.get(f"/dags/{dag_segment(dag_id)}")
+
+    def _dag_named(self, dag_id: str) -> Any:
+        """A 404 in the block names the nearest DAG ids (one listing call, made only after the 404)."""
+
+        def first_page() -> tuple[list[str], int]:
+            page = self.get("/dags", limit=PAGE_SIZE)
+            ids = [d["dag_id"] for d in page.get("dags", [])]
+            return ids, page.get("total_entries", len(ids))
+
+        return dag_named(dag_id, self.info.environment, first_page)
 
     def dag_runs(self, dag_id: str = "~", limit: int | None = None, state: str | list[str] | None = None) -> Table:
         """Runs of ``dag_id`` ("~" for all DAGs), most recent first."""
@@ -163,12 +175,16 @@ class AirflowSession:
             arguments.airflow_id(dag_id)
         if limit is not None:
             arguments.count(limit, "limit")
-        runs = self.paged(f"/dags/{seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state)
+        with self._dag_named(dag_id):
+            runs = self.paged(
+                f"/dags/{seg(dag_id)}/dagRuns", "dag_runs", limit=limit, order_by=self.flavour.run_order, state=state
+            )
         columns = ["dag_id", "dag_run_id", "state", self.flavour.logical_date_field, "start_date", "end_date"]
         return Table(runs, columns, "Runs" if dag_id == "~" else f"Runs of {dag_id}")
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
-        return self.get(f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}")
+        with self._dag_named(dag_id):
+            return self.get(f"/dags/{dag_segment(dag_id)}/dagRuns/{run_segment(run_id)}")
 
     def trigger(
         self, dag_id: str, conf: dict | None = None, wait: bool = False, run_id: str | None = None, timeout: float | None = None
@@ -181,7 +197,8 @@ class AirflowSession:
             body["logical_date"] = None
         if run_id is not None:
             body["dag_run_id"] = arguments.run_id(run_id)
-        run = self.post(f"/dags/{dag_segment(dag_id)}/dagRuns", body)
+        with self._dag_named(dag_id):
+            run = self.post(f"/dags/{dag_segment(dag_id)}/dagRuns", body)
         return self.wait(run, timeout=timeout) if wait else run
 
     def wait(self, run: dict, timeout: float | None = None, poll: float = 2.0) -> dict:
@@ -233,10 +250,12 @@ class AirflowSession:
         return ""
 
     def pause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": True}, update_mask="is_paused")
+        with self._dag_named(dag_id):
+            return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": True}, update_mask="is_paused")
 
     def unpause(self, dag_id: str) -> dict:
-        return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": False}, update_mask="is_paused")
+        with self._dag_named(dag_id):
+            return self.patch(f"/dags/{dag_segment(dag_id)}", {"is_paused": False}, update_mask="is_paused")
 
     # --- tasks ---------------------------------------------------------------------------------
     def task_instances(self, dag_id: str, run_id: str) -> Table:

@@ -1,16 +1,34 @@
 """Table: a list of dicts that shows as a table (HTML in notebooks, text in terminals) and still acts as a list.
 
 What ``mwaa.dags()`` and the ``%mwaa`` subcommands return; ``.to_dataframe()`` gives pandas (optional).
+Text columns are left-aligned and numbers right-aligned; in HTML the marks (✓ ✗ ⚠ skipped –) take JupyterLab's
+theme colours, a row with ✗ stands out, and long cells are shown in full (a multi-line one folds in ``<details>``).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from . import errors
-from .text import shorten
+from .text import SHORT, shorten
+
+_DIM = "var(--jp-ui-font-color2,#757575)"
+MARK_COLOURS = {
+    "✓": "var(--jp-success-color1,#388e3c)",
+    "✗": "var(--jp-error-color1,#d32f2f)",
+    "⚠": "var(--jp-warn-color1,#f57c00)",
+    "skipped": _DIM,
+    "–": _DIM,
+}
+# a red bar on the left and a faint red tint (readable on light and dark themes: --jp-error-color3 is pale in both)
+FAILING_ROW = (
+    "box-shadow:inset 3px 0 var(--jp-error-color1,#d32f2f);background:rgba(211,47,47,0.08);"
+    "background:color-mix(in srgb,var(--jp-error-color1,#d32f2f) 12%,transparent)"
+)
+_NUMBER = re.compile(r"-?\d+(\.\d+)?( ?s)?")  # 12, 0.5, "0.01 s": a number, or a time in seconds
 
 
 class Table(list):
@@ -23,21 +41,37 @@ class Table(list):
     def _cells(self) -> list[list[str]]:
         return [[_cell(row.get(c)) for c in self.columns] for row in self]
 
+    def _numeric(self) -> list[bool]:
+        """Per column: True when every non-empty cell is a number (right-aligned, never wrapped)."""
+        filled = [[row.get(c) for row in self if row.get(c) not in (None, "")] for c in self.columns]
+        return [bool(values) and all(_is_number(v) for v in values) for values in filled]
+
+    def _count(self) -> str:
+        return f"({len(self)} row{'' if len(self) == 1 else 's'})"
+
     def __repr__(self) -> str:
-        cells = self._cells()
+        cells, numeric = self._cells(), self._numeric()
         widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
 
         def line(values: list[str]) -> str:
-            return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+            padded = (v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True))
+            return "  ".join(padded).rstrip()
 
         out = ([self.title] if self.title else []) + [line(self.columns), line(["-" * w for w in widths])]
-        return "\n".join(out + [line(r) for r in cells] + [f"({len(self)} rows)"])
+        return "\n".join(out + [line(r) for r in cells] + [self._count()])
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{_e(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in r) + "</tr>" for r in self._cells())
-        caption = f"<caption style='text-align:left'>{_e(self.title)} ({len(self)} rows)</caption>"
-        return f"<table class='mwaa-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        aligns = ["right" if n else "left" for n in self._numeric()]
+        head = "".join(f"<th style='text-align:{a}'>{_e(c)}</th>" for c, a in zip(self.columns, aligns, strict=True))
+        rows = []
+        for row in self:
+            texts = [_text(row.get(c)) for c in self.columns]
+            style = f" style='{FAILING_ROW}'" if "✗" in texts else ""
+            tds = "".join(_td(t, a) for t, a in zip(texts, aligns, strict=True))
+            rows.append(f"<tr{style}>{tds}</tr>")
+        title = f"{_e(self.title)} " if self.title else ""
+        caption = f"<caption style='text-align:left'>{title}{self._count()}</caption>"
+        return f"<table class='mwaa-table'>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame of every row and field (``pip install pandas``)."""
@@ -53,7 +87,36 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _cell(value: Any) -> str:
+def _text(value: Any) -> str:
+    """A cell's whole text (a list shows its items' names)."""
     if isinstance(value, (list, tuple)):
-        value = ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
-    return shorten(value)
+        return ", ".join(v.get("name", str(v)) if isinstance(v, dict) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _cell(value: Any) -> str:
+    return shorten(_text(value))
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value) is not None)
+
+
+def _td(text: str, align: str) -> str:
+    """One HTML cell showing all of ``text``: a mark in its colour, a number unwrapped, a long text wrapped
+    anywhere, several lines folded in ``<details>`` (the first line as its summary)."""
+    style = f"text-align:{align};vertical-align:top"
+    if text in MARK_COLOURS:
+        return f"<td style='{style};white-space:nowrap;color:{MARK_COLOURS[text]}'>{_e(text)}</td>"
+    if align == "right":
+        return f"<td style='{style};white-space:nowrap'>{_e(text)}</td>"
+    lines = text.strip().splitlines()
+    if len(lines) > 1:
+        body = f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere;margin:0'>{_e(text)}</pre>"
+        text_html = f"<details><summary>{_e(lines[0])}</summary>{body}</details>"
+    else:
+        text_html = _e(text)
+    wrap = ";overflow-wrap:anywhere;min-width:8em" if len(text) > SHORT or len(lines) > 1 else ""
+    return f"<td style='{style}{wrap}'>{text_html}</td>"

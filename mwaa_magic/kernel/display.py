@@ -70,7 +70,7 @@ class LoginCard:
         ]
         if i.iam_identity:
             rows.append(("IAM identity", i.iam_identity))
-        rows += [("Web server", i.hostname or "-"), ("Session", f"`{self.alias}` (transport: {i.transport})")]
+        rows += [("Web server", i.hostname or "-"), ("Session", f"{self.alias} (transport: {i.transport})")]
         return rows
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
@@ -104,7 +104,14 @@ class TokenLink:
         self.display_id = uuid.uuid4().hex
 
     def __repr__(self) -> str:
-        return f"<Airflow UI link for {self.environment}: valid {self.lifetime:.0f}s, shown in notebooks only>"
+        return f"<Airflow UI link for {self.environment}: valid {self.lifetime:.0f}s; as text: %mwaa ui --print>"
+
+    def warning(self) -> str:
+        """The line said before the link is printed as text."""
+        return (
+            f"This link to the Airflow UI of {self.environment} is a secret: it logs in once, within "
+            f"{self.lifetime:.0f} s; do not share it or save it."
+        )
 
     def live_bundle(self) -> dict[str, str]:
         return {

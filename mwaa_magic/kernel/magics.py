@@ -109,8 +109,8 @@ class MwaaMagics(Magics, SharedSettings):
         replaced = sessions.add(alias, session)
         self.user_ns[alias] = session
         display(LoginCard(session.info, alias, self.jupyter_base_url, served=served_by_jupyter()))
-        if replaced is not None:
-            print(f"`{alias}` was {_who(replaced)}; it is now {_who(session)}.")
+        if replaced is not None and _who(replaced) != _who(session):  # the same place and identity: nothing changed
+            print(f"{alias} was {_who(replaced)}; it is now {_who(session)}.")
         return session
 
     # --- %mwaa SUBCOMMAND --------------------------------------------------------------------------
@@ -122,6 +122,8 @@ class MwaaMagics(Magics, SharedSettings):
         if not words or words[0] in ("help", "-h", "--help"):
             print(subcommands.help_text(words[1] if len(words) > 1 else None))
             return None
+        if not words[0].startswith("-") and words[0] not in subcommands.NAMES:
+            raise subcommands.unknown(words[0])
         parser = subcommands.parser()
         if len(words) > 1 and ("-h" in words or "--help" in words) and words[0] in subcommands.NAMES and words[0] != "cli":
             print(subcommands.help_text(words[0]))

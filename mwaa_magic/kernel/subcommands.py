@@ -162,24 +162,34 @@ def _logs(magics: Face, args: argparse.Namespace) -> Any:
 
 def _ui(magics: Face, args: argparse.Namespace) -> None:
     """Where a Jupyter server shows the output, its token-free link (minted on click); in another kernel
-    (nbclient, VS Code, Colab) no token unless --token-link asks for one; in a terminal, the browser."""
+    (nbclient, VS Code, Colab, jupyter console) no token unless --token-link or --print asks for one; in a
+    terminal, the browser. --print writes the link as text to stdout, in any front end, after a warning."""
     from IPython.display import display
 
     from .display import LoginCard, TokenLink, served_by_jupyter
 
     session = sessions.get(args.session)
+    lifetime = magics.link_lifetime
+
+    def token_link() -> TokenLink:  # mints a token: only on the paths that show one
+        return TokenLink(session.environment.console_url(session.flavour), session.info.environment, lifetime)
+
+    if args.print:
+        link = token_link()
+        print(f"{link.warning()}\n{link.url}")
+        return
     if not args.token_link and served_by_jupyter():
         display(LoginCard(session.info, args.session or sessions.current or magics.variable, magics.jupyter_base_url))
         return
     in_kernel = getattr(magics.shell, "kernel", None) is not None
     if in_kernel and not args.token_link:  # a notebook saved within the token's lifetime would keep it
         print(
-            f"A login link holds a {magics.link_lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
-            "kernel has no Jupyter server to mint one on click: run %mwaa ui --token-link to show one anyway, "
-            "or open the UI from JupyterLab."
+            f"A login link holds a {lifetime:.0f} s token that a notebook saved meanwhile would keep, and this "
+            "kernel has no Jupyter server to mint one on click: in jupyter console run %mwaa ui --print to print "
+            "one; in a notebook %mwaa ui --token-link shows one anyway; or open the UI from JupyterLab."
         )
         return
-    link = TokenLink(session.environment.console_url(session.flavour), session.info.environment, magics.link_lifetime)
+    link = token_link()
     if in_kernel:
         link.show()
         return
@@ -188,7 +198,7 @@ def _ui(magics: Face, args: argparse.Namespace) -> None:
     if webbrowser.open(link.url):
         print(f"Opened the Airflow UI of {session.info.environment} in your browser.")
     else:  # SSH, a container: no browser here
-        print(f"No browser here. Open this link within {magics.link_lifetime:.0f} s (it logs you in once):\n{link.url}")
+        print(f"No browser here. {link.warning()}\n{link.url}")
 
 
 def _sessions(magics: Face, args: argparse.Namespace) -> Any:
@@ -207,7 +217,7 @@ def _use(magics: Face, args: argparse.Namespace) -> None:
     magics.user_ns[magics.variable] = session
     print(
         f"Current session: {args.name} ({session.info.environment} as {session.info.airflow_identity}); "
-        f"also bound to `{magics.variable}`."
+        f"also bound to {magics.variable}."
     )
 
 
@@ -382,6 +392,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 action="store_true",
                 help="show a link holding a 60 s token (replaced when it expires; a notebook saved before then keeps it)",
             ),
+            arg(
+                "--print",
+                action="store_true",
+                help="print the link as text, in any front end (jupyter console, plain IPython): it is a secret "
+                "that logs in once within 60 s, and a notebook saved before then keeps the printed text",
+            ),
         ),
         output=False,
     ),
@@ -451,12 +467,19 @@ _BY_NAME = {s.name: s for s in SUBCOMMANDS}
 
 
 def _build() -> tuple[MagicArgumentParser, dict[str, MagicArgumentParser]]:
-    top = MagicArgumentParser(prog="%mwaa", add_help=False, description="MWAA and Airflow from the notebook.")
+    top = MagicArgumentParser(
+        prog="%mwaa", add_help=False, description="MWAA and Airflow from the notebook.", formatter_class=argparse.HelpFormatter
+    )
     sub = top.add_subparsers(dest="command", parser_class=MagicArgumentParser, metavar="SUBCOMMAND")
     parsers = {}
     for command in SUBCOMMANDS:
         p = parsers[command.name] = sub.add_parser(
-            command.name, help=command.help, description=command.help, add_help=False, prog=f"%mwaa {command.name}"
+            command.name,
+            help=command.help,
+            description=command.help,
+            add_help=False,
+            prog=f"%mwaa {command.name}",
+            formatter_class=argparse.HelpFormatter,  # IPython's adds "::" and a second % (cell-magic usage)
         )
         for names, options in command.arguments:
             p.add_argument(*names, **options)
@@ -476,8 +499,8 @@ def parser() -> MagicArgumentParser:
 def help_text(name: str | None) -> str:
     """The usage of ``%mwaa`` (all subcommands) or of one subcommand."""
     if name is None:
-        width = max(len(n) for n in NAMES)
-        lines = [f"  {s.name.ljust(width)}  {s.help}" for s in SUBCOMMANDS]
+        width = max(len(n) for n in NAMES) + len("%mwaa ")
+        lines = [f"  {('%mwaa ' + s.name).ljust(width)}  {s.help}" for s in SUBCOMMANDS]
         return (
             "Usage: %mwaa SUBCOMMAND [options]   (%mwaa SUBCOMMAND -h for its options)\n\n"
             "MWAA and Airflow from the notebook. Log in first with %mwaa_login ENV.\n\nSubcommands:\n"
@@ -485,8 +508,15 @@ def help_text(name: str | None) -> str:
             + "\n\nEvery subcommand takes --debug; most take -s/--session NAME and -o VAR."
         )
     if name not in _BY_NAME:
-        raise UsageError(f"%mwaa has no subcommand {name[:40]!r}: use one of {', '.join(NAMES)}.")
+        raise unknown(name)
     return _build()[1][name].format_help().strip()
+
+
+def unknown(name: str) -> UsageError:
+    """The error for a subcommand that does not exist: the nearest one first, then all of them."""
+    from ..core.nearest import did_you_mean
+
+    return UsageError(f"%mwaa has no subcommand {name[:40]!r}:{did_you_mean(name, list(NAMES))} Subcommands: {', '.join(NAMES)}.")
 
 
 def check(args: argparse.Namespace) -> None:

@@ -26,7 +26,7 @@ from mwaa_magic.core import errors
         ("%mwaa_login 'fast3", "No closing quotation"),
         ("%mwaa dags 'x", "No closing quotation"),
         ("%mwaa runs", "the following arguments are required"),
-        ("%mwaa nosuch", "invalid choice"),
+        ("%mwaa nosuch", "has no subcommand 'nosuch'"),
         ("%mwaa runs etl --limit 0", "--limit"),
     ],
 )

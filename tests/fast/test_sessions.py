@@ -27,7 +27,7 @@ def test_replacing_a_bound_session_says_who_replaced_whom(shell, aws, monkeypatc
         monkeypatch.setenv(name, value)
     result, out = run(shell, "%mwaa_login fast2")
     assert result.success
-    lines = [line for line in out.splitlines() if "`mwaa`" in line]
+    lines = [line for line in out.splitlines() if line.startswith("mwaa was ")]  # no backticks: text output
     assert len(lines) == 1, out
     assert "fast3" in lines[0] and "admin" in lines[0] and "fast2" in lines[0] and "viewer" in lines[0].lower()
 
