@@ -24,6 +24,7 @@ _PATTERNS = (
     re.compile(r"""(\b(?:""" + _COOKIES + r""")=)([^;\s'",]{8,})"""),
     re.compile(r"""(\b[Bb]earer\s+)([A-Za-z0-9._~+/=-]{8,})"""),
     re.compile(r"""()(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)"""),
+    re.compile(r"""(aws-console-sso\?login=true#)([^\s'"\\<>]{8,})"""),  # a login link's token (%mwaa ui --print)
 )
 _known: deque[str] = deque(maxlen=512)
 _lock = threading.Lock()

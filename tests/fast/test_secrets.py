@@ -104,3 +104,20 @@ def test_the_whole_suite_scan_finds_a_planted_secret(tmp_path):
     (tmp_path / "clean.txt").write_text("nothing here")
     files, size, found = leaks(tmp_path, {jwt, "Zm9vYmFyYmF6cXV4MTIzNDU2", "never-written-anywhere-123"})
     assert files == 3 and size > 0 and found == {"debug.log": 1, "run.ipynb": 1}
+
+
+def test_a_printed_login_link_is_masked_in_any_log(caplog):
+    """``%mwaa ui --print`` writes the token link to stdout on purpose; a notebook runner logging that stream at
+    DEBUG (nbclient does) must not keep the token (found by the whole-suite scan in a run of nbclient's log)."""
+    import logging
+
+    from mwaa_magic.core import redaction
+
+    redaction.install()
+    token = "eyJraW5kIjoid2ViIn0.c2lnbmF0dXJlX29mX3RoZV90b2tlbg"  # the emulator's shape: body.signature, two parts
+    shown = (
+        f"{{'name': 'stdout', 'text': 'secret:\\nhttp://127.0.0.1:1/pluginsv2/aws_mwaa/aws-console-sso?login=true#{token}\\n'}}"
+    )
+    with caplog.at_level(logging.DEBUG, logger="traitlets"):
+        logging.getLogger("traitlets").debug("content: %s", shown)
+    assert token not in caplog.text and "aws-console-sso?login=true#***" in caplog.text
