@@ -7,6 +7,8 @@ assertion covers the whole line a user sees.
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import botocore.config
 import botocore.exceptions as bx
@@ -296,6 +298,8 @@ def test_s3_failures(exc: Exception, context: ServiceContext, expected: tuple[st
 
 
 def test_a_real_missing_bucket_from_the_emulators_s3(aws) -> None:
+    if not os.environ.get("AWS_ENDPOINT_URL_S3"):  # never let boto3 fall back to AWS's own S3
+        pytest.skip("this emulator runs without S3 (moto is not installed here: the minimum-versions venv)")
     with pytest.raises(bx.ClientError) as caught:
         boto3.Session().client("s3").list_objects_v2(Bucket="airflow-demo-deleted", Prefix="dags/")
     assert line(caught.value, aws_errors.s3_context("ListBucket", "airflow-demo-deleted", "dags/", "demo")) == (
