@@ -240,6 +240,11 @@ MWAA_RULES: tuple[Rule, ...] = (
 )
 
 S3_RULES: tuple[Rule, ...] = (
+    Rule(  # the local emulator started without moto answers every S3 call so (emulator/control_plane.py)
+        ("EmulatorWithoutS3",),
+        errors.Unavailable,
+        "this emulator runs without S3: pip install 'mwaa_magic[emulator]' and restart it",
+    ),
     Rule(
         ("NoSuchBucket",),
         errors.BucketNotFound,

@@ -302,6 +302,23 @@ class UnknownOperationHandler(MwaaHandler):
         raise AwsError(404, "UnknownOperationException", "The requested operation does not exist.")
 
 
+NO_S3_PATH = "/no-s3"  # AWS_ENDPOINT_URL_S3 of an emulator started without moto
+
+
+class NoS3Handler(tornado.web.RequestHandler):
+    """Every S3 request to an emulator without S3: one S3-style error whose code says so (not a network failure)."""
+
+    def _answer(self, *args: str) -> None:
+        self.set_status(400)  # not 5xx: botocore would retry it
+        self.set_header("Content-Type", "application/xml")
+        self.finish(
+            "<Error><Code>EmulatorWithoutS3</Code>"
+            "<Message>this emulator runs without S3: pip install 'mwaa_magic[emulator]' and restart it</Message></Error>"
+        )
+
+    get = put = post = delete = head = _answer
+
+
 def airflow_user(role: str) -> str:
     """The Airflow user an Airflow role logs in as (the emulator's Airflow has one user per role)."""
     return role.lower()
@@ -343,6 +360,7 @@ def make_control_app(state: ControlState, extra_handlers: list | None = None) ->
             (r"/restapi/([^/]*)", InvokeRestApiHandler, kw),
             (r"/environments", ListEnvironmentsHandler, kw),
             (r"/environments/([^/]*)", GetEnvironmentHandler, kw),
+            (NO_S3_PATH + r"(/.*)?", NoS3Handler),
         ],
         default_handler_class=UnknownOperationHandler,
         default_handler_args=kw,

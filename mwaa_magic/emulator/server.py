@@ -18,7 +18,7 @@ import tornado.web
 from ..core.addresses import WEBSERVER_URLS_VARIABLE
 from .admin import ADMIN_FILE_VARIABLE, AdminHandler, S3AdminHandler
 from .config import EmulatorConfig, EnvironmentConfig, is_loopback
-from .control_plane import ControlState, make_control_app
+from .control_plane import NO_S3_PATH, ControlState, make_control_app
 from .fronts import Fronts
 from .guard import guarded, host_values
 from .knobs import Knobs
@@ -208,6 +208,8 @@ class Emulator:
         }
         if self.s3 is not None:
             settings["AWS_ENDPOINT_URL_S3"] = self.s3.url  # an unmodified boto3.client("s3") reaches the buckets
+        else:  # every S3 call gets "EmulatorWithoutS3", which core/aws_errors.py words as the install line
+            settings["AWS_ENDPOINT_URL_S3"] = self.control_url + NO_S3_PATH
         if self.admin_file:
             settings[ADMIN_FILE_VARIABLE] = str(self.admin_file)
         if self.web_urls:

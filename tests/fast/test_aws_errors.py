@@ -400,3 +400,19 @@ def test_an_unknown_access_key() -> None:
         "STS refused the credentials (InvalidClientTokenId: The security token included in the request is invalid.)",
         "AWS does not know this access key: refresh your credentials or pick another profile",
     )
+
+
+def test_an_emulator_without_s3_says_so_in_one_line(aws) -> None:
+    """An emulator without moto points AWS_ENDPOINT_URL_S3 at an address answering every S3 call with EmulatorWithoutS3."""
+    from mwaa_magic.emulator.control_plane import NO_S3_PATH
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=aws.env["MWAA_EMULATOR_URL"] + NO_S3_PATH,
+        config=botocore.config.Config(retries={"total_max_attempts": 1}),
+    )
+    with pytest.raises(bx.ClientError) as caught:
+        s3.list_objects_v2(Bucket="airflow-fast3", Prefix="dags/", MaxKeys=1)
+    found = aws_errors.translate(caught.value, service=aws_errors.s3_context("ListBucket", "airflow-fast3", "dags/", "fast3"))
+    assert isinstance(found, errors.Unavailable)
+    assert found.message == "this emulator runs without S3: pip install 'mwaa_magic[emulator]' and restart it"

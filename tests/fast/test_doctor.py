@@ -80,6 +80,7 @@ def test_a_healthy_environment_passes_every_check(aws):
         "Clock",
         "Region",
         "GetEnvironment",
+        "DAG folder (S3)",
         "CreateWebLoginToken",
         "CreateCliToken",
         "Web server address",
@@ -104,7 +105,7 @@ def test_the_magic_shows_the_table_and_json_equals_the_python_data(shell, aws):
     assert result.success, out
     printed = json.loads(out)
     assert printed == shell.user_ns["found"].to_json()
-    assert printed["ok"] is True and printed["environment"] == "fast3" and len(printed["checks"]) == 15
+    assert printed["ok"] is True and printed["environment"] == "fast3" and len(printed["checks"]) == 16
     result, out = run(shell, "%mwaa doctor fast3")
     assert result.success and "✓" in out and "Web login" in out
 
@@ -215,6 +216,23 @@ def test_no_cli_permission_skips_the_cli_only(aws, monkeypatch):
     by = rows(doctor("fast3"))
     assert by["CreateCliToken"]["status"] == "warn" and by["CLI"]["status"] == "skipped"
     assert by["Web login"]["status"] == "ok"
+
+
+def test_the_dag_folder_row_lists_the_bucket(aws):
+    found = rows(doctor("fast3"))["DAG folder (S3)"]
+    assert found["status"] == "ok" and "s3:ListBucket allowed" in found["found"], found
+
+
+def test_no_s3_permission_fails_the_dag_folder_row_with_the_dag_loops_fix(aws, monkeypatch):
+    use_identity(aws, monkeypatch, 5)
+    found = rows(doctor("fast3"))["DAG folder (S3)"]
+    assert found["status"] == "fail" and "ListBucket" in found["found"] + found["fix"], found
+
+
+def test_without_getenvironment_the_dag_folder_row_is_skipped(aws, monkeypatch):
+    use_identity(aws, monkeypatch, 3)
+    found = rows(doctor("fast3"))["DAG folder (S3)"]
+    assert found["status"] == "skipped" and "GetEnvironment" in found["found"], found
 
 
 def test_an_environment_that_is_not_available(aws):

@@ -215,6 +215,33 @@ def environment(run: RunState, limit: float) -> Outcome:
     return fail(text, f"wait until it is AVAILABLE ({info.status} usually lasts 20-30 minutes)")
 
 
+def dag_folder(run: RunState, limit: float) -> Outcome:
+    """The DAG folder GetEnvironment names: the bucket answers and s3:ListBucket is allowed (one 1-key listing)."""
+    from .. import aws_errors
+
+    info = run.info
+    if info is None:
+        return skipped("no GetEnvironment answer: the DAG folder is unknown")
+    arn = info.s3.get("SourceBucketArn", "")
+    if not arn.startswith("arn:") or ":::" not in arn:
+        return skipped("GetEnvironment names no S3 bucket")
+    bucket = arn.split(":::", 1)[1].split("/", 1)[0]
+    prefix = info.s3.get("DagS3Path", "dags").strip("/")
+    prefix = f"{prefix}/" if prefix else ""
+    assert run.session is not None, "the credentials check makes the session"
+    with run.client_lock:
+        s3 = run.session.client("s3", region_name=run.region, config=aws_config(limit))
+    try:
+        s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    except Exception as exc:  # explain translates botocore's errors; anything else is re-raised
+        context = aws_errors.s3_context("ListBucket", bucket, prefix, run.name, region=run.region or "", profile=run.profile)
+        found = aws_errors.explain(exc, service=context)
+        if found is None:
+            raise
+        return fail(found.said, found.fix or "check the environment's source bucket in the MWAA console")
+    return ok(f"s3://{bucket}/{prefix}: s3:ListBucket allowed")
+
+
 def denied_fix(message: str) -> str:
     """ "ask for airflow:X on ARN" from an AccessDenied message."""
     match = _DENIED.search(message)

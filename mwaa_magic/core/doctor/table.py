@@ -72,6 +72,14 @@ CHECKS: tuple[Check, ...] = (
         fix="check the environment in the MWAA console",
     ),
     Check(
+        "s3",
+        "DAG folder (S3)",
+        aws.dag_folder,
+        after=("environment",),
+        fix="check the environment's source bucket in the MWAA console",
+        fix_on_timeout="check your network or proxy to S3 (HTTPS_PROXY, AWS_ENDPOINT_URL_S3)",
+    ),
+    Check(
         "CreateWebLoginToken",
         "CreateWebLoginToken",
         aws.web_token,
