@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from lab_helpers import missing, new_notebook, open_lab, page_server, run_cell, shot
+from lab_helpers import card_html, missing, new_notebook, open_lab, page_server, run_cell, shot
 
 pytestmark = pytest.mark.browser
 
@@ -134,17 +134,9 @@ def test_card_link_in_lab_opens_airflow_logged_in(page, mwaa_emulator):
     new_notebook(page)
     run_cell(page, f"%load_ext mwaa_magic\n%mwaa_login {ENVIRONMENT}")
     # The lab extension renders the card from its own MIME type; show the card's text/html on its own.
-    card_html = page.evaluate("""() => {
-        const cell = window.jupyterapp.shell.currentWidget.content.widgets[0];
-        const outputs = cell.model.outputs;
-        for (let i = 0; i < outputs.length; i++) {
-            const html = outputs.get(i).data['text/html'];
-            if (html && String(html).includes('/mwaa/open')) { return String(html); }
-        }
-        return null;
-    }""")
-    assert card_html, "the login card has an HTML link to /mwaa/open"
-    run_cell(page, f"from IPython.display import display\ndisplay({{'text/html': {card_html!r}}}, raw=True)")
+    html = card_html(page)
+    assert html, "the login card has an HTML link to /mwaa/open"
+    run_cell(page, f"from IPython.display import display\ndisplay({{'text/html': {html!r}}}, raw=True)")
     link = page.locator(".jp-OutputArea-output a[href*='/mwaa/open']").last
     link.wait_for(state="visible")
     assert "noopener" in link.get_attribute("rel").split()  # Lab sets rel=noopener on rendered links
