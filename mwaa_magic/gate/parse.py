@@ -72,7 +72,9 @@ class ParseReport:
             {"file": f.path, "ok": "✗" if f.error else "✓", "dag_ids": ", ".join(f.dag_ids), "error": f.error_line}
             for f in self.files
         ]
-        title = f"Parsed here by Airflow {self.version} in {self.seconds:.1f} s" + (" (with requirements.txt)" if self.requirements else "")
+        title = f"Parsed here by Airflow {self.version} in {self.seconds:.1f} s" + (
+            " (with requirements.txt)" if self.requirements else ""
+        )
         return Table(rows, ["file", "ok", "dag_ids", "error"], title=title)
 
     def raise_for_errors(self, say: Callable[[str], None] = print, uploaded: bool = False) -> None:
@@ -181,7 +183,9 @@ def _run(python: Path, paths: list[str], dags_folder: Path, timeout: float) -> t
             ) from None
         if done.returncode != 0 or not out.is_file():
             lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
-            raise ParseFailed(f"The local parse failed before any file was imported: {shorten((lines or ['no output'])[-1], 200)}")
+            raise ParseFailed(
+                f"The local parse failed before any file was imported: {shorten((lines or ['no output'])[-1], 200)}"
+            )
         return json.loads(out.read_text()), time.monotonic() - started
 
 

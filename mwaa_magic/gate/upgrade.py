@@ -68,12 +68,15 @@ class FileCheck:
     dag_ids: tuple[str, ...] = ()
     parse_error: str = ""  # Airflow's traceback ("" when it imported, or when not parsed)
 
-    def rows(self, target: str) -> list[dict[str, Any]]:
+    def rows(self, target: str, parsed: bool) -> list[dict[str, Any]]:
         rows = [self._row(finding) for finding in self.findings]
         rows += [self._unused_row(finding) for finding in self.left or () if finding.code == "F401"]
         if self.parse_error:
             last = [line.strip() for line in self.parse_error.splitlines() if line.strip()]
-            rows.append(self._parse_row(target, last[-1] if last else "import failed"))
+            return [*rows, self._parse_row("✗", f"Airflow {target}: {last[-1] if last else 'import failed'}")]
+        if parsed:
+            ids = f": {', '.join(self.dag_ids)}" if self.dag_ids else " (no DAG in it)"
+            return [*rows, self._parse_row("✓", f"Airflow {target} imports it{ids}")]
         return rows or [{"file": self.name, "check": "✓", "rule": "", "line": "", "finding": "", "fix": ""}]
 
     def _row(self, finding: Finding) -> dict[str, Any]:
@@ -99,8 +102,8 @@ class FileCheck:
             "fix": "the fixes left it unused, next to other unused imports: remove it by hand",
         }
 
-    def _parse_row(self, target: str, error: str) -> dict[str, Any]:
-        return {"file": self.name, "check": "✗", "rule": "parse", "line": "", "finding": f"Airflow {target}: {error}", "fix": ""}
+    def _parse_row(self, mark: str, text: str) -> dict[str, Any]:
+        return {"file": self.name, "check": mark, "rule": "parse", "line": "", "finding": text, "fix": ""}
 
 
 @dataclass
@@ -138,7 +141,7 @@ class UpgradeReport:
         return "".join(file.diff for file in self.files)
 
     def table(self) -> Table:
-        rows = [row for file in self.files for row in file.rows(self.target)]
+        rows = [row for file in self.files for row in file.rows(self.target, self.parsed)]
         what = "parsed by" if self.parsed else "not parsed (--no-parse) by"
         fixed = f"; fixed copies in {self.fixed_to}" if self.fixed_to else ""
         title = (
@@ -235,9 +238,11 @@ def _files_of(paths: Iterable[str | Path] | None, session: Any) -> dict[str, byt
     if paths is not None:
         from ..core.dagloop import sources_from_paths
 
-        given = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        given = _given(paths)
         if not given:
-            raise errors.InvalidPath("Nothing to check: give DAG files or folders (or none, for the environment's DAG folder).")
+            raise errors.InvalidDagFile(
+                "Nothing to check: give DAG files or folders (or none, for the environment's DAG folder)."
+            )
         return {source.name: source.body for source in sources_from_paths(given)}
     if session is None:
         raise errors.NoSession("Give DAG files or folders to check, or log in to the environment whose DAG folder to check.")
@@ -245,23 +250,27 @@ def _files_of(paths: Iterable[str | Path] | None, session: Any) -> dict[str, byt
     found = {row["name"]: folder.read(row["name"]) for row in folder.list()}
     if not found:
         bucket, prefix = folder.location()
-        raise errors.InvalidPath(f"s3://{bucket}/{prefix} holds no file: nothing to check.")
+        raise errors.InvalidDagFile(f"s3://{bucket}/{prefix} holds no file: nothing to check.")
     return found
+
+
+def _given(paths: Iterable[str | Path] | str | Path | None) -> list[str | Path]:
+    return [paths] if isinstance(paths, (str, Path)) else list(paths or [])
 
 
 def _fix_folder(fix_to: str | Path, paths: Iterable[str | Path] | None) -> Path:
     """The folder for the fixed copies (a file's copy goes to FOLDER/its name in the DAG folder); never one where a
     copy would replace a file checked, nor one inside a folder checked."""
     if not isinstance(fix_to, (str, Path)) or not str(fix_to).strip():
-        raise errors.InvalidPath(f"--fix takes a folder for the fixed copies, not {shorten(repr(fix_to), 40)}.")
+        raise errors.InvalidArgument(f"--fix takes a folder for the fixed copies, not {shorten(repr(fix_to), 40)}.")
     out = Path(fix_to).expanduser()
     if out.exists() and not out.is_dir():
-        raise errors.InvalidPath(f"--fix {shorten(str(fix_to))}: that is a file; give a folder for the fixed copies.")
+        raise errors.InvalidArgument(f"--fix {shorten(str(fix_to))}: that is a file; give a folder for the fixed copies.")
     resolved = out.resolve()
-    for path in [paths] if isinstance(paths, (str, Path)) else list(paths or []):
+    for path in _given(paths):
         real = Path(path).expanduser().resolve()
         if resolved == real.parent or (real.is_dir() and resolved.is_relative_to(real)):
-            raise errors.InvalidPath(
+            raise errors.InvalidArgument(
                 f"--fix {shorten(str(fix_to))}: the fixed copies would replace (or land among) the files checked; "
                 "give another folder."
             )

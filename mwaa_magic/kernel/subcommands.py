@@ -311,6 +311,24 @@ def _requirements(magics: Face, args: argparse.Namespace) -> Any:
     return Rows(rows, ["file", "s3_path", "status", "applied_version", "latest_version"], "Requirements, plugins, startup script")
 
 
+def _upgrade_check(magics: Face, args: argparse.Namespace) -> None:
+    from .upgrade_commands import upgrade_check
+
+    upgrade_check(magics, args)
+
+
+def _upgrade_release(text: str) -> str:
+    from .upgrade_commands import release
+
+    return release(text)
+
+
+def _upgrade_check_arguments(args: argparse.Namespace) -> None:
+    from .upgrade_commands import check_arguments
+
+    check_arguments(args)
+
+
 GUARD_OPTIONS = (
     arg(
         "--force",
@@ -453,6 +471,23 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
         _requirements,
         (arg("--diff", action="store_true", help="show what a newer version changes"),),
+    ),
+    Subcommand(
+        "upgrade-check",
+        "Check DAGs for Airflow 3: ruff's AIR3 rules with their fixes, then the parse on the target release.",
+        _upgrade_check,
+        (
+            arg("paths", nargs="*", help="DAG files or folders here (default: the environment's S3 DAG folder)"),
+            arg("--to", type=_upgrade_release, help="the Airflow 3 release to check against (default: the newest MWAA offers)"),
+            arg("--fix", metavar="DIR", help="write ruff's fixes to copies in this local folder, show the diff (never uploads)"),
+            arg(
+                "--unsafe-fixes",
+                action="store_true",
+                help="with --fix, ruff's unsafe fixes too (e.g. imports moved to airflow.sdk or a provider: review the diff)",
+            ),
+            arg("--no-parse", action="store_true", help="ruff's rules only: no parse on the target release"),
+        ),
+        check=_upgrade_check_arguments,
     ),
     Subcommand(
         "cli",
