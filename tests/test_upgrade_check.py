@@ -63,3 +63,11 @@ def test_the_magic_checks_the_environment_dag_folder_and_fails_on_a_parse_failur
         assert (tmp_path / "fixed" / name).is_file() and f"+++ b/{name}" in out
     finally:
         s3.delete_object(Bucket="airflow-demo-airflow2", Key=f"dags/{name}")
+
+
+@pytest.mark.airflow2
+def test_the_sample_dags_are_airflow2_dags(mwaa_emulator):
+    from mwaa_magic.gate.parse import parse_files
+
+    report = parse_files("2.10.3", [sample_dags()])
+    assert report.ok and report.dag_ids == ["legacy_cleanup", "legacy_orders"]
