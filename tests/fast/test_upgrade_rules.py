@@ -135,3 +135,18 @@ def test_the_magic_refuses_bad_input_in_one_line(shell, dags, arguments, message
     result = shell.run_cell(f"%mwaa upgrade-check {arguments.format(dags=dags)}")
     assert message in str(result.error_in_exec)
     assert isinstance(result.error_in_exec, errors.MwaaError)
+
+
+def test_an_import_the_fixes_left_unused_stays_where_other_unused_imports_were(tmp_path):
+    dag = tmp_path / "mixed.py"
+    dag.write_text(
+        "import json  # unused before the upgrade: not ours to remove\n"
+        "from airflow import DAG\nfrom airflow.operators.dummy import DummyOperator\n\n"
+        "with DAG('mixed', schedule=None):\n    DummyOperator(task_id='start')\n"
+    )
+    report = check([dag], parse=False, fix_to=tmp_path / "out")
+    fixed = (tmp_path / "out" / "mixed.py").read_text()
+    assert "import json" in fixed and "from airflow.operators.dummy import DummyOperator" in fixed and "EmptyOperator(" in fixed
+    unused = [r for r in report.table() if r["rule"] == "F401"]
+    assert len(unused) == 1 and "DummyOperator" in unused[0]["finding"] and unused[0]["check"] == "⚠"
+    assert "remove it by hand" in unused[0]["fix"]
