@@ -331,16 +331,20 @@ class AirflowSession:
         conf: dict | None = None,
         force: bool = False,
         timeout: float | None = None,
+        local_check: bool = True,
     ) -> list[dict]:
         """Put DAG code (source text, a file, a folder, a list of paths) in the DAG folder; wait until Airflow
         parsed it (or raise its import error); with ``trigger=True`` run each DAG and wait for the run.
+
+        First the files are parsed here, by the Airflow release the environment runs (with its requirements.txt):
+        an import error fails before anything is uploaded; ``local_check=False`` skips that.
 
         A file changed in S3 since this session last read or wrote it is not overwritten unless ``force=True``.
         Every argument is checked before anything is read or uploaded.
         """
         from .dagloop import DeployOptions, deploy_input
 
-        options = DeployOptions(trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout)
+        options = DeployOptions(trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout, local_check=local_check)
         return self.dag_loop.deploy(deploy_input(path_or_source, filename), options)
 
     def dag_files(self) -> list[dict]:

@@ -265,7 +265,14 @@ def deploy_options(args: argparse.Namespace) -> Any:
     from ..core.dagloop import DeployOptions
 
     conf = json_object(args.conf, "--conf")
-    return DeployOptions(trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout)
+    return DeployOptions(
+        trigger=args.trigger,
+        conf=conf,
+        wait=not args.no_wait,
+        force=args.force,
+        timeout=args.timeout,
+        local_check=not args.no_local_check,
+    )
 
 
 def _deploy(magics: Face, args: argparse.Namespace) -> Any:
@@ -323,6 +330,7 @@ DEPLOY_OPTIONS = (  # %mwaa deploy and %%mwaa_dag
     arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
     arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
     arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
+    arg("--no-local-check", action="store_true", help="skip the parse here on the environment's Airflow before the upload"),
     *GUARD_OPTIONS,
 )
 F = TypeVar("F", bound=Callable[..., Any])
