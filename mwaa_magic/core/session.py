@@ -365,6 +365,47 @@ class AirflowSession:
 
         return requirements(self.environment, self.dag_folder, diff=diff)
 
+    # --- the local gate (mwaa_magic/gate/): here, on the environment's release ---------------------
+    def test_dag(
+        self,
+        dag_id: str,
+        paths: Any = (),
+        conf: dict | None = None,
+        tasks: Any = (),
+        logical_date: str | None = None,
+        variables: str | None = None,
+        connections: str | None = None,
+        inputs_from_environment: bool = False,
+        timeout: float = 600.0,
+    ) -> Table:
+        """Run a DAG here with ``airflow dags test`` on the environment's Airflow release (with its
+        requirements.txt): its code from ``paths`` (files or folders), else from the environment's DAG folder.
+        Task logs stream; returns the task states; raises TaskFailed when a task fails. Variables and
+        connections come from files in Airflow's JSON/YAML formats and/or (``inputs_from_environment=True``)
+        the environment's REST API (connection passwords are not returned: left empty)."""
+        from ..gate.api import run_test
+
+        return run_test(
+            self,
+            None,
+            dag_id,
+            paths,
+            conf=conf,
+            tasks=tasks,
+            logical_date=logical_date,
+            variables=variables,
+            connections=connections,
+            inputs_from_environment=inputs_from_environment,
+            timeout=timeout,
+        )
+
+    def check_dags(self, paths: Any) -> Any:
+        """Parse DAG files or folders here on the environment's release (no upload): a ParseReport; raises
+        DagImportError with Airflow's traceback when one does not import."""
+        from ..gate.api import run_check
+
+        return run_check(self, None, paths)
+
     # --- other clients -------------------------------------------------------------------------
     def api_client(self) -> Any:
         """An ``apache-airflow-client`` ApiClient using this session (pip install 'mwaa_magic[client]')."""

@@ -5,6 +5,7 @@ states read from that database."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from typing import Any
 
 from ..core import errors
 from ..core.table import Table
+from ..core.text import shorten
 from .inputs import Inputs
 from .release import requirements_venv
 
@@ -47,6 +49,7 @@ class DagTestResult:
     tasks: tuple[dict[str, Any], ...]
     seconds: float
     returncode: int
+    last_line: str = ""  # the run's last output line (why it ended, when no task ran)
 
     @property
     def failed(self) -> list[str]:
@@ -63,8 +66,8 @@ class DagTestResult:
             )
         if self.returncode != 0 or not self.tasks:
             raise TestRunFailed(
-                f"airflow dags test {self.dag_id} ended with exit status {self.returncode} and "
-                f"{'no task ran' if not self.tasks else 'no failed task'} (its output is above)."
+                f"airflow dags test {self.dag_id} ended with exit status {self.returncode}"
+                f"{' before any task ran' if not self.tasks else ''}: {shorten(self.last_line, 200)} (output above)."
             )
 
 
@@ -72,8 +75,27 @@ def task_selection(tasks: Sequence[str] | None) -> list[str]:
     """``--mark-success-pattern`` marking every task except ``tasks`` as successful (Airflow runs only those)."""
     if not tasks:
         return []
-    alternatives = "|".join(re.escape(t) for t in tasks)
-    return ["--mark-success-pattern", f"^(?!(?:{alternatives})$)"]
+    return ["--mark-success-pattern", all_but(tasks)]
+
+
+def all_but(words: Sequence[str]) -> str:
+    """A regular expression matching every whole string except ``words``, without lookahead (Airflow 2 compiles
+    the pattern with re2, which has none): the complement of their trie."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # the end of a word
+
+    def other(node: dict) -> str:
+        children = sorted(c for c in node if c)
+        parts = [] if "" in node else [""]  # stopping here is outside the set unless a word ends here
+        parts.append("[^" + "".join(re.escape(c) for c in children) + "].*" if children else ".+")
+        parts += [re.escape(c) + other(node[c]) for c in children]
+        return "(?:" + "|".join(parts) + ")"
+
+    return other(trie)
 
 
 def test_dag(
@@ -117,9 +139,17 @@ def test_dag(
         argv += [logical_date] if logical_date else []
         argv += ["-c", json.dumps(conf)] if conf else []
         argv += task_selection(tasks)
-        returncode = _stream(argv, env, work, timeout, lambda line: stream(inputs.mask(line)))
+        last: list[str] = [""]
+
+        def out(line: str) -> None:
+            shown = inputs.mask(line)
+            if shown.strip():
+                last[0] = shown.strip()
+            stream(shown)
+
+        returncode = _stream(argv, env, work, timeout, out)
         run_id, rows = _task_states(db, dag_id)
-    return DagTestResult(version, dag_id, run_id, tuple(rows), round(time.monotonic() - started, 2), returncode)
+    return DagTestResult(version, dag_id, run_id, tuple(rows), round(time.monotonic() - started, 2), returncode, last[0])
 
 
 def _stream(argv: list[str], env: dict[str, str], cwd: Path, timeout: float, line_out: Callable[[str], None]) -> int:
@@ -131,10 +161,8 @@ def _stream(argv: list[str], env: dict[str, str], cwd: Path, timeout: float, lin
 
     def stop() -> None:
         expired.set()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     timer = threading.Timer(timeout, stop)
     timer.start()

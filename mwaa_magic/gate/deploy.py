@@ -27,14 +27,20 @@ def check_before_deploy(session: Any, sources: Sequence[Any]) -> ParseReport | N
     progress = session.progress_factory()
     say: Callable[[str], None] = progress.update
     runtime = runtime_of(session)
-    say(f"Checking {', '.join(files)} here with Airflow {runtime.version}" + (" and the environment's requirements.txt" if runtime.requirements else "") + "…")
+    say(
+        f"Checking {', '.join(files)} here with Airflow {runtime.version}"
+        + (" and the environment's requirements.txt" if runtime.requirements else "")
+        + "…"
+    )
     report = parse_sources(runtime.version, files, requirements=runtime.requirements, say=say)
     if not report.ok and any(f.error_line.startswith(MISSING_MODULE) for f in report.failures):
         others = _folder_python(session, set(files))
         if others:
             say(f"A module is missing: parsing again with the DAG folder's other Python files ({len(others)}).")
             report = parse_sources(runtime.version, {**others, **files}, requirements=runtime.requirements, say=say)
-            report = ParseReport(report.version, tuple(f for f in report.files if f.path in files), report.seconds, report.requirements)
+            report = ParseReport(
+                report.version, tuple(f for f in report.files if f.path in files), report.seconds, report.requirements
+            )
     report.raise_for_errors(progress.close)
     progress.close(f"Parsed here by Airflow {report.version} in {report.seconds:.1f} s: {', '.join(report.dag_ids) or 'no DAG'}")
     return report

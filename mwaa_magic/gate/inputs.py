@@ -80,7 +80,9 @@ class Inputs:
         return text
 
     def table(self) -> Table:
-        rows = [{"kind": "variable", "name": k, "value": MASK if sensitive(k) else shorten(v, 60)} for k, v in self.variables.items()]
+        rows = [
+            {"kind": "variable", "name": k, "value": MASK if sensitive(k) else shorten(v, 60)} for k, v in self.variables.items()
+        ]
         rows += [{"kind": "connection", "name": c, "value": _shown_connection(conn)} for c, conn in self.connections.items()]
         return Table(rows, ["kind", "name", "value"], title="Variables and connections for the local run (secrets masked)")
 
@@ -112,7 +114,9 @@ def _load(path: str | Path, what: str) -> Any:
         raise InvalidInputsFile(f"Reading {file.name} needs PyYAML (pip install pyyaml), or give a JSON file.") from None
     except Exception as exc:  # json's or yaml's parse error
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidInputsFile(f"{file.name} is not valid {'YAML' if file.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {shorten(first, 100)}") from None
+        raise InvalidInputsFile(
+            f"{file.name} is not valid {'YAML' if file.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {shorten(first, 100)}"
+        ) from None
 
 
 def from_files(variables: str | Path | None = None, connections: str | Path | None = None) -> Inputs:
@@ -123,16 +127,20 @@ def from_files(variables: str | Path | None = None, connections: str | Path | No
     if variables is not None:
         data = _load(variables, "variables")
         if not isinstance(data, dict):
-            raise InvalidInputsFile(f"{Path(variables).name} must map variable keys to values ({{\"key\": \"value\"}}).")
+            raise InvalidInputsFile(f'{Path(variables).name} must map variable keys to values ({{"key": "value"}}).')
         found_vars = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
     if connections is not None:
         data = _load(connections, "connections")
         if not isinstance(data, dict):
-            raise InvalidInputsFile(f"{Path(connections).name} must map connection ids to a URI or fields ({{\"my_db\": {{\"conn_type\": ...}}}}).")
+            raise InvalidInputsFile(
+                f'{Path(connections).name} must map connection ids to a URI or fields ({{"my_db": {{"conn_type": ...}}}}).'
+            )
         for conn_id, conn in data.items():
             conn = conn[0] if isinstance(conn, list) and conn else conn
             if not isinstance(conn, (str, dict)) or (isinstance(conn, dict) and not conn.get("conn_type")):
-                raise InvalidInputsFile(f"Connection {str(conn_id)[:40]!r} in {Path(connections).name} needs a URI or fields with conn_type.")
+                raise InvalidInputsFile(
+                    f"Connection {str(conn_id)[:40]!r} in {Path(connections).name} needs a URI or fields with conn_type."
+                )
             found_conns[str(conn_id)] = conn
     return Inputs(found_vars, found_conns)
 

@@ -72,20 +72,27 @@ class ParseReport:
             {"file": f.path, "ok": "✗" if f.error else "✓", "dag_ids": ", ".join(f.dag_ids), "error": f.error_line}
             for f in self.files
         ]
-        title = f"Parsed here by Airflow {self.version} in {self.seconds:.1f} s" + (" (with requirements.txt)" if self.requirements else "")
+        title = f"Parsed here by Airflow {self.version} in {self.seconds:.1f} s" + (
+            " (with requirements.txt)" if self.requirements else ""
+        )
         return Table(rows, ["file", "ok", "dag_ids", "error"], title=title)
 
     def raise_for_errors(self, say: Callable[[str], None] = print, uploaded: bool = False) -> None:
+        # uploaded=True: no deploy around this check (``%mwaa check``), so no word about uploads
         """Show Airflow's traceback of each failing file (one ``say``), then fail with one line (:class:`DagImportError`)."""
         if self.ok:
             return
-        say("\n".join(f"{f.path}: Airflow {self.version} could not import it (checked here):\n{f.error.rstrip()}" for f in self.failures))
+        say(
+            "\n".join(
+                f"{f.path}: Airflow {self.version} could not import it (checked here):\n{f.error.rstrip()}" for f in self.failures
+            )
+        )
         first = self.failures[0]
         more = f" (and {len(self.failures) - 1} more file(s))" if len(self.failures) > 1 else ""
-        tail = "" if uploaded else "; nothing was uploaded"
+        tail = "" if uploaded else "; nothing was uploaded; fix it, or skip this local check with --no-local-check"
         raise errors.DagImportError(
             f"Airflow {self.version} could not import {first.path}{more}: {shorten(first.error_line, 200)} "
-            f"(traceback above{tail}; fix it, or skip this local check with --no-local-check).",
+            f"(traceback above{tail}).",
             first.path,
             first.error,
         )
@@ -180,7 +187,9 @@ def _run(python: Path, paths: list[str], dags_folder: Path, timeout: float) -> t
             ) from None
         if done.returncode != 0 or not out.is_file():
             lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
-            raise ParseFailed(f"The local parse failed before any file was imported: {shorten((lines or ['no output'])[-1], 200)}")
+            raise ParseFailed(
+                f"The local parse failed before any file was imported: {shorten((lines or ['no output'])[-1], 200)}"
+            )
         return json.loads(out.read_text()), time.monotonic() - started
 
 

@@ -64,7 +64,9 @@ def release_venv(version: str, say: Callable[[str], None] = print) -> Path:
     command = INSTALL.format(version=version)
     offline = next((name for name in OFFLINE_VARIABLES if os.environ.get(name, "").strip() not in ("", "0")), None)
     if offline:
-        raise ReleaseNotInstalled(f"Airflow {version} is not installed here and {offline} is set (offline): run `{command}` where PyPI is reachable.")
+        raise ReleaseNotInstalled(
+            f"Airflow {version} is not installed here and {offline} is set (offline): run `{command}` where PyPI is reachable."
+        )
     say(f"Airflow {version} is not installed here: installing it once for the local check (a few minutes; `{command}`)")
     try:
         return install([version])[version]
