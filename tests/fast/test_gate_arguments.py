@@ -13,7 +13,7 @@ from cells import error_line, run
 from mwaa_magic.core import errors
 from mwaa_magic.core.dagloop import DeployOptions
 from mwaa_magic.gate import api, release
-from mwaa_magic.gate.dagtest import all_but, task_selection
+from mwaa_magic.gate.dagtest import task_selection
 from mwaa_magic.gate.inputs import Inputs, from_files
 from mwaa_magic.gate.parse import FileParse, ParseReport
 
@@ -103,7 +103,7 @@ def test_inputs_files_in_airflows_formats_and_masking(tmp_path):
     connections = tmp_path / "connections.yaml"
     connections.write_text(
         "warehouse:\n  conn_type: postgres\n  host: db.internal\n  login: etl\n  password: pw-secret-9\n"
-        "  extra: {\"private_key\": \"pk-777\"}\n"
+        '  extra: {"private_key": "pk-777"}\n'
         "api: http://user:uri-pass-1@api.internal/\n"
     )
     inputs = from_files(variables, connections)
@@ -137,7 +137,7 @@ def test_bad_inputs_files_are_one_line(tmp_path, name, text, fragment):
 
 
 def test_an_import_error_shows_airflows_traceback_then_one_line():
-    trace = 'Traceback (most recent call last):\n  File "dags/x.py", line 2\nModuleNotFoundError: No module named \'nope\'\n'
+    trace = "Traceback (most recent call last):\n  File \"dags/x.py\", line 2\nModuleNotFoundError: No module named 'nope'\n"
     report = ParseReport("3.0.6", (FileParse("x.py", error=trace), FileParse("y.py", ("y_dag",))), 1.5)
     shown: list[str] = []
     with pytest.raises(errors.DagImportError) as caught:
