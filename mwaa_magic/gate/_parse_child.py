@@ -18,8 +18,8 @@ def main() -> None:
     except ImportError:
         from airflow.models.dagbag import DagBag
     imported = time.monotonic()
-    files = {}
-    errors = {}
+    files: dict = {}
+    errors: dict = {}
     for path in paths:
         bag = DagBag(dag_folder=path, collect_dags=False)  # examples: off (AIRFLOW__CORE__LOAD_EXAMPLES)
         bag.collect_dags(dag_folder=path, only_if_updated=False)

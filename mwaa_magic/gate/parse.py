@@ -78,17 +78,21 @@ class ParseReport:
         return Table(rows, ["file", "ok", "dag_ids", "error"], title=title)
 
     def raise_for_errors(self, say: Callable[[str], None] = print, uploaded: bool = False) -> None:
-        """Show Airflow's traceback of each failing file, then fail with one line (:class:`DagImportError`)."""
+        # uploaded=True: no deploy around this check (``%mwaa check``), so no word about uploads
+        """Show Airflow's traceback of each failing file (one ``say``), then fail with one line (:class:`DagImportError`)."""
         if self.ok:
             return
-        for failure in self.failures:
-            say(f"{failure.path}: Airflow {self.version} could not import it (checked here):\n{failure.error.rstrip()}")
+        say(
+            "\n".join(
+                f"{f.path}: Airflow {self.version} could not import it (checked here):\n{f.error.rstrip()}" for f in self.failures
+            )
+        )
         first = self.failures[0]
         more = f" (and {len(self.failures) - 1} more file(s))" if len(self.failures) > 1 else ""
-        tail = "" if uploaded else "; nothing was uploaded"
+        tail = "" if uploaded else "; nothing was uploaded; fix it, or skip this local check with --no-local-check"
         raise errors.DagImportError(
             f"Airflow {self.version} could not import {first.path}{more}: {shorten(first.error_line, 200)} "
-            f"(traceback above{tail}; fix it, or skip this local check with --no-local-check).",
+            f"(traceback above{tail}).",
             first.path,
             first.error,
         )

@@ -17,6 +17,10 @@ class ReleaseNotAvailable(errors.InvalidInput):
     """A release the emulator cannot install (not one of MWAA's releases in its table)."""
 
 
+class RequirementsNotInstallable(errors.InvalidInput):
+    """The requirements.txt the check should install does not install on that release."""
+
+
 class ReleaseNotInstalled(errors.Unavailable):
     """The release is not installed here and cannot be now (offline, or the install failed)."""
 
@@ -75,14 +79,15 @@ def release_venv(version: str, say: Callable[[str], None] = print) -> Path:
 
 def requirements_venv(version: str, requirements: str | None, say: Callable[[str], None] = print) -> tuple[Path, bool]:
     """The venv to check with, and whether ``requirements`` (a requirements.txt's text) is installed in it: the
-    release's venv plus those packages (the emulator's per-environment venvs, cached by content) when the
-    emulator can build one, else the release's own venv, said in one line."""
+    release's venv plus those packages as MWAA installs them (the emulator's per-environment venvs, built from
+    uv's cache, cached by content), else the release's own venv."""
+    from ..emulator.install import environment_venv
+    from ..emulator.requirements_file import RequirementsError
+
     venv = release_venv(version, say)
     if requirements is None or not requirements.strip():
         return venv, False
     try:
-        from ..emulator.install import environment_venv  # type: ignore[attr-defined]
-    except ImportError:
-        say("Local check without the environment's requirements.txt (this emulator cannot build venvs with requirements yet).")
-        return venv, False
-    return environment_venv(version, requirements), True
+        return environment_venv(version, requirements, say=say), True
+    except RequirementsError as exc:
+        raise RequirementsNotInstallable(f"requirements.txt for Airflow {version}: {exc}") from None
