@@ -27,7 +27,7 @@ def dags(tmp_path: Path) -> Path:
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.py")}
 
 
 def _rows(report, name: str) -> list[tuple[str, str, str]]:
