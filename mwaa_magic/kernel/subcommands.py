@@ -537,7 +537,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         _upgrade_check,
         (
             arg("paths", nargs="*", help="DAG files or folders here (default: the environment's S3 DAG folder)"),
-            arg("--to", type=_upgrade_release, help="the Airflow 3 release to check against (default: the newest MWAA offers)"),
+            arg(
+                "--to",
+                metavar="VERSION",
+                type=_upgrade_release,
+                help="the Airflow 3 release to check against (default: the newest MWAA offers)",
+            ),
             arg("--fix", metavar="DIR", help="write ruff's fixes to copies in this local folder, show the diff (never uploads)"),
             arg(
                 "--unsafe-fixes",
