@@ -64,6 +64,25 @@ def doctor(
     return diagnosis
 
 
+def check(paths: Any, version: str) -> Any:
+    """Parse DAG files or folders here with Airflow ``version`` (the emulator's install of that MWAA release,
+    installed on first use): no login, no upload. Raises DagImportError (Airflow's traceback shown) on an
+    import error; returns the ParseReport."""
+    from .gate.api import run_check
+    from .kernel.display import show
+
+    return run_check(None, version, paths, show=show)
+
+
+def test_dag(dag_id: str, paths: Any, version: str, **options: Any) -> Any:
+    """Run a DAG from files here with ``airflow dags test`` on Airflow ``version`` (no login); options as
+    ``AirflowSession.test_dag``. Returns the task states; raises TaskFailed when a task fails."""
+    from .gate.api import run_test
+    from .kernel.display import show
+
+    return run_test(None, version, dag_id, paths, show=show, **options)
+
+
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "mwaa_magic.server"}]
 

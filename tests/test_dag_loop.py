@@ -72,7 +72,8 @@ def test_cell_magic_loop_import_error_fix_trigger_logs_list_undeploy(ipython, lo
     logged_in(major)
     dag_id, name = f"loop_{uid()}", f"loop_{uid()}.py"
 
-    result, captured = run(ipython, f"%%mwaa_dag {name}\n{broken_dag(dag_id)}")
+    # MWAA's own import error (the local gate, tests/test_local_gate.py, would catch it before the upload)
+    result, captured = run(ipython, f"%%mwaa_dag {name} --no-local-check\n{broken_dag(dag_id)}")
     text = one_line_failure(result, captured, "DagImportError", name, "no_such_module_here")
     assert "Traceback (most recent call last)" in text  # Airflow's traceback is shown above the line
     errors_now = ipython.user_ns["mwaa"].import_errors()

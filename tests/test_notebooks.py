@@ -26,6 +26,7 @@ EXPECTED = [
     "airflow-client.ipynb",
     "cli-and-troubleshooting.ipynb",
     "develop-a-dag.ipynb",
+    "upgrade-to-airflow-3.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell: a DAG run waits for the scheduler
 

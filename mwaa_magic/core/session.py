@@ -331,16 +331,20 @@ class AirflowSession:
         conf: dict | None = None,
         force: bool = False,
         timeout: float | None = None,
+        local_check: bool = True,
     ) -> list[dict]:
         """Put DAG code (source text, a file, a folder, a list of paths) in the DAG folder; wait until Airflow
         parsed it (or raise its import error); with ``trigger=True`` run each DAG and wait for the run.
+
+        First the files are parsed here, by the Airflow release the environment runs (with its requirements.txt):
+        an import error fails before anything is uploaded; ``local_check=False`` skips that.
 
         A file changed in S3 since this session last read or wrote it is not overwritten unless ``force=True``.
         Every argument is checked before anything is read or uploaded.
         """
         from .dagloop import DeployOptions, deploy_input
 
-        options = DeployOptions(trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout)
+        options = DeployOptions(trigger=trigger, conf=conf, wait=wait, force=force, timeout=timeout, local_check=local_check)
         return self.dag_loop.deploy(deploy_input(path_or_source, filename), options)
 
     def dag_files(self) -> list[dict]:
@@ -360,6 +364,47 @@ class AirflowSession:
         from .dagloop import requirements
 
         return requirements(self.environment, self.dag_folder, diff=diff)
+
+    # --- the local gate (mwaa_magic/gate/): here, on the environment's release ---------------------
+    def test_dag(
+        self,
+        dag_id: str,
+        paths: Any = (),
+        conf: dict | None = None,
+        tasks: Any = (),
+        logical_date: str | None = None,
+        variables: str | None = None,
+        connections: str | None = None,
+        inputs_from_environment: bool = False,
+        timeout: float = 600.0,
+    ) -> Table:
+        """Run a DAG here with ``airflow dags test`` on the environment's Airflow release (with its
+        requirements.txt): its code from ``paths`` (files or folders), else from the environment's DAG folder.
+        Task logs stream; returns the task states; raises TaskFailed when a task fails. Variables and
+        connections come from files in Airflow's JSON/YAML formats and/or (``inputs_from_environment=True``)
+        the environment's REST API (connection passwords are not returned: left empty)."""
+        from ..gate.api import run_test
+
+        return run_test(
+            self,
+            None,
+            dag_id,
+            paths,
+            conf=conf,
+            tasks=tasks,
+            logical_date=logical_date,
+            variables=variables,
+            connections=connections,
+            inputs_from_environment=inputs_from_environment,
+            timeout=timeout,
+        )
+
+    def check_dags(self, paths: Any) -> Any:
+        """Parse DAG files or folders here on the environment's release (no upload): a ParseReport; raises
+        DagImportError with Airflow's traceback when one does not import."""
+        from ..gate.api import run_check
+
+        return run_check(self, None, paths)
 
     # --- other clients -------------------------------------------------------------------------
     def api_client(self) -> Any:

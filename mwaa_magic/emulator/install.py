@@ -11,13 +11,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from .airflow_env import airflow_environment, base_env, template_dir, venv_dir
+from .airflow_env import airflow_environment, base_env, cache_root, template_dir, venv_dir
 from .history import HISTORY_DB, HISTORY_META, SEED_SCRIPT, history_reference, reference_time
 from .releases import Release, recipe
+from .requirements_file import Line, RequirementsError, one_line, pins, requirement_lines
 
 MARKER = ".mwaa-emulator.json"
+ENV_MARKER = ".mwaa-environment.json"  # an environment venv's: written last, once it is complete
+INSTALL_TIMEOUT = 900  # seconds for one uv step of an environment venv (downloads of big wheels included)
 ROLES = ("Admin", "Op", "User", "Viewer")
 
 
@@ -70,6 +75,109 @@ def _install_one(version: str, cache_dir: Path | None, uv: str | None) -> Path:
     (venv / MARKER).write_text(json.dumps({**marker, "timings": run.timings}, indent=1))
     run.say(f"ready in {venv} ({sum(run.timings.values()):.1f} s)")
     return venv
+
+
+def environment_venv(
+    version: str, requirements_text: str, cache_dir: Path | None = None, say: Callable[[str], None] | None = None
+) -> Path:
+    """A venv of Airflow ``version`` with ``requirements_text`` (a requirements.txt) installed as MWAA installs
+    it: on top of the release's own packages (the same versions: its venv's freeze, synced from uv's cache),
+    with MWAA's constraints files and the release's pins. The release venv itself (shared by every environment
+    on ``version``) is returned for a file without requirements and never changed. Cached by content under
+    ``<cache>/envs/``; two processes building the same one wait for each other (a lock). RequirementsError in
+    one line: a line that cannot be checked, a conflict or a missing package naming the requirement."""
+    lines = requirement_lines(requirements_text, version)  # bad lines fail before anything is built
+    base = venv_dir(version, cache_dir)
+    if not is_installed(version, cache_dir):
+        raise RequirementsError(
+            f"Airflow {version} is not installed here: python -m mwaa_magic.emulator install --versions {version}"
+        )
+    if not lines:
+        return base
+    release = recipe(version)
+    digest = hashlib.sha256(f"{fingerprint(release)}\n{(base / MARKER).stat().st_mtime_ns}".encode())
+    digest.update("\n".join(sorted(line.text for line in lines)).encode())
+    key = digest.hexdigest()[:16]
+    target = cache_root(cache_dir) / "envs" / f"airflow-{version}-{key}"
+    if _env_complete(target, key):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target.with_name(target.name + ".lock")):
+        if not _env_complete(target, key):  # another process may have built it meanwhile
+            _build_env(target, base, release, lines, say or (lambda text: None))
+            (target / ENV_MARKER).write_text(
+                json.dumps({"version": version, "key": key, "requirements": [line.text for line in lines]})
+            )
+    return target
+
+
+def essential_pins(release: Release) -> dict[str, str]:
+    """MWAA's essential constraints of ``release`` (no requirements.txt overrides them), by canonical name."""
+    path = release.data / "mwaa_essential_constraints.txt"
+    return pins(path) if path.is_file() else {}
+
+
+def _env_complete(target: Path, key: str) -> bool:
+    try:
+        return json.loads((target / ENV_MARKER).read_text()).get("key") == key
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created) while the block runs: other processes wait for it."""
+    import fcntl
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_env(target: Path, base: Path, release: Release, lines: list[Line], say: Callable[[str], None]) -> None:
+    """``target``: a venv of ``base``'s interpreter and packages, then ``lines`` installed with MWAA's constraints
+    and the release's requirements (resolved again, so nothing they need can move). Removed on failure."""
+    uv = find_uv()
+    if not uv:
+        raise RequirementsError("an environment's requirements are installed with uv: pip install uv")
+    shutil.rmtree(target, ignore_errors=True)
+    python = str(target / "bin" / "python")
+    start = time.monotonic()
+    try:
+        with tempfile.TemporaryDirectory(prefix="mwaa-envvenv-") as tmp:
+            frozen, wanted, pins = (Path(tmp) / name for name in ("release.txt", "requirements.txt", "pins.txt"))
+            freeze = _uv([uv, "pip", "freeze", "--python", str(base / "bin" / "python")])
+            frozen.write_text(freeze.stdout)
+            wanted.write_text("\n".join(line.text for line in lines) + "\n")
+            pins.write_text("\n".join(release.pins) + "\n")
+            _uv([uv, "venv", "--quiet", "--python", str(base / "bin" / "python"), str(target)])
+            _uv([uv, "pip", "sync", "--quiet", "--python", python, str(frozen)])
+            say(f"airflow {release.version}: release packages in {time.monotonic() - start:.1f} s")
+            constraints = [arg for path in release.constraints for arg in ("--constraint", str(path))]
+            overrides = ["--override", str(pins)] if release.pins else []
+            argv = [uv, "pip", "install", "--python", python, *constraints, *overrides, *release.requirements]
+            done = _uv([*argv, "-r", str(wanted)], check=False)
+            if done.returncode != 0:
+                raise one_line(done.stderr or done.stdout, lines, essential_pins(release))
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    say(f"airflow {release.version}: requirements installed in {time.monotonic() - start:.1f} s")
+
+
+def _uv(argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one uv step; RequirementsError in one line when it fails (``check``) or runs out of time."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, env=uv_env(), timeout=INSTALL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RequirementsError(f"uv {argv[1]} took more than {INSTALL_TIMEOUT} s (a slow package index?)") from None
+    if check and done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        raise RequirementsError(f"uv {' '.join(argv[1:3])} failed: {lines[-1].strip()}")
+    return done
 
 
 def find_uv() -> str | None:

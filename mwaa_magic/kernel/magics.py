@@ -165,6 +165,7 @@ class MwaaMagics(Magics, SharedSettings):
     # --- %%mwaa_dag ------------------------------------------------------------------------------------
     @magic_arguments()
     @argument("file", nargs="?", help="File name in the DAG folder (default: <first DAG id>.py).")
+    @argument("--test", action="store_true", help="run the cell's DAG here (airflow dags test) before deploying it")
     @subcommands.deploy_arguments
     @argument("--session", "-s", help="Session alias (default: the current one).")
     @argument("-o", "--output", help="Variable to store the result in (file, DAG ids, runs).")
@@ -173,7 +174,8 @@ class MwaaMagics(Magics, SharedSettings):
     def mwaa_dag(self, line: str, cell: str) -> Any:
         """Deploy the cell as a DAG file: check it here (it must compile; no upload otherwise), upload it to the
         environment's S3 DAG folder, wait until Airflow has parsed this version or show its import error;
-        with --trigger, run it and wait for the run."""
+        with --trigger, run it and wait for the run. First the cell is parsed here on the environment's Airflow
+        release (an import error uploads nothing; --no-local-check skips it); --test runs it here first."""
         from ..core.dagloop import dag_source, source_name
 
         words = split_line(line, "%%mwaa_dag")
@@ -186,7 +188,13 @@ class MwaaMagics(Magics, SharedSettings):
         with self._debugging(args.debug):
             options = subcommands.deploy_options(args)
             source = dag_source(args.file or source_name(cell), cell)  # before any call: name and syntax
-            results = sessions.get(args.session).dag_loop.deploy([source], options)
+            session = sessions.get(args.session)
+            if args.test:  # the run here parses it too: no second local check
+                from .gate_commands import test_cell_first
+
+                test_cell_first(session, source, options.conf)
+                options = subcommands.deploy_options(args, local_check=False)
+            results = session.dag_loop.deploy([source], options)
         if args.output:
             self.user_ns[args.output] = results[0]
         return None

@@ -260,12 +260,19 @@ def _doctor(magics: Face, args: argparse.Namespace) -> None:
         raise DoctorFailed(diagnosis)
 
 
-def deploy_options(args: argparse.Namespace) -> Any:
+def deploy_options(args: argparse.Namespace, local_check: bool = True) -> Any:
     """The ``DeployOptions`` of ``%mwaa deploy`` or ``%%mwaa_dag`` (checked in the core, before any call)."""
     from ..core.dagloop import DeployOptions
 
     conf = json_object(args.conf, "--conf")
-    return DeployOptions(trigger=args.trigger, conf=conf, wait=not args.no_wait, force=args.force, timeout=args.timeout)
+    return DeployOptions(
+        trigger=args.trigger,
+        conf=conf,
+        wait=not args.no_wait,
+        force=args.force,
+        timeout=args.timeout,
+        local_check=local_check and not args.no_local_check,
+    )
 
 
 def _deploy(magics: Face, args: argparse.Namespace) -> Any:
@@ -277,6 +284,30 @@ def _deploy(magics: Face, args: argparse.Namespace) -> Any:
     session = sessions.get(args.session)
     results = session.dag_loop.deploy(sources, options)
     return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
+
+
+def _check(magics: Face, args: argparse.Namespace) -> Any:
+    from .gate_commands import check_command
+
+    return check_command(magics, args)
+
+
+def _test(magics: Face, args: argparse.Namespace) -> Any:
+    from .gate_commands import test_command
+
+    return test_command(magics, args)
+
+
+def _test_check(args: argparse.Namespace) -> None:
+    from .gate_commands import test_check
+
+    test_check(args)
+
+
+def _gate_version(text: str) -> str:
+    from .gate_commands import version
+
+    return version(text)
 
 
 def _dag_files(magics: Face, args: argparse.Namespace) -> Any:
@@ -311,6 +342,24 @@ def _requirements(magics: Face, args: argparse.Namespace) -> Any:
     return Rows(rows, ["file", "s3_path", "status", "applied_version", "latest_version"], "Requirements, plugins, startup script")
 
 
+def _upgrade_check(magics: Face, args: argparse.Namespace) -> None:
+    from .upgrade_commands import upgrade_check
+
+    upgrade_check(magics, args)
+
+
+def _upgrade_release(text: str) -> str:
+    from .upgrade_commands import release
+
+    return release(text)
+
+
+def _upgrade_check_arguments(args: argparse.Namespace) -> None:
+    from .upgrade_commands import check_arguments
+
+    check_arguments(args)
+
+
 GUARD_OPTIONS = (
     arg(
         "--force",
@@ -323,6 +372,7 @@ DEPLOY_OPTIONS = (  # %mwaa deploy and %%mwaa_dag
     arg("--trigger", action="store_true", help="then run each DAG and wait for the run"),
     arg("--conf", "-c", help="run configuration as a JSON object (with --trigger)"),
     arg("--no-wait", action="store_true", help="upload only: do not wait for Airflow to parse"),
+    arg("--no-local-check", action="store_true", help="skip the parse here on the environment's Airflow before the upload"),
     *GUARD_OPTIONS,
 )
 F = TypeVar("F", bound=Callable[..., Any])
@@ -430,6 +480,33 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ),
         check=_deploy_check,
     ),
+    Subcommand(
+        "check",
+        "Parse DAG files or folders here on the environment's Airflow release (no upload; no login with --version).",
+        _check,
+        (
+            arg("paths", nargs="+", help="files or folders"),
+            arg("--version", "-V", type=_gate_version, help="Airflow release (default: the session's environment's)"),
+        ),
+    ),
+    Subcommand(
+        "test",
+        "Run a DAG here with `airflow dags test` on the environment's release; the cell fails when a task fails.",
+        _test,
+        (
+            arg("dag_id", type=arguments.airflow_id, help="DAG id"),
+            arg("paths", nargs="*", help="files or folders with its code (default: the environment's DAG folder)"),
+            arg("--conf", "-c", help="run configuration as a JSON object"),
+            arg("--task", "-t", nargs="+", type=_task_id, help="run only these tasks (the others are marked successful)"),
+            arg("--logical-date", "-d", help="ISO 8601 date or date-time of the run"),
+            arg("--variables", help="Airflow variables file (JSON or YAML)"),
+            arg("--connections", help="Airflow connections file (JSON or YAML)"),
+            arg("--from-environment", action="store_true", help="variables and connections from the environment (no passwords)"),
+            arg("--version", "-V", type=_gate_version, help="Airflow release (default: the session's environment's)"),
+            arg("--timeout", type=_deploy_timeout, help="seconds before the run is stopped (default 600)"),
+        ),
+        check=_test_check,
+    ),
     Subcommand("dag-files", "List the S3 DAG folder: name, size, last modified, the DAG ids Airflow parsed.", _dag_files),
     Subcommand(
         "undeploy",
@@ -453,6 +530,28 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
         _requirements,
         (arg("--diff", action="store_true", help="show what a newer version changes"),),
+    ),
+    Subcommand(
+        "upgrade-check",
+        "Check DAGs for Airflow 3: ruff's AIR3 rules with their fixes, then the parse on the target release.",
+        _upgrade_check,
+        (
+            arg("paths", nargs="*", help="DAG files or folders here (default: the environment's S3 DAG folder)"),
+            arg(
+                "--to",
+                metavar="VERSION",
+                type=_upgrade_release,
+                help="the Airflow 3 release to check against (default: the newest MWAA offers)",
+            ),
+            arg("--fix", metavar="DIR", help="write ruff's fixes to copies in this local folder, show the diff (never uploads)"),
+            arg(
+                "--unsafe-fixes",
+                action="store_true",
+                help="with --fix, ruff's unsafe fixes too (e.g. imports moved to airflow.sdk or a provider: review the diff)",
+            ),
+            arg("--no-parse", action="store_true", help="ruff's rules only: no parse on the target release"),
+        ),
+        check=_upgrade_check_arguments,
     ),
     Subcommand(
         "cli",

@@ -1,7 +1,7 @@
 """The rooms and the one-way flow (docs/ARCHITECTURE.md), checked on the source: no import cycles (function-level
 imports and imports for type checking included, a child importing its parent package counted like any other
-edge), the core imports no face, the emulator shares only public constants with the core, and no version logic
-outside the two version tables."""
+edge), the core imports no face, the core reaches the local gate only inside functions and the gate imports no
+face, the emulator shares only public constants with the core, and no version logic outside the two version tables."""
 
 from __future__ import annotations
 
@@ -104,6 +104,27 @@ def test_the_core_stands_alone():
         faces = {m for m in imported if m.startswith(("mwaa_magic.kernel", "mwaa_magic.server", "mwaa_magic.emulator"))}
         ui = {m for m in imported if m.split(".")[0] in ("IPython", "ipywidgets", "tornado", "jupyter_server")}
         assert not faces and not ui, (name, faces | ui)
+
+
+def test_the_core_reaches_the_gate_only_inside_functions():
+    """The local gate (mwaa_magic/gate/: parse and test on the emulator's Airflow installs) sits between the faces
+    and the emulator; the core calls it from inside a function (a deploy, ``test_dag``), never at import time,
+    so that importing the core never loads the gate or the emulator's modules."""
+    for path in (PACKAGE / "core").rglob("*.py"):
+        top_level = [n for n in ast.parse(path.read_text()).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        names = {a.name for n in top_level for a in n.names} | {
+            n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)
+        }
+        assert not any(name.startswith(("gate", "mwaa_magic.gate")) or ".gate" in name for name in names), path.name
+
+
+def test_the_gate_imports_no_face_and_the_emulator_no_gate():
+    for path in (PACKAGE / "gate").rglob("*.py"):
+        faces = {m for m in imports_of(path) if m.startswith(("mwaa_magic.kernel", "mwaa_magic.server"))}
+        ui = {m for m in imports_of(path) if m.split(".")[0] in ("IPython", "ipywidgets", "tornado", "jupyter_server")}
+        assert not faces and not ui, (path.name, faces | ui)
+    for path in (PACKAGE / "emulator").rglob("*.py"):
+        assert not {m for m in imports_of(path) if m.startswith("mwaa_magic.gate")}, path.name
 
 
 def test_the_emulator_shares_only_public_constants_with_the_core():

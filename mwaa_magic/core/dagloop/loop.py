@@ -112,6 +112,8 @@ class DagLoop:
         if not sources:
             raise errors.InvalidDagFile("Nothing to deploy.")
         check_batch(sources)  # no call yet
+        if options.local_check:
+            self._local_check(sources)  # before any S3 call (but the requirements.txt GetEnvironment names)
         names = [s.name for s in sources]
         self._names = sorted({*self._listing(), *names})
         check_against_folder(sources, [n for n in self._names if n not in names])
@@ -142,6 +144,12 @@ class DagLoop:
             for result in results:
                 self._trigger(result, options.conf)
         return results
+
+    def _local_check(self, sources: list[DagSource]) -> None:
+        """The parse gate: the files parsed here by the environment's release; an import error fails now."""
+        from ...gate.deploy import check_before_deploy  # the gate (and the emulator's installs) load on first use
+
+        check_before_deploy(self.session, sources)
 
     def _trigger(self, result: dict[str, Any], conf: dict | None) -> None:
         for dag_id in result["dag_ids"]:

@@ -24,16 +24,18 @@ def check_flag(value: object, name: str) -> bool:
 
 @dataclass(frozen=True)
 class DeployOptions:
-    """How to deploy: then trigger (with ``conf``), wait for the parse (at most ``timeout`` seconds), overwrite."""
+    """How to deploy: parse here first (``local_check``: the gate, :mod:`mwaa_magic.gate`), then trigger (with
+    ``conf``), wait for the parse (at most ``timeout`` seconds), overwrite."""
 
     trigger: bool = False
     conf: dict | None = None
     wait: bool = True
     force: bool = False
     timeout: float | None = None  # None: PARSE_TIMEOUT
+    local_check: bool = True  # parse here on the environment's release before any upload
 
     def __post_init__(self) -> None:
-        for name in ("trigger", "wait", "force"):
+        for name in ("trigger", "wait", "force", "local_check"):
             check_flag(getattr(self, name), name)
         if self.conf is not None and not isinstance(self.conf, dict):
             raise errors.InvalidOption(f"conf must be a dict (a JSON object), not {_shown(self.conf)}.")
