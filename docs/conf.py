@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from sphinx.util import logging
+
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = Path(os.environ.get("MWAA_MAGIC_EXECUTED_NOTEBOOKS") or ROOT / "build" / "executed-notebooks")
 RENDERED = Path(__file__).resolve().parent / "notebooks"  # generated here at each build (git-ignored)
@@ -34,8 +36,8 @@ def _copy_for_the_web(source: Path, target: Path) -> None:
     target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _gather_notebooks() -> None:
-    """Copy the sample notebooks, executed when possible, to where the pages' toctree finds them."""
+def _gather_notebooks() -> str:
+    """Copy the sample notebooks, executed when possible, to where the pages' toctree finds them; what is missing."""
     names = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
     executed = [EXECUTED / name for name in names if (EXECUTED / name).is_file() and _has_outputs(EXECUTED / name)]
     if len(executed) < len(names):
@@ -44,17 +46,20 @@ def _gather_notebooks() -> None:
             f"docs: no executed copy (with outputs) of {', '.join(missing)} in {EXECUTED}: "
             "those notebooks are rendered WITHOUT outputs (scripts/test-quickstart saves executed copies)"
         )
-        if os.environ.get("MWAA_MAGIC_DOCS_REQUIRE_OUTPUTS") == "1":
-            raise SystemExit(message)
-        print(f"WARNING: {message}", file=sys.stderr)
+        if os.environ.get("MWAA_MAGIC_DOCS_REQUIRE_OUTPUTS") != "1":  # else a Sphinx warning: an error under -W
+            print(f"WARNING: {message}", file=sys.stderr)
+            message = ""
+    else:
+        message = ""
     shutil.rmtree(RENDERED, ignore_errors=True)
     RENDERED.mkdir()
     for name in names:
         source = EXECUTED / name if EXECUTED / name in executed else ROOT / "notebooks" / name
         _copy_for_the_web(source, RENDERED / name)
+    return message
 
 
-_gather_notebooks()
+MISSING_OUTPUTS = _gather_notebooks()
 
 project = "mwaa_magic"
 author = "The mwaa_magic team"
@@ -77,3 +82,9 @@ html_title = f"mwaa_magic {release}"
 html_static_path: list[str] = []
 html_copy_source = False  # the executed notebooks are rendered, not offered as downloads
 html_show_sourcelink = False
+
+
+def setup(app) -> None:
+    """With MWAA_MAGIC_DOCS_REQUIRE_OUTPUTS=1, a notebook without outputs is a warning (an error under -W)."""
+    if MISSING_OUTPUTS:
+        app.connect("builder-inited", lambda app: logging.getLogger("mwaa_magic.docs").warning(MISSING_OUTPUTS))
