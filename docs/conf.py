@@ -19,6 +19,8 @@ from sphinx.util import logging
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = Path(os.environ.get("MWAA_MAGIC_EXECUTED_NOTEBOOKS") or ROOT / "build" / "executed-notebooks")
 RENDERED = Path(__file__).resolve().parent / "notebooks"  # generated here at each build (git-ignored)
+# Pages other features write (docs/<page>.md), named in index.md's "More" toctree: one not written yet is left out.
+OPTIONAL_PAGES = ("local-gate", "requirements", "upgrade", "versions", "team")
 LAB_ONLY_MIME = "application/vnd.mwaa.login+json"  # the login card's data for the JupyterLab renderer; its text/html stays
 
 
@@ -84,7 +86,16 @@ html_copy_source = False  # the executed notebooks are rendered, not offered as 
 html_show_sourcelink = False
 
 
+def _drop_unwritten_pages(app, docname: str, source: list[str]) -> None:
+    """index.md's toctree without the lines of OPTIONAL_PAGES that do not exist (yet)."""
+    if docname == "index":
+        here = Path(app.srcdir)
+        unwritten = {page for page in OPTIONAL_PAGES if not (here / f"{page}.md").is_file()}
+        source[0] = "\n".join(line for line in source[0].split("\n") if line.strip() not in unwritten)
+
+
 def setup(app) -> None:
-    """With MWAA_MAGIC_DOCS_REQUIRE_OUTPUTS=1, a notebook without outputs is a warning (an error under -W)."""
+    """Optional pages; with MWAA_MAGIC_DOCS_REQUIRE_OUTPUTS=1, a notebook without outputs is a warning (an error under -W)."""
+    app.connect("source-read", _drop_unwritten_pages)
     if MISSING_OUTPUTS:
         app.connect("builder-inited", lambda app: logging.getLogger("mwaa_magic.docs").warning(MISSING_OUTPUTS))
