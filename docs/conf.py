@@ -74,7 +74,7 @@ myst_heading_anchors = 3  # [text](page.md#a-heading) links are checked
 nb_execution_mode = "off"  # outputs come from scripts/test-quickstart's run, never from the network or AWS
 nb_output_stderr = "show"
 
-exclude_patterns = ["ARCHITECTURE.md"]  # architecture.md includes it
+exclude_patterns = ["ARCHITECTURE.md", "screenshots/README.md"]  # included by architecture.md / development.md
 # The sample notebooks' own headings skip levels (# then ###) in cli-and-troubleshooting.ipynb: allowed.
 suppress_warnings = ["myst.header"]
 nitpicky = True
