@@ -10,19 +10,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 from pathlib import Path
 
 import pytest
 
 from mwaa_magic.emulator.pytest_plugin import RUNNING
+from mwaa_magic.emulator.secret_scan import leaks
 
 ISSUED: set[str] = set()
 # Tests of the emulator itself call it with raw boto3/httpx (their subject is the server, not mwaa_magic):
 # what those libraries log there is not mwaa_magic's doing, so those tests' records are left out.
 RAW_CLIENT_MODULES = ("test_emulator_",)
 _capturing = {"on": True}
-CANDIDATE = re.compile(rb"[A-Za-z0-9_\-.~+/=]{12,}")  # how every issued secret looks: split text into these
 REPORT = Path(__file__).resolve().parents[1] / "test-output" / "secret-scan.json"
 
 
@@ -51,23 +50,6 @@ def collect_issued_secrets(request):
     for running in list(RUNNING):
         with contextlib.suppress(Exception):
             ISSUED.update(running.admin.secrets())
-
-
-def leaks(root: Path, secrets: set[str]) -> tuple[int, int, dict[str, int]]:
-    """(files scanned, bytes scanned, {file: secrets found}) for every file under ``root``."""
-    wanted = {s.encode() for s in secrets if len(s) >= 12}
-    files = size = 0
-    found: dict[str, int] = {}
-    for path in root.rglob("*"):
-        if not path.is_file() or path.is_symlink() or path.suffix in (".png", ".db", ".sqlite"):
-            continue
-        data = path.read_bytes()
-        files, size = files + 1, size + len(data)
-        hits = {m for m in CANDIDATE.findall(data) if m in wanted}
-        hits |= {s for s in wanted if b"." in s and s in data} if b"eyJ" in data else set()  # JWTs split oddly
-        if hits:
-            found[str(path.relative_to(root))] = len(hits)
-    return files, size, found
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
