@@ -218,15 +218,15 @@ def start_hub(emulator: Any, tmp: Path, timeout: float = 60) -> Hub:
         time.sleep(0.3)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hub(browser_for_hub, mwaa_emulator, tmp_path_factory) -> Iterator[Hub]:
-    """JupyterHub for the tier (started once chromium is there); both users' servers stopped with it."""
+    """JupyterHub for a test module (started once chromium is there); both users' servers stopped with it."""
     running = start_hub(mwaa_emulator, tmp_path_factory.mktemp("jupyterhub"))
     yield running
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_for_hub():
     from lab_helpers import chromium
 
