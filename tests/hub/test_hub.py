@@ -15,11 +15,13 @@ One module, so that the hub (module scope) stops when it is done: the default ru
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import httpx
 import pytest
 from conftest import USERS
 from hub_pages import ENVIRONMENT, fill_login_form, lands_as, log_in, mints, token_counters, wait_for_lab
-from lab_helpers import needs_airflow, new_notebook, run_cell, shot
+from lab_helpers import needs_airflow, new_notebook, run_cell, save_notebook, shot
 
 OPEN = f"mwaa/open?environment={ENVIRONMENT}&region=us-east-1"
 # prefix's fix 1 (issue 22): /mwaa/open without the server's cookie answers 403 instead of the hub's login
@@ -53,7 +55,7 @@ def test_user_lands_in_airflow_as_themselves(hub, browser_for_hub, mwaa_emulator
     context = browser_for_hub.new_context(viewport={"width": 1400, "height": 900})
     page = log_in(context, hub, user)  # the hub starts the server (bob's is already starting) and opens Lab
     wait_for_lab(page, hub, user)
-    new_notebook(page)
+    path = new_notebook(page)
     run_cell(page, f"%load_ext mwaa_magic\n%mwaa_login {ENVIRONMENT}")
     card = page.locator(".jp-OutputArea-output .mwaa-card")
     card.wait_for(state="visible", timeout=120_000)
@@ -76,6 +78,12 @@ def test_user_lands_in_airflow_as_themselves(hub, browser_for_hub, mwaa_emulator
 
     # The same link typed into the address bar, after the browser has opened the server.
     opens_as(page, mwaa_emulator, lambda: context.new_page().goto(f"{hub.url}/user/{user}/{OPEN}"), airflow_user)
+
+    # Saved into the user's home (the whole-suite secret scan reads it and the hub's log too): no issued secret.
+    saved = save_notebook(page, SimpleNamespace(root=hub.homes / user), path, must_contain="mwaa_login")
+    assert "application/vnd.mwaa.login+json" in saved
+    issued = mwaa_emulator.admin.secrets()
+    assert not [s for s in issued if s in saved or s in hub.log.read_text()], "an issued secret in the notebook or hub log"
     context.close()
 
 
