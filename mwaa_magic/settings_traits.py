@@ -8,6 +8,7 @@ itself, so no ``c.SharedSettings`` section exists: each face is configured under
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -18,6 +19,20 @@ from .core.validation import REGION_PATTERN
 
 PROFILE_PATTERN = re.compile(r"[\w+=,.@\-]{1,128}")
 SHARED = ("region", "profile", "webserver_urls")
+# The server extension sets it in the server's environment, which every kernel the server starts inherits.
+JUPYTER_BASE_URL_VARIABLE = "MWAA_MAGIC_JUPYTER_BASE_URL"
+HUB_PREFIX_VARIABLE = "JUPYTERHUB_SERVICE_PREFIX"
+
+
+def jupyter_base_url(setting: str | None = None) -> str:
+    """The Jupyter server's base URL, for the kernel's token-free links to the server's ``/mwaa`` routes.
+
+    The kernel's ``%config MwaaMagics.jupyter_base_url`` (for a kernel the server did not start, such as one
+    behind Enterprise Gateway), else what the server extension told the kernels it starts
+    (``$MWAA_MAGIC_JUPYTER_BASE_URL``), else JupyterHub's ``$JUPYTERHUB_SERVICE_PREFIX``, else ``/``.
+    """
+    env = os.environ
+    return setting or env.get(JUPYTER_BASE_URL_VARIABLE) or env.get(HUB_PREFIX_VARIABLE) or "/"
 
 
 class SharedSettings(HasTraits):

@@ -2,6 +2,7 @@
 shell pointed at it, and for browser tests (``lab_helpers``) a real JupyterLab in headless Debian chromium."""
 
 import asyncio
+import os
 
 import pytest
 
@@ -47,3 +48,12 @@ def jp_asyncio_loop(request):
         loop = ensure_event_loop(prefer_selector_loop=True)
     yield loop
     loop.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_server_base_url():
+    """No base URL a Jupyter server told its kernels: one from the shell running pytest (a Jupyter terminal), or
+    from a server a test started in this process (pytest-jupyter loads the extension, which sets it), is forgotten."""
+    os.environ.pop("MWAA_MAGIC_JUPYTER_BASE_URL", None)
+    yield
+    os.environ.pop("MWAA_MAGIC_JUPYTER_BASE_URL", None)

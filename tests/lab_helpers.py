@@ -114,12 +114,14 @@ def page_server(page: bytes) -> Iterator[int]:
 class Lab:
     """A running ``jupyter lab``: its URL, token, root dir, process and log file."""
 
-    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen, log: Path) -> None:
+    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen, log: Path, base_url: str = "/") -> None:
         self.root, self.port, self.token, self.process, self.log = root, port, token, process, log
+        self.base_url = base_url
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The server's root, its base URL included (no trailing slash)."""
+        return f"http://127.0.0.1:{self.port}{self.base_url.rstrip('/')}"
 
     def stop(self) -> None:
         """End the whole process group (server and kernels)."""
@@ -133,6 +135,7 @@ def start_lab(
     timeout: float = 60,
     app: str = "lab",
     python: str | None = None,
+    base_url: str = "/",
 ) -> Lab:
     """Start ``jupyter lab`` (``app="notebook"``: Jupyter Notebook 7) under ``base`` pointed at ``emulator``;
     ``settings`` maps plugin id -> user settings.
@@ -140,7 +143,8 @@ def start_lab(
     By default it runs this checkout (on PYTHONPATH, its build of the lab extension, the server extension enabled
     by config). With ``python``, the interpreter of another environment (mwaa_magic installed from the wheel), it
     runs that install as a user has it: none of the checkout, the server extension enabled only by what the
-    package installed, and PATH only that environment's bin directory (no node)."""
+    package installed, and PATH only that environment's bin directory (no node). ``base_url``: the server's
+    ``--ServerApp.base_url`` (a server behind a prefix)."""
     root, config, labext, user_settings = base / "root", base / "config", base / "labextensions", base / "settings"
     for folder in (root, config, labext, user_settings):
         folder.mkdir(parents=True, exist_ok=True)
@@ -184,6 +188,7 @@ def start_lab(
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
+            f"--ServerApp.base_url={base_url}",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
             f"--{app_class}.expose_app_in_browser=True",
@@ -196,7 +201,7 @@ def start_lab(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    lab = Lab(root, port, token, process, log)
+    lab = Lab(root, port, token, process, log, base_url)
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -323,6 +328,20 @@ def run_cell(page: Any, source: str, timeout_ms: int = 120_000) -> None:
         arg=[index, before],
         timeout=timeout_ms,
     )
+
+
+def card_html(page: Any) -> str | None:
+    """The login card's ``text/html`` (the one linking to ``/mwaa/open``) from the current notebook's first cell:
+    the lab extension renders the card from its own MIME type, which hides this HTML."""
+    return page.evaluate("""() => {
+        const cell = window.jupyterapp.shell.currentWidget.content.widgets[0];
+        const outputs = cell.model.outputs;
+        for (let i = 0; i < outputs.length; i++) {
+            const html = outputs.get(i).data['text/html'];
+            if (html && String(html).includes('/mwaa/open')) { return String(html); }
+        }
+        return null;
+    }""")
 
 
 def save_notebook(page: Any, lab: Lab, path: str, must_contain: str, timeout: float = 20) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from lab_helpers import missing, new_notebook, open_lab, page_server, run_cell, shot
+from lab_helpers import card_html, missing, new_notebook, open_lab, page_server, run_cell, shot
 
 pytestmark = pytest.mark.browser
 
@@ -134,17 +134,9 @@ def test_card_link_in_lab_opens_airflow_logged_in(page, mwaa_emulator):
     new_notebook(page)
     run_cell(page, f"%load_ext mwaa_magic\n%mwaa_login {ENVIRONMENT}")
     # The lab extension renders the card from its own MIME type; show the card's text/html on its own.
-    card_html = page.evaluate("""() => {
-        const cell = window.jupyterapp.shell.currentWidget.content.widgets[0];
-        const outputs = cell.model.outputs;
-        for (let i = 0; i < outputs.length; i++) {
-            const html = outputs.get(i).data['text/html'];
-            if (html && String(html).includes('/mwaa/open')) { return String(html); }
-        }
-        return null;
-    }""")
-    assert card_html, "the login card has an HTML link to /mwaa/open"
-    run_cell(page, f"from IPython.display import display\ndisplay({{'text/html': {card_html!r}}}, raw=True)")
+    html = card_html(page)
+    assert html, "the login card has an HTML link to /mwaa/open"
+    run_cell(page, f"from IPython.display import display\ndisplay({{'text/html': {html!r}}}, raw=True)")
     link = page.locator(".jp-OutputArea-output a[href*='/mwaa/open']").last
     link.wait_for(state="visible")
     assert "noopener" in link.get_attribute("rel").split()  # Lab sets rel=noopener on rendered links
@@ -166,3 +158,53 @@ def test_lab_extension_open_ui_still_lands_logged_in(page, mwaa_emulator):
         page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('mwaa:open-ui', {{environment: '{ENVIRONMENT}'}}); }}")
     lands_in_airflow_logged_in(opened.value)
     assert mints(mwaa_emulator) == before + 1
+
+
+def log_in_on_the_login_page(tab, lab) -> None:
+    """Jupyter's login page (not a 403): the user pastes the server's token into its password field."""
+    tab.wait_for_url(lambda url: urlsplit(url).path == "/login", timeout=30_000)
+    field = tab.locator("#password_input")  # "Password or token" (the page also offers a token-to-password form)
+    field.fill(lab.token)
+    field.press("Enter")
+
+
+def confirms_then_lands_logged_in(tab, emulator, before: int) -> None:
+    """The tab shows the confirmation page (nothing minted yet); its button opens the Airflow UI logged in."""
+    button = tab.get_by_role("button", name="Open the Airflow UI")
+    button.wait_for(state="visible")
+    assert "just logged in" in tab.inner_text("body")
+    assert mints(emulator) == before, "a web login token was minted right after the login"
+    button.click()
+    lands_in_airflow_logged_in(tab)
+    assert mints(emulator) == before + 1
+
+
+@pytest.fixture
+def fresh(browser):
+    """A browser context without Jupyter's login cookie."""
+    context = browser.new_context()
+    yield context
+    context.close()
+
+
+def test_card_link_without_the_cookie_logs_in_then_confirms(fresh, lab, mwaa_emulator):
+    """The card's link opened in a browser that never logged in to this server: login page, then the confirmation."""
+    needs_airflow(mwaa_emulator)
+    before = mints(mwaa_emulator)
+    tab = fresh.new_page()
+    tab.goto(f"{lab.url}/mwaa/open?environment={ENVIRONMENT}&region=us-east-1")
+    log_in_on_the_login_page(tab, lab)
+    shot(tab, "open-route-after-login")
+    confirms_then_lands_logged_in(tab, mwaa_emulator, before)
+
+
+def test_link_from_another_site_still_confirms_after_the_login(fresh, lab, other_site, mwaa_emulator):
+    """Another site's page: its embeddings get nothing, its link leads to the login, and after it to the confirmation."""
+    needs_airflow(mwaa_emulator)
+    before = mints(mwaa_emulator)
+    evil = fresh.new_page()
+    evil.goto(f"http://localhost:{other_site}/")
+    evil.wait_for_function("() => window.imgDone && window.frameDone && window.scriptDone", timeout=30_000)
+    evil.click("#same-tab")
+    log_in_on_the_login_page(evil, lab)
+    confirms_then_lands_logged_in(evil, mwaa_emulator, before)

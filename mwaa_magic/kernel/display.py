@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from ..core.session import LoginInfo, Progress
 from ..core.table import Table
+from ..settings_traits import jupyter_base_url
 
 LOGIN_MIME = "application/vnd.mwaa.login+json"
 TOKEN_LIFETIME = 60.0
@@ -32,8 +33,9 @@ def served_by_jupyter() -> bool:
 
 
 def open_route(environment: str, region: str, profile: str | None, base_url: str | None = None) -> str:
-    """The server extension's token-free link that mints a token when clicked."""
-    base = base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
+    """The server extension's token-free link that mints a token when clicked (``base_url``: the kernel's
+    setting; see :func:`~mwaa_magic.settings_traits.jupyter_base_url` for what applies without it)."""
+    base = jupyter_base_url(base_url)
     query = {"environment": environment, "region": region}
     if profile:
         query["profile"] = profile

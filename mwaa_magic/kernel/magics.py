@@ -36,7 +36,9 @@ class MwaaMagics(Magics, SharedSettings):
     jupyter_base_url = Unicode(
         None,
         allow_none=True,
-        help="Base URL of the Jupyter server for token-free UI links (default: $JUPYTERHUB_SERVICE_PREFIX or /).",
+        help="Base URL of the Jupyter server for token-free UI links; set it for a kernel the server did not start "
+        "(Enterprise Gateway). Default: what the server extension tells its kernels ($MWAA_MAGIC_JUPYTER_BASE_URL), "
+        "else $JUPYTERHUB_SERVICE_PREFIX, else /.",
     ).tag(config=True)
     debug = Bool(False, help="Show full tracebacks instead of one-line errors.").tag(config=True)
     link_lifetime = Float(

@@ -14,6 +14,8 @@ site's page causes; the cookie is not port-bound, so a page on another loopback 
   host is refused; a ``Referer`` of the same origin mints, of another origin confirms. With neither (the card's
   link has ``rel=noreferrer``), a request that carries Jupyter's token mints (no page can add the token on its
   own); one authenticated by the cookie alone confirms: one click more, never a token for a forged request.
+* No login at all (a browser without Jupyter's cookie, or JupyterHub's): the server's normal login, back to
+  the link marked as such, which confirms: the login page's own navigation back looks same-origin.
 
 The JSON routes (environments, an environment, doctor, login-url, config) call AWS, and doctor mints tokens:
 they have no confirmation page, so :func:`api_refusal` answers them only for Jupyter's own page (Fetch
@@ -26,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from urllib.parse import urlsplit
+
+JUST_LOGGED_IN = "the link was followed through the login page"
 
 
 class Verdict(Enum):
@@ -47,8 +51,15 @@ def _shown(value: str | None) -> str:
     return value if value and len(value) <= 20 and value.replace("-", "").isalpha() else "(other)" if value else "(none)"
 
 
-def open_verdict(headers: Mapping[str, str], host: str | None, method: str, token_authenticated: bool) -> tuple[Verdict, str]:
-    """What to do with a request for ``/mwaa/open``, and why (one line, for the refusal message)."""
+def open_verdict(
+    headers: Mapping[str, str], host: str | None, method: str, token_authenticated: bool, after_login: bool = False
+) -> tuple[Verdict, str]:
+    """What to do with a request for ``/mwaa/open``, and why (one line, for the refusal message).
+
+    ``after_login``: the link came back from the server's login (see ``routes.OpenHandler``). The login page
+    sends the browser on with a same-origin navigation whatever page first linked here, so such a link always
+    confirms: a link from another site never mints right after a login.
+    """
     site, mode, dest = (headers.get(f"Sec-Fetch-{name}") for name in ("Site", "Mode", "Dest"))
     origin, referer = headers.get("Origin"), headers.get("Referer")
     if dest is not None and dest != "document" or mode is not None and mode != "navigate":
@@ -62,6 +73,8 @@ def open_verdict(headers: Mapping[str, str], host: str | None, method: str, toke
         if site not in (None, "same-origin") or referer and not _same_origin(referer, host):
             return Verdict.REFUSE, "the confirmation did not come from this Jupyter server's page"
         return Verdict.MINT, "confirmed"
+    if after_login:
+        return Verdict.CONFIRM, JUST_LOGGED_IN
     if site is not None:
         if site in ("same-origin", "none"):
             return Verdict.MINT, f"Sec-Fetch-Site {site}"

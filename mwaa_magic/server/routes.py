@@ -16,20 +16,27 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar, TypeVar, TypeVarTuple
 
 import tornado.web
-from jupyter_server.base.handlers import APIHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
+from tornado.httputil import url_concat
 from tornado.ioloop import IOLoop
 
 from ..core import errors
 from . import aws
 from .config import PROFILE_PATTERN, REGION_PATTERN, MwaaMagicServer
-from .crosssite import Verdict, api_refusal, open_verdict
+from .crosssite import JUST_LOGGED_IN, Verdict, api_refusal, open_verdict
+
+try:  # jupyter-server 2.13+ asks every handler method to say whether it needs a login
+    from jupyter_server.auth.decorator import allow_unauthenticated
+except ImportError:  # older: only @tornado.web.authenticated asks for one
+    allow_unauthenticated = lambda method: method  # noqa: E731
 
 T = TypeVar("T")
 Args = TypeVarTuple("Args")
 Json = dict[str, object]  # a JSON object as the routes answer it
 SETTINGS_KEY = "mwaa_magic_server"
 LOGIN_URL_FIELDS = {"environment", "region", "profile"}
+AFTER_LOGIN = "after_login"  # the mark of a /mwaa/open link on its way through the login: it confirms, never mints
 MAX_BODY = 16 * 1024  # bytes: three short fields need far less
 # Each kind of route has its own workers: twelve doctor runs stuck on a slow web server (up to 25 s each)
 # must not hold up the login card's button or the sidebar's listing (issue 17 #10).
@@ -231,14 +238,17 @@ class LoginUrlHandler(MwaaHandler):
         await self.run(go)
 
 
+WHY_CONFIRM = {
+    JUST_LOGGED_IN: "You have just logged in to this Jupyter server to follow a link, perhaps from another site,",
+    None: "A page outside this Jupyter server (another site, or another port of this host) links here",
+}
 CONFIRM_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Open the Airflow UI of {environment}?</title>
 <style>body{{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}button{{font-size:1.1em;padding:.4em 1em}}</style>
 </head><body>
 <h1>Open the Airflow UI of {environment}?</h1>
-<p>A page outside this Jupyter server (another site, or another port of this host) links here to open the
-Airflow UI of MWAA environment <b>{environment}</b> ({where}) logged in as you. Nothing has been opened yet:
-open it only if you followed that link on purpose.</p>
+<p>{why} to open the Airflow UI of MWAA environment <b>{environment}</b> ({where}) logged in as you.
+Nothing has been opened yet: open it only if you followed that link on purpose.</p>
 <form method="post" action="{action}">{xsrf}{fields}<button type="submit">Open the Airflow UI</button></form>
 </body></html>
 """
@@ -249,7 +259,8 @@ class OpenHandler(MwaaHandler):
 
     Only for a top-level navigation from this server's own pages or the address bar (see :mod:`.crosssite`);
     a link from another site gets a confirmation page whose button POSTs here (XSRF-checked) to mint;
-    an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing.
+    an embedding (``<img>``, ``<iframe>``, ``<script>``) or a script's fetch mints nothing. A browser without
+    the server's login goes through it (:meth:`log_in_first`), then gets the confirmation page.
     """
 
     pool = "mint"
@@ -266,31 +277,51 @@ class OpenHandler(MwaaHandler):
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Cache-Control", "no-store")
 
-    @tornado.web.authenticated
+    def get_login_url(self) -> str:
+        """The server's login page (under JupyterHub, which wraps this, its OAuth), where APIHandler says 403."""
+        return JupyterHandler.get_login_url(self)
+
+    @allow_unauthenticated
     async def get(self) -> None:
+        if not self.current_user:
+            self.log_in_first()
+            return
         await self.run(lambda: self.open(self.query))
+
+    def log_in_first(self) -> None:
+        """No login yet: send a navigation to the login with this link, marked ``after_login``, as where to go
+        next (marked first, by a redirect to itself: JupyterHub's OAuth returns to the request's own URL). The
+        mark makes it confirm (:func:`~.crosssite.open_verdict`). Nothing embedded or scripted is redirected."""
+        verdict, _ = open_verdict(self.request.headers, self.request.host, "GET", False)
+        if verdict is Verdict.REFUSE:
+            raise tornado.web.HTTPError(403)
+        if self.query(AFTER_LOGIN) is None:
+            fields = {name: value for name in sorted(LOGIN_URL_FIELDS) if (value := self.query(name))}
+            self.redirect(url_concat(self.request.path, {**fields, AFTER_LOGIN: "1"}))
+            return
+        tornado.web.authenticated(lambda handler: None)(self)  # tornado's redirect to get_login_url(), next=this link
 
     @tornado.web.authenticated
     async def post(self) -> None:
         await self.run(lambda: self.open(lambda name: self.get_body_argument(name, None) or None))
 
     async def open(self, argument: Callable[[str], str | None]) -> None:
-        verdict, reason = open_verdict(
-            self.request.headers, self.request.host, self.request.method or "", self.token_authenticated
-        )
+        method = self.request.method or ""
+        after_login = method == "GET" and self.query(AFTER_LOGIN) is not None
+        verdict, reason = open_verdict(self.request.headers, self.request.host, method, self.token_authenticated, after_login)
         if verdict is Verdict.REFUSE:  # before reading the parameters: nothing of an embedding's request is used
             raise CrossSiteRequest(
                 f"Refused to open the Airflow UI: {reason}. Use the login card or the MWAA sidebar in Jupyter."
             )
         target = _target(argument("environment"), argument("region"), argument("profile"))
         if verdict is Verdict.CONFIRM:
-            self.confirm(*target)
+            self.confirm(*target, why=WHY_CONFIRM.get(reason, WHY_CONFIRM[None]))
             return
         url = await self.blocking(aws.login_url, *target)
         self.set_header("Referrer-Policy", "no-referrer")
         self.redirect(url, status=302 if self.request.method == "GET" else 303)  # never logged: the token rides in it
 
-    def confirm(self, environment: str, region: str | None, profile: str | None) -> None:
+    def confirm(self, environment: str, region: str | None, profile: str | None, why: str) -> None:
         """The same-origin page that asks before minting (never framed: frame-ancestors 'none', X-Frame-Options)."""
         fields = {"environment": environment, "region": region, "profile": profile}
         hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">' for k, v in fields.items() if v)
@@ -298,6 +329,7 @@ class OpenHandler(MwaaHandler):
         self.set_status(403)
         self.set_header("Referrer-Policy", "same-origin")
         page = CONFIRM_PAGE.format(
+            why=why,
             environment=html.escape(environment),
             where=html.escape(where),
             action=html.escape(self.request.path, quote=True),
