@@ -24,8 +24,6 @@ from hub_pages import ENVIRONMENT, fill_login_form, lands_as, log_in, mints, tok
 from lab_helpers import needs_airflow, new_notebook, run_cell, save_notebook, shot
 
 OPEN = f"mwaa/open?environment={ENVIRONMENT}&region=us-east-1"
-# prefix's fix 1 (issue 22): /mwaa/open without the server's cookie answers 403 instead of the hub's login
-NEEDS_FIX_1 = pytest.mark.xfail(strict=True, reason="issue 22 item 1: /user/NAME/mwaa/open without the server's cookie is a 403")
 
 CARD_HTML = """() => {
     const cell = window.jupyterapp.shell.currentWidget.content.widgets[0];
@@ -59,6 +57,8 @@ def test_user_lands_in_airflow_as_themselves(hub, browser_for_hub, mwaa_emulator
     run_cell(page, f"%load_ext mwaa_magic\n%mwaa_login {ENVIRONMENT}")
     card = page.locator(".jp-OutputArea-output .mwaa-card")
     card.wait_for(state="visible", timeout=120_000)
+    # run_cell returns before Lab has moved to the cell it inserts below: a next run_cell would overwrite this one
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 1")
     shot(page, f"hub-{user}-card")
 
     opens_as(page, mwaa_emulator, lambda: card.locator(".mwaa-open-ui").click(), airflow_user)  # the card's button
@@ -67,6 +67,12 @@ def test_user_lands_in_airflow_as_themselves(hub, browser_for_hub, mwaa_emulator
     button = page.locator(f"#mwaa-sidebar .mwaa-env[data-environment='{ENVIRONMENT}'] .mwaa-open-ui")
     button.wait_for(state="visible")
     opens_as(page, mwaa_emulator, button.click, airflow_user)  # the sidebar
+
+    # Saved into the user's home (the whole-suite secret scan reads it and the hub's log too): no issued secret.
+    saved = save_notebook(page, SimpleNamespace(root=hub.homes / user), path, must_contain="vnd.mwaa.login+json")
+    assert f"/user/{user}/mwaa/open" in saved
+    issued = mwaa_emulator.admin.secrets()
+    assert not [s for s in issued if s in saved or s in hub.log.read_text()], "an issued secret in the notebook or hub log"
 
     # The card's HTML link (what a viewer without the lab extension renders), clicked in Lab.
     card_html = page.evaluate(CARD_HTML)
@@ -79,15 +85,9 @@ def test_user_lands_in_airflow_as_themselves(hub, browser_for_hub, mwaa_emulator
     # The same link typed into the address bar, after the browser has opened the server.
     opens_as(page, mwaa_emulator, lambda: context.new_page().goto(f"{hub.url}/user/{user}/{OPEN}"), airflow_user)
 
-    # Saved into the user's home (the whole-suite secret scan reads it and the hub's log too): no issued secret.
-    saved = save_notebook(page, SimpleNamespace(root=hub.homes / user), path, must_contain="mwaa_login")
-    assert "application/vnd.mwaa.login+json" in saved
-    issued = mwaa_emulator.admin.secrets()
-    assert not [s for s in issued if s in saved or s in hub.log.read_text()], "an issued secret in the notebook or hub log"
     context.close()
 
 
-@NEEDS_FIX_1
 @pytest.mark.parametrize("user", ["alice", "bob"])
 def test_link_before_opening_the_server_never_logged_in(hub, browser_for_hub, mwaa_emulator, user):
     """A browser that never logged in follows the link: the hub's login, then the confirmation page, then Airflow."""
@@ -104,7 +104,6 @@ def test_link_before_opening_the_server_never_logged_in(hub, browser_for_hub, mw
     context.close()
 
 
-@NEEDS_FIX_1
 @pytest.mark.parametrize("user", ["alice", "bob"])
 def test_link_before_opening_the_server_logged_in_to_the_hub(hub, browser_for_hub, mwaa_emulator, user):
     """Logged in to the hub only (no server cookie yet): the link gives the confirmation page, then Airflow."""
