@@ -53,3 +53,14 @@ start_emulator() {  # `emulator up "$@"` in the background, its output in $log: 
   done
   grep '^mwaa_magic\.emulator:' "$log" >&2 || true  # its hints (e.g. "no S3 ...") to the terminal, not only the log
 }
+
+# configurable-http-proxy for the JupyterHub test tier (tests/hub/), from npm into the cache, never global.
+# Its version is tests/hub/conftest.py's CHP_VERSION, which finds it there (or at $MWAA_MAGIC_CHP).
+hub_proxy_version=5.3.0
+hub_proxy_dir="${MWAA_EMULATOR_CACHE:-$HOME/.cache/mwaa-magic}/configurable-http-proxy-$hub_proxy_version"
+hub_proxy_install() {  # once; a few seconds from an empty npm cache
+  if [ ! -x "$hub_proxy_dir/node_modules/.bin/configurable-http-proxy" ]; then
+    npm install --prefix "$hub_proxy_dir" --no-audit --no-fund --silent "configurable-http-proxy@$hub_proxy_version"
+  fi
+  export MWAA_MAGIC_CHP="$hub_proxy_dir/node_modules/.bin/configurable-http-proxy"
+}
