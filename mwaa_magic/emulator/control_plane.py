@@ -145,6 +145,16 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
             raise AwsError(400, "ValidationException", f"Environment {env.name} is not available (status: {status}).")
         return role
 
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object (SerializationException as AWS answers one that is not)."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
+        if not isinstance(body, dict):
+            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        return body
+
     def reply(self, data: dict) -> None:
         self.finish(json.dumps(data))
 
@@ -253,12 +263,7 @@ class EnvironmentHandler(GetEnvironmentHandler):
         self.check_name(name)
         self.require(self.operation, self.arn("environment", name))
         env = self.environment(name)
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
-        if not isinstance(body, dict):
-            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        body = self.json_body()
         status = self.state.knobs.status_of(env)
         if status not in READY_STATUSES:
             raise AwsError(400, "ValidationException", f"Environment {env.name} cannot be updated (status: {status}).")
@@ -293,12 +298,7 @@ class InvokeRestApiHandler(MwaaHandler):
 
     def rest_request(self) -> dict[str, Any]:
         """The JSON body, checked as MWAA checks it (Path 1-64 characters, Method one of :data:`METHODS`)."""
-        try:
-            request = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
-        if not isinstance(request, dict):
-            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        request = self.json_body()
         path, method = request.get("Path"), request.get("Method")
         if not isinstance(path, str) or not 1 <= len(path) <= 64:
             raise AwsError(
