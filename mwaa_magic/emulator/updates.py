@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .plugins_zip import outside
 from .requirements_file import RequirementsError
 from .s3 import PLUGINS, REQUIREMENTS, bucket_name
 
@@ -259,8 +260,7 @@ def _unpack(body: bytes, folder: Path) -> None:
     except zipfile.BadZipFile:
         raise _Failed("PluginsInvalid", "plugins.zip is not a zip file") from None
     with archive:
-        for name in archive.namelist():
-            target = (folder / name).resolve()
-            if name.startswith("/") or not target.is_relative_to(folder.resolve()):
-                raise _Failed("PluginsInvalid", f"plugins.zip holds a path outside the plugins folder: {name}")
+        bad = outside(archive.namelist())
+        if bad:
+            raise _Failed("PluginsInvalid", f"plugins.zip holds a path outside the plugins folder: {bad[0]}")
         archive.extractall(folder)
