@@ -47,6 +47,8 @@ class AirflowBackend:
     ) -> None:
         self.version = version
         self._venv = venv  # an environment's own venv (install.environment_venv); None: the release's
+        # signs Airflow's sessions and JWTs: an environment's new Airflow takes its old one's (logins survive an update)
+        self.secret = secrets.token_hex(32)
         self.history = history  # start with the sample DAGs' last days (when the install seeded them)
         self.release = recipe(version)  # everything that differs between releases (releases.py)
         self.major = self.release.major
@@ -83,7 +85,7 @@ class AirflowBackend:
         self._copy_database(template, db, home / "logs")
         self._passwords = json.loads((template / "users.json").read_text())
         self.port = self.port or free_port()
-        self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir, venv=self._venv)
+        self._env = airflow_environment(self.version, home, db, self.port, self.secret, self.cache_dir, venv=self._venv)
         self._env.update(self.dag_folder_settings())
         if self.plugins_dir:
             self._env["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(self.plugins_dir)

@@ -165,6 +165,9 @@ class Updates:
             env.backend_version, workdir, cache_dir=emulator.cache_dir, history=emulator.with_history, venv=venv
         )
         backend.rescan_interval = emulator.config.dag_rescan_interval
+        serving = self.backend_of(env)
+        if serving is not None:  # the sessions and tokens it handed out stay valid, as across MWAA's updates
+            backend.secret = serving.secret
         backend.plugins_dir = workdir / "plugins"
         _unpack(plugins, backend.plugins_dir)
         if emulator.dag_sync is not None:
