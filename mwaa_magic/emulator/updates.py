@@ -20,19 +20,36 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .plugins_zip import outside
 from .requirements_file import RequirementsError
 from .s3 import PLUGINS, REQUIREMENTS, bucket_name
 
 if TYPE_CHECKING:
+    import tornado.web
+
     from .airflow_backend import AirflowBackend
-    from .config import EnvironmentConfig
-    from .server import Emulator
+    from .config import EmulatorConfig, EnvironmentConfig
+    from .knobs import Knobs
+    from .s3 import DagSync, S3World
 
 READY_TIMEOUT = 240.0  # seconds a new Airflow of an environment has to answer its health check
 Key = tuple[str, str]  # (region, environment name)
+
+
+class Emulator(Protocol):
+    """What updates need of the orchestrator (``server.Emulator``)."""
+
+    config: EmulatorConfig
+    knobs: Knobs
+    backends: dict[str, AirflowBackend]  # the releases' shared Airflows
+    web_apps: dict[tuple[str, str], tornado.web.Application]
+    s3: S3World | None
+    dag_sync: DagSync | None
+    workdir: Path
+    cache_dir: Path | None
+    with_history: bool
 
 
 class UpdateRefused(Exception):
