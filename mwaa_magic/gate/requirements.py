@@ -10,7 +10,6 @@ the package registry is asked when the cache lacks a package (or with ``refresh`
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
 COMPILE_TIMEOUT = 300.0  # seconds for one resolution (a slow registry)
 PLATFORM = "linux"  # MWAA's containers: x86_64 Linux
-_OFFLINE_MISS = ("network was disabled", "not found in the cache", "offline")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)")
 
 
@@ -98,7 +96,7 @@ def resolve(release: Release, text: str, refresh: bool = False, uv: str | None =
     files (the release's pins as overrides) for MWAA's Python; one line for a line that cannot be checked, a
     conflict or a package that does not exist. ``uv``: its executable (found here when None; not in threads:
     its lookup is not thread-safe)."""
-    from ..emulator.install import essential_pins, find_uv, uv_env
+    from ..emulator.install import essential_pins, find_uv, uv_offline_first
     from ..emulator.requirements_file import RequirementsError, one_line, requirement_lines
 
     try:
@@ -119,26 +117,14 @@ def resolve(release: Release, text: str, refresh: bool = False, uv: str | None =
             argv += ["--python-version", release.python]
         argv += [arg for path in release.constraints for arg in ("--constraint", str(path))]
         argv += ["--override", str(pins)] if release.pins else []
-        done, registry = None, refresh
-        if not refresh:
-            done = _run([*argv, "--offline"], uv_env())
-            registry = done.returncode != 0 and any(m in done.stderr for m in _OFFLINE_MISS)
-        if registry:
-            done = _run(argv, uv_env())
-        assert done is not None
+        try:
+            done, registry = uv_offline_first(argv, refresh, COMPILE_TIMEOUT)
+        except RequirementsError as exc:  # out of time
+            raise errors.Unavailable(f"{exc}: try again.") from None
         if done.returncode != 0:
             raise RequirementsConflict(str(one_line(done.stderr or done.stdout, lines, essential_pins(release))))
         packages = _pins(out.read_text())
     return Resolution(packages, time.monotonic() - start, registry)
-
-
-def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=COMPILE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise errors.Unavailable(
-            f"Resolving took more than {COMPILE_TIMEOUT:.0f} s (a slow package registry?): try again."
-        ) from None
 
 
 def _pins(text: str) -> dict[str, str]:
