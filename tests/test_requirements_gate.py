@@ -130,3 +130,35 @@ def _final(client, name: str, timeout: float = 300) -> dict:
             return info
         time.sleep(0.5)
     raise AssertionError(f"{name} still UPDATING after {timeout} s")
+
+
+def test_plugins_zip_refused_here_then_applied_and_a_dag_imports_its_module(
+    ipython, logged_in, mwaa_env, bucket_restored, tmp_path
+):
+    logged_in(3)  # one major: plugins.zip is unpacked alike on both
+    bucket = bucket_restored(3, "plugins.zip")
+    module = f"greeting_{uuid.uuid4().hex[:8]}"
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / f"{module}.py").write_text("def greet(:\n")
+    before = mwaa_env.admin.calls().get("UpdateEnvironment", 0)
+    result, out = run(ipython, f"%mwaa requirements --plugins {folder} --apply --yes")
+    assert error_line(result, out) == f"PluginsRefused: {module}.py line 1: invalid syntax (it would not import on MWAA)."
+    assert mwaa_env.admin.calls().get("UpdateEnvironment", 0) == before  # nothing uploaded, nothing applied
+
+    (folder / f"{module}.py").write_text("def greet():\n    return 'hello from plugins.zip'\n")
+    result, out = run(ipython, f"%mwaa requirements --plugins {folder} --apply --yes -o applied")
+    assert result.success, out
+    assert ipython.user_ns["applied"]["status"] == "AVAILABLE"
+    dag_id = f"uses_{module}"
+    source = f"import {module}\nfrom airflow import DAG\n\nwith DAG({dag_id!r}, schedule=None, tags=[{module}.greet()[:5]]):\n    pass\n"
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=bucket, Key=f"dags/{dag_id}.py", Body=source.encode())  # straight to S3: MWAA's own parse
+    try:
+        mwaa, deadline = ipython.user_ns["mwaa"], time.monotonic() + 180
+        while dag_id not in {d["dag_id"] for d in mwaa.dags()}:
+            assert not [e for e in mwaa.import_errors() if e["filename"].endswith(f"{dag_id}.py")], mwaa.import_errors()
+            assert time.monotonic() < deadline, f"{dag_id} not parsed"
+            time.sleep(1)
+    finally:
+        s3.delete_object(Bucket=bucket, Key=f"dags/{dag_id}.py")
