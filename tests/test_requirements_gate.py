@@ -62,6 +62,14 @@ def test_a_conflict_with_an_essential_constraint_is_one_line_before_any_upload(i
         assert before.get("UpdateEnvironment", 0) == mwaa_env.admin.calls().get("UpdateEnvironment", 0)
 
 
+def test_the_environments_own_requirements_check_with_nothing_to_change(ipython, logged_in):
+    logged_in(3)
+    result, out = run(ipython, "%mwaa requirements --check -o changes")
+    assert result.success, out
+    assert ipython.user_ns["changes"] == []  # the newest in S3 holds what the environment runs
+    assert "s3://airflow-demo-airflow3/requirements.txt resolves on Airflow 3.0.6" in out and "no package would change" in out
+
+
 def test_a_package_that_does_not_exist_is_one_line(ipython, logged_in, tmp_path):
     logged_in(3)  # the registry's answer: the same on every release
     requirements = tmp_path / "requirements.txt"
