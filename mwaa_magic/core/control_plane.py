@@ -72,6 +72,7 @@ class EnvironmentInfo:
     error: str | None = None  # why the details are missing
     last_update_error: str | None = None
     s3: dict[str, str] = field(default_factory=dict)  # SourceBucketArn, DagS3Path, *S3Path, *S3ObjectVersion
+    last_update: dict[str, Any] = field(default_factory=dict)  # LastUpdate: Status, CreatedAt, Error {ErrorCode, ...}
 
     @property
     def available(self) -> bool:
@@ -118,6 +119,7 @@ def _environment_info(env: dict[str, Any], name: str, region: str) -> Environmen
         tags=env.get("Tags") or {},
         last_update_error=first_line(update_error.get("ErrorMessage"), 200) or None,
         s3={k: str(v) for k, v in env.items() if k in S3_FIELDS and v},
+        last_update=dict(env.get("LastUpdate") or {}),
     )
 
 
@@ -242,6 +244,12 @@ class ControlPlane:
         validate_environment_name(name)
         env = self._call("GetEnvironment", name, self._client.get_environment, Name=name)["Environment"]
         return _environment_info(env, name, self.region)
+
+    def update_environment(self, name: str, **fields: str) -> str:
+        """UpdateEnvironment with ``fields`` (e.g. RequirementsS3Path, RequirementsS3ObjectVersion): its ARN."""
+        validate_environment_name(name)
+        arguments: dict[str, Any] = {"Name": name, **fields}
+        return str(self._call("UpdateEnvironment", name, self._client.update_environment, **arguments).get("Arn", ""))
 
     def list_environment_names(self) -> list[str]:
         paginator = self._client.get_paginator("list_environments")

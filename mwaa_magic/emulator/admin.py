@@ -104,6 +104,7 @@ class AdminHandler(tornado.web.RequestHandler):
                 raise tornado.web.HTTPError(400, f"bad fault: {exc}") from None
         elif action == "reset":
             self.knobs.reset()
+            await self.emulator.updates.reset()  # environments back on their release's Airflow
         elif action == "status":
             self.emulator.set_status(str(data.get("environment")), str(data.get("status")), data.get("region"))
         elif action == "expire-sessions":

@@ -40,8 +40,15 @@ class AirflowBackend:
     dags_dir: Path | None = None  # its DAG folder (the emulator's S3 sync fills it); None: the bundled samples
     rescan_interval: float | None = None  # seconds between scans of the DAG folder (None: the defaults below)
 
-    def __init__(self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True) -> None:
+    plugins_dir: Path | None = None  # its plugins folder (an applied plugins.zip); None: Airflow's default
+
+    def __init__(
+        self, version: str, workdir: Path, cache_dir: Path | None = None, history: bool = True, venv: Path | None = None
+    ) -> None:
         self.version = version
+        self._venv = venv  # an environment's own venv (install.environment_venv); None: the release's
+        # signs Airflow's sessions and JWTs: an environment's new Airflow takes its old one's (logins survive an update)
+        self.secret = secrets.token_hex(32)
         self.history = history  # start with the sample DAGs' last days (when the install seeded them)
         self.release = recipe(version)  # everything that differs between releases (releases.py)
         self.major = self.release.major
@@ -64,7 +71,7 @@ class AirflowBackend:
 
     @property
     def venv(self) -> Path:
-        return venv_dir(self.version, self.cache_dir)
+        return self._venv or venv_dir(self.version, self.cache_dir)
 
     def start(self) -> None:
         """Copy the template DB, write the config and spawn the processes; returns at once."""
@@ -78,8 +85,10 @@ class AirflowBackend:
         self._copy_database(template, db, home / "logs")
         self._passwords = json.loads((template / "users.json").read_text())
         self.port = self.port or free_port()
-        self._env = airflow_environment(self.version, home, db, self.port, secrets.token_hex(32), self.cache_dir)
+        self._env = airflow_environment(self.version, home, db, self.port, self.secret, self.cache_dir, venv=self._venv)
         self._env.update(self.dag_folder_settings())
+        if self.plugins_dir:
+            self._env["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(self.plugins_dir)
         if self.release.line.login == "token":  # SimpleAuthManager: passwords from a file, new at each start
             self._passwords = {name: secrets.token_urlsafe(12) for name in self._passwords}
             (home / "passwords.json").write_text(json.dumps(self._passwords))

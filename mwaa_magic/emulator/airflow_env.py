@@ -68,11 +68,11 @@ def free_port() -> int:
 
 
 def airflow_environment(
-    version: str, home: Path, db: Path, port: int, secret: str, cache_dir: Path | None = None
+    version: str, home: Path, db: Path, port: int, secret: str, cache_dir: Path | None = None, venv: Path | None = None
 ) -> dict[str, str]:
-    """The environment variables every Airflow process of this backend runs with: paths here, the rest from
-    the release's recipe in ``releases.py``."""
-    venv = venv_dir(version, cache_dir)
+    """The environment variables every Airflow process of this backend runs with: paths here (``venv``: an
+    environment's own, else the release's), the rest from the release's recipe in ``releases.py``."""
+    venv = venv or venv_dir(version, cache_dir)
     env = base_env()
     env.update(
         {

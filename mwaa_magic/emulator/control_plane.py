@@ -24,6 +24,9 @@ METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 MAX_REST_RESPONSE = 6 * 1024 * 1024
 REST_TIMEOUT = 10.0
 CREATED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC).timestamp()
+# Statuses an environment is used in (UPDATE_FAILED: "restored to its previous state successfully and is ready
+# to use", botocore's model) and may be updated from
+READY_STATUSES = ("AVAILABLE", "UPDATE_FAILED")
 
 
 class AwsError(Exception):
@@ -44,6 +47,7 @@ class ControlState:
     web_urls: dict[str, str] = field(default_factory=dict)  # environment name -> http://127.0.0.1:PORT
     rest_call: Callable[..., Any] | None = None  # async (env, role, method, path, query, body) -> (status, data)
     environment_fields: Callable[[EnvironmentConfig], dict] | None = None  # more GetEnvironment fields (S3)
+    update_environment: Callable[..., Any] | None = None  # async (env, request body): starts an update (updates.py)
 
 
 class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
@@ -137,9 +141,19 @@ class MwaaHandler(OffsetDate, tornado.web.RequestHandler):
         if role is None or not self.caller.may(action):
             raise self.deny(action, self.arn("role", f"{env.name}/{role or 'Admin'}"))
         status = self.state.knobs.status_of(env)
-        if status != "AVAILABLE":
+        if status not in READY_STATUSES:
             raise AwsError(400, "ValidationException", f"Environment {env.name} is not available (status: {status}).")
         return role
+
+    def json_body(self) -> dict[str, Any]:
+        """The request's JSON object (SerializationException as AWS answers one that is not)."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
+        if not isinstance(body, dict):
+            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        return body
 
     def reply(self, data: dict) -> None:
         self.finish(json.dumps(data))
@@ -234,6 +248,34 @@ class GetEnvironmentHandler(MwaaHandler):
         self.reply({"Environment": data})
 
 
+class EnvironmentHandler(GetEnvironmentHandler):
+    """/environments/{Name}: GET is GetEnvironment; PATCH is UpdateEnvironment, requirements.txt and plugins.zip
+    versions applied for real (updates.py)."""
+
+    def initialize(self, state: ControlState) -> None:
+        super().initialize(state)
+        if self.request.method == "PATCH":
+            self.operation = "UpdateEnvironment"  # counted, and a fault's target, under its own name
+
+    async def patch(self, name: str) -> None:
+        from .updates import UpdateRefused
+
+        self.check_name(name)
+        self.require(self.operation, self.arn("environment", name))
+        env = self.environment(name)
+        body = self.json_body()
+        status = self.state.knobs.status_of(env)
+        if status not in READY_STATUSES:
+            raise AwsError(400, "ValidationException", f"Environment {env.name} cannot be updated (status: {status}).")
+        if self.state.update_environment is None:
+            raise AwsError(400, "ValidationException", "This emulator does not update environments.")
+        try:
+            await self.state.update_environment(env, body)
+        except UpdateRefused as exc:
+            raise AwsError(400, "ValidationException", str(exc)) from None
+        self.reply({"Arn": self.arn("environment", env.name)})
+
+
 class InvokeRestApiHandler(MwaaHandler):
     operation = "InvokeRestApi"
 
@@ -256,12 +298,7 @@ class InvokeRestApiHandler(MwaaHandler):
 
     def rest_request(self) -> dict[str, Any]:
         """The JSON body, checked as MWAA checks it (Path 1-64 characters, Method one of :data:`METHODS`)."""
-        try:
-            request = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise AwsError(400, "SerializationException", "Could not parse the request body as JSON.") from None
-        if not isinstance(request, dict):
-            raise AwsError(400, "SerializationException", "The request body must be a JSON object.")
+        request = self.json_body()
         path, method = request.get("Path"), request.get("Method")
         if not isinstance(path, str) or not 1 <= len(path) <= 64:
             raise AwsError(
@@ -359,7 +396,7 @@ def make_control_app(state: ControlState, extra_handlers: list | None = None) ->
             (r"/clitoken/([^/]*)", CliTokenHandler, kw),
             (r"/restapi/([^/]*)", InvokeRestApiHandler, kw),
             (r"/environments", ListEnvironmentsHandler, kw),
-            (r"/environments/([^/]*)", GetEnvironmentHandler, kw),
+            (r"/environments/([^/]*)", EnvironmentHandler, kw),  # GET: GetEnvironment, PATCH: UpdateEnvironment
             (NO_S3_PATH + r"(/.*)?", NoS3Handler),
         ],
         default_handler_class=UnknownOperationHandler,

@@ -23,6 +23,7 @@ from .requirements_file import Line, RequirementsError, one_line, pins, requirem
 MARKER = ".mwaa-emulator.json"
 ENV_MARKER = ".mwaa-environment.json"  # an environment venv's: written last, once it is complete
 INSTALL_TIMEOUT = 900  # seconds for one uv step of an environment venv (downloads of big wheels included)
+OFFLINE_MISS = ("network was disabled", "not found in the cache")  # uv --offline lacking a package
 ROLES = ("Admin", "Op", "User", "Viewer")
 
 
@@ -159,7 +160,7 @@ def _build_env(target: Path, base: Path, release: Release, lines: list[Line], sa
             constraints = [arg for path in release.constraints for arg in ("--constraint", str(path))]
             overrides = ["--override", str(pins)] if release.pins else []
             argv = [uv, "pip", "install", "--python", python, *constraints, *overrides, *release.requirements]
-            done = _uv([*argv, "-r", str(wanted)], check=False)
+            done, _ = uv_offline_first([*argv, "-r", str(wanted)])
             if done.returncode != 0:
                 raise one_line(done.stderr or done.stdout, lines, essential_pins(release))
     except BaseException:
@@ -168,12 +169,25 @@ def _build_env(target: Path, base: Path, release: Release, lines: list[Line], sa
     say(f"airflow {release.version}: requirements installed in {time.monotonic() - start:.1f} s")
 
 
-def _uv(argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+def uv_offline_first(
+    argv: list[str], refresh: bool = False, timeout: float = INSTALL_TIMEOUT
+) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """A uv resolution (``uv pip install``/``compile`` argv) from uv's cache alone first (``--offline``: no
+    registry round trips), then with the package registry when the cache lacks a package, or at once with
+    ``refresh``: (its result, whether the registry was asked)."""
+    if not refresh:
+        done = _uv([*argv, "--offline"], check=False, timeout=timeout)
+        if done.returncode == 0 or not any(miss in done.stderr for miss in OFFLINE_MISS):
+            return done, False
+    return _uv(argv, check=False, timeout=timeout), True
+
+
+def _uv(argv: list[str], check: bool = True, timeout: float = INSTALL_TIMEOUT) -> subprocess.CompletedProcess[str]:
     """Run one uv step; RequirementsError in one line when it fails (``check``) or runs out of time."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, env=uv_env(), timeout=INSTALL_TIMEOUT)
+        done = subprocess.run(argv, capture_output=True, text=True, env=uv_env(), timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise RequirementsError(f"uv {argv[1]} took more than {INSTALL_TIMEOUT} s (a slow package index?)") from None
+        raise RequirementsError(f"uv {argv[1]} took more than {timeout:.0f} s (a slow package index?)") from None
     if check and done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
         raise RequirementsError(f"uv {' '.join(argv[1:3])} failed: {lines[-1].strip()}")

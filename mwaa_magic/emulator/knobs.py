@@ -25,6 +25,7 @@ KNOBS: dict[str, Knob] = {
     "token_lifetime": Knob(60.0, "WebToken / CliToken lifetime, seconds"),
     "session_lifetime": Knob(12 * 3600.0, "web session lifetime, seconds"),
     "clock_offset": Knob(0.0, "seconds the control plane's clock (Date header, SigV4 check) is off the real one", signed=True),
+    "update_delay": Knob(0.0, "seconds an UpdateEnvironment stays UPDATING at least (MWAA takes 20-30 minutes)"),
 }
 # ... and of operation names, counted in ``calls`` and targets of faults ("*": any of them): name -> what.
 OPERATIONS: dict[str, str] = {
@@ -33,6 +34,8 @@ OPERATIONS: dict[str, str] = {
     "InvokeRestApi": "control plane",
     "ListEnvironments": "control plane",
     "GetEnvironment": "control plane",
+    "UpdateEnvironment": "control plane",
+    "UpdateInstall": "emulator: an UpdateEnvironment's install (a fault fails it: UPDATE_FAILED, LastUpdate.Error from the fault)",
     "GetCallerIdentity": "control plane: STS",
     "Unknown": "control plane: any other route",
     "WebLogin": "web server: POST of a web token to the login endpoint",
@@ -84,6 +87,7 @@ class Knobs:
     token_lifetime: float = KNOBS["token_lifetime"].default
     session_lifetime: float = KNOBS["session_lifetime"].default
     clock_offset: float = KNOBS["clock_offset"].default
+    update_delay: float = KNOBS["update_delay"].default
     faults: list[Fault] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)  # operation -> number of calls received
     secrets: list[str] = field(default_factory=list)  # every token, cookie and JWT handed out

@@ -78,6 +78,7 @@ class S3World:
         self.url = ""
         self.knobs = S3Knobs()
         self.versions: dict[tuple[str, str], dict[str, str]] = {}  # (region, env) -> object key -> applied version
+        self.initial_versions: dict[tuple[str, str], dict[str, str]] = {}  # the same at start (a reset goes back)
         self._server: Any = None
         self._sync_key = ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30))
 
@@ -166,6 +167,7 @@ class S3World:
         ):
             applied[key] = s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
         self.versions[(env.region, env.name)] = applied
+        self.initial_versions[(env.region, env.name)] = dict(applied)
 
     def environment_fields(self, env: EnvironmentConfig) -> dict[str, Any]:
         """GetEnvironment's S3 fields of ``env`` (the versions last applied by an update)."""
@@ -196,6 +198,7 @@ class DagSync:
         self._written: dict[Path, dict[str, str]] = {folder: {} for folder in targets}  # folder -> rel path -> ETag
         self.skipped: dict[tuple[Path, str], str] = {}  # (folder, rel path) -> ETag it could not write
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # one sync at a time; targets change between syncs only (``retarget``)
         self._thread = threading.Thread(target=self._run, name="mwaa-emulator-dag-sync", daemon=True)
         self._client = world.client()
 
@@ -219,7 +222,27 @@ class DagSync:
             except Exception as exc:
                 logging.getLogger(__name__).warning("DAG sync failed: %s", exc)
 
+    def retarget(self, env: EnvironmentConfig, folder: Path) -> None:
+        """Feed ``folder`` from ``env``'s bucket from now on (an environment moving to an Airflow of its own, or
+        back): ``env`` leaves the folder it fed (its files leave it at the next sync, unless another bucket
+        has them); a folder no bucket feeds any more is no longer synced (the Airflow reading it is stopped)."""
+        with self._lock:
+            for old, envs in list(self.targets.items()):
+                if env in envs:
+                    envs.remove(env)
+                if not envs and old != folder:
+                    del self.targets[old]
+            self.targets.setdefault(folder, []).append(env)
+            self._written.setdefault(folder, {})
+            folder.mkdir(parents=True, exist_ok=True)
+
     def sync_once(self) -> None:
+        with self._lock:
+            self._sync_targets()
+        self.world.knobs.syncs += 1
+        self.world.knobs.last_sync = time.time()
+
+    def _sync_targets(self) -> None:
         from botocore.exceptions import ClientError
 
         for folder, envs in self.targets.items():
@@ -244,8 +267,6 @@ class DagSync:
             for rel in [r for r in written if r not in wanted]:
                 (folder / rel).unlink(missing_ok=True)
                 del written[rel]
-        self.world.knobs.syncs += 1
-        self.world.knobs.last_sync = time.time()
 
     def _write(self, folder: Path, rel: str, bucket: str) -> None:
         body = self._client.get_object(Bucket=bucket, Key=f"{DAG_S3_PATH}/{rel}")["Body"].read()

@@ -24,6 +24,7 @@ from .guard import guarded, host_values
 from .knobs import Knobs
 from .sts import sts_routes
 from .tokens import TokenSigner
+from .updates import Updates
 
 
 class StartError(Exception):
@@ -75,6 +76,8 @@ class Emulator:
         self.s3: Any = None  # s3.S3World: the environments' buckets (moto on loopback)
         self.dag_sync: Any = None  # s3.DagSync: bucket DAG prefixes -> the Airflow DAG folders
         self.fronts = Fronts(config.host)  # hostile web-server addresses (doctor's failures)
+        self.web_apps: dict[tuple[str, str], tornado.web.Application] = {}  # (region, name) -> its web server
+        self.updates = Updates(self)  # UpdateEnvironment: environments on an Airflow of their own
 
     # --- life cycle ----------------------------------------------------------------------------
     async def start(self, ready_timeout: float = 180.0) -> None:
@@ -93,7 +96,8 @@ class Emulator:
                 self.signer,
                 self.knobs,
                 rest_call=self._rest_call,
-                environment_fields=self.s3.environment_fields if self.s3 else None,
+                environment_fields=self._environment_fields,
+                update_environment=self.updates.start,
             )
             app = make_control_app(
                 state,
@@ -129,6 +133,7 @@ class Emulator:
         self.sessions = webserver.SessionBook(self.knobs)
         for env in self._available():
             app = webserver.make_web_app(env, self.backends[env.backend_version], self.signer, self.knobs, self.sessions)
+            self.web_apps[(env.region, env.name)] = app
             port = self._listen(app, env.web_port, f"the web server of {env.name}", (env.hostname,))
             self.web_urls[(env.region, env.name)] = f"http://{self.config.host}:{port}"
 
@@ -164,6 +169,7 @@ class Emulator:
 
     async def stop(self) -> None:
         """Stop listening and end every Airflow process; safe to call more than once."""
+        await self.updates.stop()
         if self.dag_sync is not None:
             await asyncio.to_thread(self.dag_sync.stop)
         if self.s3 is not None:
@@ -260,18 +266,25 @@ class Emulator:
                 "url": self.s3.url,
                 **self.s3.knobs.snapshot(),
                 "dag_folders": {v: str(self.dag_folder(v)) for v in self.backends},
+                "own_dag_folders": {name: str(b.dags_dir) for (_, name), b in self.updates.own.items()},
             }
             if self.s3
             else None,
             "fronts": self.fronts.urls,
-            "airflow_pids": sorted(pid for backend in self.backends.values() for pid in backend.pids()),
+            "airflow_pids": sorted(
+                pid for backend in [*self.backends.values(), *self.updates.own.values()] for pid in backend.pids()
+            ),
         }
 
     # --- hooks used by the control plane and the admin API --------------------------------------
+    def _environment_fields(self, env: EnvironmentConfig) -> dict:
+        """GetEnvironment's fields beyond the configuration: S3's (applied versions) and LastUpdate."""
+        return {**(self.s3.environment_fields(env) if self.s3 else {}), **self.updates.fields(env)}
+
     async def _rest_call(
         self, env: EnvironmentConfig, role: str, method: str, path: str, query: dict, body
     ) -> tuple[int, object]:
-        backend = self.backends.get(env.backend_version)
+        backend = self.updates.backend_of(env)
         if backend is None:
             return 503, {"detail": "This emulator runs without Airflow (--no-airflow)."}
         return await backend.rest_call(role, method, path, query, body)
@@ -294,9 +307,10 @@ class Emulator:
 
     async def seed_dag_runs(self, environment: str, dag_id: str, count: int) -> None:
         env = next((e for e in self._available() if e.name == environment), None)
-        if env is None or env.backend_version not in self.backends:
+        backend = self.updates.backend_of(env) if env else None
+        if backend is None:
             raise tornado.web.HTTPError(404, f"no running environment {environment}")
-        await self.backends[env.backend_version].seed_dag_runs(dag_id, count)
+        await backend.seed_dag_runs(dag_id, count)
 
 
 def export_lines(settings: dict[str, str]) -> str:

@@ -545,4 +545,5 @@ def make_web_app(
     ]
     app = tornado.web.Application(routes, xsrf_cookies=False, compress_response=False)
     app.sessions = ctx.sessions  # type: ignore[attr-defined]
+    app.ctx = ctx  # type: ignore[attr-defined]  # an update points ``ctx.backend`` at the environment's new Airflow
     return app

@@ -111,6 +111,12 @@ def _deploy_check(args: argparse.Namespace) -> None:
     deploy_options(args)  # the files are read once, and checked before any call, by the handler
 
 
+def _requirements_check(args: argparse.Namespace) -> None:
+    from .requirements_commands import check_arguments
+
+    check_arguments(args)
+
+
 def _undeploy_check(args: argparse.Namespace) -> None:
     from ..core.dagloop import check_name
 
@@ -333,7 +339,11 @@ def _import_errors(magics: Face, args: argparse.Namespace) -> Any:
 
 
 def _requirements(magics: Face, args: argparse.Namespace) -> Any:
+    from . import requirements_commands
     from .display import Rows
+
+    if requirements_commands.wanted(args):  # --check / --apply / --plugins: kernel/requirements_commands.py
+        return requirements_commands.run(magics, args)
 
     rows = sessions.get(args.session).requirements(diff=args.diff)
     for row in rows:
@@ -527,9 +537,20 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "requirements",
-        "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3.",
+        "requirements.txt, plugins.zip, startup script: applied version vs the newest in S3; --check a "
+        "requirements.txt here in seconds, --apply it (UpdateEnvironment); --plugins DIR the same for plugins.zip.",
         _requirements,
-        (arg("--diff", action="store_true", help="show what a newer version changes"),),
+        (
+            arg("--diff", action="store_true", help="show what a newer version changes"),
+            arg("file", nargs="?", help="a requirements.txt here (default: the environment's newest in its bucket)"),
+            arg("--check", action="store_true", help="resolve it on the environment's release with MWAA's constraints"),
+            arg("--apply", action="store_true", help="check, upload, UpdateEnvironment and wait until AVAILABLE"),
+            arg("--yes", "-y", action="store_true", help="apply without asking"),
+            arg("--plugins", metavar="DIR", help="a folder (or a .zip) to check or apply as plugins.zip"),
+            arg("--refresh", action="store_true", help="ask the package registry first (else uv's cache)"),
+            arg("--timeout", type=_timeout, help="seconds to wait for the update (default 3600)"),
+        ),
+        check=_requirements_check,
     ),
     Subcommand(
         "upgrade-check",

@@ -65,7 +65,11 @@ class DagFolder:
         return rows
 
     def head(self, name: str) -> dict[str, Any] | None:
-        bucket, key = self.location()[0], self.key(name)
+        return self.head_key(self.key(name))
+
+    def head_key(self, key: str) -> dict[str, Any] | None:
+        """HeadObject of ``key`` in the bucket (any key: requirements.txt too), None when there is none."""
+        bucket = self.location()[0]
         try:
             return self.client.head_object(Bucket=bucket, Key=key)
         except Exception as exc:
