@@ -28,6 +28,10 @@ def check_before_deploy(session: Any, sources: Sequence[Any]) -> ParseReport | N
     progress = session.progress_factory()
     say: Callable[[str], None] = progress.update
     runtime = runtime_of(session)
+    if runtime.note:
+        progress.close(runtime.note)
+        progress = session.progress_factory()
+        say = progress.update
     say(
         f"Checking {', '.join(files)} here with Airflow {runtime.version}"
         + (" and the environment's requirements.txt" if runtime.requirements else "")
