@@ -144,3 +144,20 @@ def test_mwaa_dag_test_runs_the_cell_here_before_the_deploy(ipython, tmp_path):
     assert result.success, out
     assert "no boom" in out and f"dags/{dag_id}.py" in s3_keys(BUCKETS[2])
     mwaa.undeploy(f"{dag_id}.py", wait=False)
+
+
+def test_a_helper_deployed_earlier_is_found_in_s3(ipython):
+    """A DAG importing a helper module that only the DAG folder in S3 holds passes the gate (the helper is read
+    from S3 and parsed along), and a module that is nowhere still fails it."""
+    mwaa = login(ipython, 2)
+    helper, dag_id = f"gate_helpers_{uid()}", f"gate_helped_{uid()}"
+    mwaa.deploy("GREETING = 'hi'\n", filename=f"{helper}.py", wait=False)
+    dag = f"from airflow import DAG\nfrom {helper} import GREETING\n\nwith DAG({dag_id!r}, schedule=None):\n    pass\n"
+    calls = count_s3_calls(mwaa)
+    result, out = run(ipython, f"%%mwaa_dag {dag_id}.py --no-wait\n{dag}")
+    assert result.success, out
+    assert f"{helper}: in the DAG folder in S3" in out and calls.count("PutObject") == 1
+    mwaa.undeploy(f"{dag_id}.py", wait=False)
+    mwaa.undeploy(f"{helper}.py", wait=False)
+    result, out = run(ipython, f"%%mwaa_dag {dag_id}.py --no-wait\n{dag}")
+    assert f"No module named '{helper}'" in error_line(result, out)
