@@ -120,14 +120,24 @@ def test_a_failing_task_fails_the_cell_with_its_log_and_the_secret_masked(ipytho
     assert "greet" in shown and "failed" in shown  # the table of task states is shown before the error
 
 
-def test_the_environments_own_dag_folder_runs_here(ipython):
+def test_the_environments_own_dag_folder_runs_here(ipython, capsys):
+    """The code from S3, the variables and connections from the REST API (no password comes back: said)."""
     mwaa = login(ipython, 3)
-    states = mwaa.test_dag("daily_sales_etl", conf={"rows": 2}, tasks=["extract", "transform"], inputs_from_environment=True)
+    conn_id = f"gate_conn_{uid()}"
+    mwaa.post(
+        "/connections", {"connection_id": conn_id, "conn_type": "http", "host": "example.internal", "password": "pw-gate-77"}
+    )
+    try:
+        states = mwaa.test_dag("daily_sales_etl", conf={"rows": 2}, tasks=["extract", "transform"], inputs_from_environment=True)
+    finally:
+        mwaa.delete(f"/connections/{conn_id}")
     assert [(row["task_id"], row["state"]) for row in states] == [
         ("extract", "success"),
         ("transform", "success"),
         ("load", "success"),
     ]
+    out = capsys.readouterr().out
+    assert "without passwords" in out and conn_id in out and "pw-gate-77" not in out
 
 
 def test_mwaa_dag_test_runs_the_cell_here_before_the_deploy(ipython, tmp_path):
