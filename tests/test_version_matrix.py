@@ -346,7 +346,9 @@ def test_dag_loop_import_error_fix_trigger_undeploy(mwaa_env, release):
     name = dag_id + ".py"
     with pytest.raises(errors.DagImportError, match="no_such_module_here"):
         session.deploy(  # MWAA's own import error: the local gate (tests/test_local_gate.py) skipped
-            f"from airflow import DAG\nimport no_such_module_here\n\nDAG({dag_id!r}, schedule=None)\n", filename=name, local_check=False
+            f"from airflow import DAG\nimport no_such_module_here\n\nDAG({dag_id!r}, schedule=None)\n",
+            filename=name,
+            local_check=False,
         )
     assert any(e["filename"].endswith(name) and "no_such_module_here" in e["error"] for e in session.import_errors())
     [deployed] = session.deploy(provider_dag(dag_id, int(release[0]), "fixed"), filename=name, trigger=True, force=True)

@@ -110,6 +110,8 @@ def runtime(session: Any | None, version: str | None) -> Runtime:
         )
     found = runtime_of(session)
     check_version(found.version)
+    if found.note:
+        print(found.note)
     return found
 
 

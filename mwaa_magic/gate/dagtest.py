@@ -132,6 +132,7 @@ def test_dag(
                 "PATH": f"{venv / 'bin'}:{env['PATH']}",
                 "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
                 "AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACKS": "True",
+                "NO_COLOR": "1",  # tracebacks as plain text in the cell (rich's colours otherwise)
                 **inputs.environment(),
             }
         )

@@ -15,6 +15,7 @@ BAD += ["_i", "_ii", "_i3", "_7", "_oh", "__name__", "__foo__", "print", "open",
 # every cell that stores into a variable: the subcommands that take -o, %%mwaa_cli, %%mwaa_dag, %mwaa_login --as
 ARGS = {"runs": "etl", "trigger": "etl", "wait": "etl r1", "logs": "etl r1 t1", "deploy": "x.py", "undeploy": "x.py"}
 ARGS["doctor"] = "fast3"
+ARGS["check"], ARGS["test"] = "x.py --version 2.10.3", "etl --version 2.10.3"
 CELLS = [
     "%mwaa cli -o {name} dags list" if s.name == "cli" else f"%mwaa {s.name} {ARGS.get(s.name, '')} -o {{name}}"
     for s in subcommands.SUBCOMMANDS
