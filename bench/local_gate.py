@@ -8,7 +8,9 @@
 
     python bench/local_gate.py [N] [--no-emulator]
 
-Parts of other helpers (requirements --check, upgrade-check) go in ``PARTS`` below.
+Then ``requirements --check`` of a 10-package file (bench/local_gate_requirements.py, goal <= 30 s) and
+``upgrade-check`` of the bundled DAGs plus 20 generated Airflow 2 DAGs (bench/local_gate_upgrade.py, goal <= 15 s),
+each also runnable alone.
 """
 
 from __future__ import annotations
@@ -117,6 +119,12 @@ def main() -> int:
                     f"Airflow {version}: the same import error through S3 + the emulator's sync + Airflow: median {median:.1f} s ({shown})"
                 )
     print(MWAA_EXPECTED)
+    import local_gate_requirements
+    import local_gate_upgrade
+
+    missed |= local_gate_requirements.main(rounds) != 0
+    for version in ("3.3.1", "3.0.6"):
+        missed |= local_gate_upgrade.main(version, rounds) != 0
     return 1 if missed else 0
 
 

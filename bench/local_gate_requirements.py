@@ -31,7 +31,7 @@ RUNNING = "apache-airflow-providers-amazon\n"  # the emulator's sample requireme
 RELEASES = ("3.0.6", "2.10.3")
 
 
-def main(n: int = 3) -> None:
+def main(n: int = 3) -> int:
     ok = True
     for version in RELEASES:
         check(version, TEN, RUNNING, "requirements.txt")  # warm uv's cache
@@ -58,7 +58,8 @@ def main(n: int = 3) -> None:
                 f"cached {time.perf_counter() - start:.2f} s"
             )
     print("overall:", verdict(ok))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
