@@ -16,6 +16,7 @@ import ipywidgets as w
 
 from ..core import control_plane as control
 from ..core import errors
+from ..core.table import readable_colour
 from ..core.text import first_line
 from .display import escape as _e
 from .display import open_route
@@ -24,20 +25,11 @@ from .display import open_route
 # the control-plane client's connection pool (more threads would open and discard extra connections).
 LIST_WORKERS = control.POOL_CONNECTIONS
 DEFAULT_CREDENTIALS = "(default credentials)"
-# Text colours from JupyterLab's theme (the fallbacks: its light theme's). Its status colours alone are not
-# readable in both themes (red-700 on the dark theme's #111 is 3.8:1), so each is mixed 70/30 with the theme's
-# own text colour (black in light themes, white in dark ones): WCAG AA (4.5:1) in both. The chosen environment's
+# Text colours from JupyterLab's theme, readable (WCAG AA) in its light and dark themes; the chosen environment's
 # button takes the brand colour with the theme's inverse text.
-
-
-def _readable(variable: str, fallback: str) -> str:
-    """The theme colour ``variable`` pulled towards the theme's text colour: readable on its background."""
-    return f"color-mix(in srgb, var({variable},{fallback}) 70%, var(--jp-ui-font-color0,#000))"
-
-
-GOOD = _readable("--jp-success-color1", "#388e3c")
-BAD = _readable("--jp-error-color1", "#d32f2f")
-WARN = _readable("--jp-warn-color1", "#f57c00")
+GOOD = readable_colour("--jp-success-color1", "#388e3c")
+BAD = readable_colour("--jp-error-color1", "#d32f2f")
+WARN = readable_colour("--jp-warn-color1", "#f57c00")
 GREY = "var(--jp-ui-font-color1,rgba(0,0,0,.87))"
 STATUS_COLORS = {
     "AVAILABLE": GOOD,
