@@ -137,12 +137,14 @@ def test_doctor_and_import_errors_tables(page, mwaa_emulator):
     new_notebook(page)
     run_cell(page, "%load_ext mwaa_magic\n%mwaa_login demo-airflow3")
     run_cell(page, "%mwaa doctor demo-airflow3")
-    doctor = page.locator(".jp-OutputArea-output table.mwaa-table").last
+    tables = page.locator(".jp-OutputArea-output table.mwaa-table")
+    doctor = tables.nth(0)  # a locator is a query: the first table stays the doctor's once another is shown
     doctor.wait_for()
+    assert "Credentials" in doctor.inner_text()
     try:
         run_cell(page, BROKEN_DAG, timeout_ms=180_000)
         run_cell(page, "%mwaa import-errors")
-        errors = page.locator(".jp-OutputArea-output table.mwaa-table").last
+        errors = tables.nth(1)
         errors.wait_for()
         assert "broken_views.py" in errors.inner_text() and "no_such_module" in errors.inner_text()
         for theme in THEMES:

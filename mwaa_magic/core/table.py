@@ -38,6 +38,7 @@ FAILING_ROW = (
     "background:color-mix(in srgb,var(--jp-error-color1,#d32f2f) 12%,transparent)"
 )
 _NUMBER = re.compile(r"-?\d+(\.\d+)?( ?s)?")  # 12, 0.5, "0.01 s": a number, or a time in seconds
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")  # never broken at its hyphens
 
 
 class Table(list):
@@ -119,7 +120,7 @@ def _td(text: str, align: str) -> str:
     style = f"text-align:{align};vertical-align:top"
     if text in MARK_COLOURS:
         return f"<td style='{style};white-space:nowrap;color:{MARK_COLOURS[text]}'>{_e(text)}</td>"
-    if align == "right":
+    if align == "right" or _TIMESTAMP.fullmatch(text):
         return f"<td style='{style};white-space:nowrap'>{_e(text)}</td>"
     lines = text.strip().splitlines()
     if len(lines) > 1:

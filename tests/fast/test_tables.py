@@ -48,6 +48,14 @@ def test_marks_are_coloured_with_theme_variables_and_failing_rows_stand_out():
     assert re.search(r"white-space:nowrap[^>]*>0\.01 s<", html)  # a time never wraps
 
 
+def test_a_timestamp_never_wraps_at_its_hyphens():
+    row = {"filename": "dags/a.py", "timestamp": "2026-12-04T15:16:52.467167Z", "day": "2026-12-04"}
+    html = Table([row], ["filename", "timestamp", "day"])._repr_html_()
+    for value in row.values():
+        cell = re.search(rf"<td style='([^']*)'>{re.escape(value)}</td>", html).group(1)
+        assert ("white-space:nowrap" in cell) is (value != "dags/a.py"), value
+
+
 def test_long_cells_are_shown_in_full_in_html_and_escaped():
     path = "dags/" + "very_long_folder_name/" * 8 + "broken_dag.py"
     trace = "Traceback (most recent call last):\n" + '  File "x.py", line 1\n' * 20 + "ImportError: <no module>"
