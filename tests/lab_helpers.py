@@ -261,9 +261,9 @@ def doc_shot(locator: Any, name: str) -> Path | None:
     path = DOC_SCREENSHOTS / f"{name}.png"
     locator.page.add_style_tag(content=".Toastify { display: none !important; }")  # no "Jupyter news?" over it
     page, viewport = locator.page, locator.page.viewport_size
-    height = locator.evaluate("node => node.getBoundingClientRect().height")
+    height = locator.evaluate("node => Math.max(node.getBoundingClientRect().height, node.scrollHeight)")
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], round(height) + 300)})
-    try:  # a view taller than the window (the narrow picker) whole, not cut by the status bar
+    try:  # a view taller than the window (the narrow picker, the sidebar's content) whole, not cut or scrolled
         locator.scroll_into_view_if_needed()
         locator.screenshot(path=str(path), animations="disabled", caret="hide")
     finally:

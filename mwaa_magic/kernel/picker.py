@@ -41,6 +41,7 @@ STATUS_COLORS = {
 }
 HELP_COLOR = GREY
 CHOSEN = {"button_color": "var(--jp-brand-color1,#1976d2)", "text_color": "var(--jp-ui-inverse-font-color0,#fff)"}
+LABEL_WIDTH = "4.5em"  # Profile, Region, Variable
 NAME_WIDTH, NAME_GAP = "160px", "16px"  # the environment buttons' column (their details sit beside it where they fit)
 HELP = (
     "Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound to the variable you name "
@@ -100,13 +101,13 @@ class EnvironmentPicker(w.VBox):
 
     def _init_location(self, profile: str | None, region: str | None) -> None:
         """The profile and region dropdowns (starting at the given ones, else the configured defaults), Refresh."""
-        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile), layout=_fitting("260px"))
+        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile), **_labelled("260px"))
         self.profile.value = profile or control.default_profile() or self.profile.options[0][1]
         regions = _regions()
         start_region = region or control.default_region(self.profile.value or None)
         if start_region and start_region not in regions:
             regions = [start_region, *regions]
-        self.region = w.Dropdown(description="Region", options=regions, value=start_region or None, layout=_fitting("240px"))
+        self.region = w.Dropdown(description="Region", options=regions, value=start_region or None, **_labelled("240px"))
         self.refresh_button = w.Button(
             description="Refresh", icon="refresh", tooltip="List the environments again", layout=_fitting("100px")
         )
@@ -122,7 +123,7 @@ class EnvironmentPicker(w.VBox):
 
     def _init_actions(self, variable: str) -> None:
         """The variable to bind, Log in, Diagnose, the Open Airflow UI link, the help text and the output."""
-        self.variable = w.Text(value=variable, description="Variable", layout=_fitting("220px"))
+        self.variable = w.Text(value=variable, description="Variable", **_labelled("220px"))
         self.login_button = w.Button(
             description="Log in",
             button_style="primary",
@@ -371,6 +372,12 @@ def _details(status: str, version: str, access: str) -> str:
     cell = "<span style='min-width:{}'>{}</span>"
     cells = cell.format("8.5em", status) + cell.format("4em", version) + cell.format("0", access)
     return f"<div class='mwaa-picker-details' style='display:flex;flex-wrap:wrap;column-gap:8px;line-height:1.6'>{cells}</div>"
+
+
+def _labelled(width: str) -> dict[str, Any]:
+    """A labelled control's layout and style: ``width`` wide, narrower when its row is, with a short label
+    column (ipywidgets' 80 px left a 220 px picker's Profile dropdown half its room)."""
+    return {"layout": _fitting(width), "style": {"description_width": LABEL_WIDTH}}
 
 
 def _fitting(width: str) -> w.Layout:
