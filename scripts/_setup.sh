@@ -30,6 +30,7 @@ uv_bin() {  # the active venv's uv, installed with pip when missing (a uv-made v
 quickstart_install() {  # install quickstart_packages (and "$@") into the active venv with uv, showing its progress
   if [ ! -f mwaa_magic/labextension/static/style.js ]; then  # built here, with npm's output, not behind uv's spinner
     step "building the JupyterLab extension with npm (the first time only)"
+    echo "    npm ci: downloading its build tools (~550 packages; quiet until done, ~20 s on an idle machine)"
     (cd labextension && npm ci --no-audit --no-fund && npm run build:prod) 2>&1 | sed -u 's/^/    /'  # -u: each line as it comes
   fi
   "$(uv_bin)" pip install --python "$VIRTUAL_ENV/bin/python" "${quickstart_packages[@]}" "$@"
