@@ -30,7 +30,8 @@ uv_bin() {  # the active venv's uv, installed with pip when missing (a uv-made v
 quickstart_install() {  # install quickstart_packages (and "$@") into the active venv with uv, showing its progress
   if [ ! -f mwaa_magic/labextension/static/style.js ]; then  # built here, with npm's output, not behind uv's spinner
     step "building the JupyterLab extension with npm (the first time only)"
-    (cd labextension && npm ci --no-audit --no-fund && npm run build:prod) 2>&1 | sed 's/^/    /'
+    echo "    npm ci: downloading its build tools (~550 packages; quiet until done, ~20 s on an idle machine)"
+    (cd labextension && npm ci --no-audit --no-fund && npm run build:prod) 2>&1 | sed -u 's/^/    /'  # -u: each line as it comes
   fi
   "$(uv_bin)" pip install --python "$VIRTUAL_ENV/bin/python" "${quickstart_packages[@]}" "$@"
 }
@@ -42,7 +43,11 @@ quickstart_stamp() {  # a file whose presence says: quickstart_install ran with 
 start_emulator() {  # `emulator up "$@"` in the background, its output in $log: returns 0 once ready, else up's exit code
   python -m mwaa_magic.emulator up "$@" >"$log" 2>&1 &
   emulator=$!
+  local waited=0
   until grep -q '^# ready' "$log"; do
+    if [ $((++waited % 10)) = 0 ]; then  # every 5 s: it is still at work (Airflow's servers take ~10 s to answer)
+      echo "    still starting ($((waited / 2)) s): Airflow's servers and the MWAA endpoints"
+    fi
     if ! kill -0 "$emulator" 2>/dev/null; then
       local code=0
       wait "$emulator" || code=$?

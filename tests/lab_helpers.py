@@ -36,6 +36,7 @@ from mwaa_magic.emulator.pytest_plugin import stop_process_group
 REPO = Path(__file__).resolve().parents[1]
 BUILT_LABEXTENSION = REPO / "mwaa_magic" / "labextension"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
+DOC_SCREENSHOTS = REPO / "docs" / "screenshots"  # committed; rewritten only with MWAA_MAGIC_DOC_SCREENSHOTS=1
 CHROMIUM = "/usr/bin/chromium"  # Debian's; else `chromium` on PATH
 CHROMIUM_ARGS = [
     "--headless",
@@ -252,6 +253,43 @@ def shot(page: Any, name: str) -> Path:
     with suppress(Exception):
         page.screenshot(path=str(path))
     return path
+
+
+def doc_shot(locator: Any, name: str) -> Path | None:
+    """With ``MWAA_MAGIC_DOC_SCREENSHOTS=1``, save the element's screenshot (cropped to it, reduced to a 256-colour
+    palette: a few KB) as docs/screenshots/NAME.png; otherwise nothing, so a test run leaves the checkout clean."""
+    if os.environ.get("MWAA_MAGIC_DOC_SCREENSHOTS") != "1":
+        return None
+    from PIL import Image
+
+    DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = DOC_SCREENSHOTS / f"{name}.png"
+    locator.page.add_style_tag(content=".Toastify { display: none !important; }")  # no "Jupyter news?" over it
+    page, viewport = locator.page, locator.page.viewport_size
+    height = locator.evaluate("node => Math.max(node.getBoundingClientRect().height, node.scrollHeight)")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], round(height) + 300)})
+    try:  # a view taller than the window (the narrow picker, the sidebar's content) whole, not cut or scrolled
+        locator.scroll_into_view_if_needed()
+        locator.screenshot(path=str(path), animations="disabled", caret="hide")
+    finally:
+        page.set_viewport_size(viewport)
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+    return path
+
+
+def set_notebook_width(page: Any, width: int) -> float:
+    """Open the sidebar and widen it until the current notebook panel is about ``width`` CSS pixels; returns
+    the panel's width (the side bars and the dock's margins vary, so it takes two rounds)."""
+    page.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
+    notebook = page.locator(".jp-NotebookPanel").last
+    left = page.viewport_size["width"] - width - 40
+    for _ in range(2):
+        set_left_panel_width(page, left)
+        panel = notebook.evaluate("node => node.getBoundingClientRect().width")
+        left += round(panel) - width
+    return panel
 
 
 def needs_airflow(emulator: Any) -> None:

@@ -1,15 +1,12 @@
-"""What a user sees in JupyterLab for `%mwaa doctor` and for a DAG with an import error (README screenshots)."""
+"""What a user sees in JupyterLab for `%mwaa doctor` and for a DAG with an import error (README screenshots:
+rewritten in docs/screenshots/ only with MWAA_MAGIC_DOC_SCREENSHOTS=1, see its README.md)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from lab_helpers import new_notebook, run_cell, shot
+from lab_helpers import doc_shot, new_notebook, run_cell, shot
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 BROKEN_DAG = """%%mwaa_dag broken_report.py --timeout 120
 import pendulum
 from airflow import DAG
@@ -22,9 +19,9 @@ with DAG("broken_report", start_date=pendulum.datetime(2026, 1, 1), schedule=Non
 
 
 def keep(page, name: str) -> None:
-    """A screenshot in test-output/screenshots and, for the README, in docs/screenshots."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shot(page, name), DOCS / f"{name}.png")
+    """A screenshot in test-output/screenshots and, for the README, the last outputs (cropped) in docs/screenshots."""
+    shot(page, name)
+    doc_shot(page.locator(".jp-OutputArea:has(.jp-OutputArea-output)").last, name)
 
 
 def test_doctor_table_in_a_notebook(page):

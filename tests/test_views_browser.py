@@ -1,9 +1,11 @@
-"""The lab extension's views at the sizes and themes users have them: the sidebar's Diagnose table in a
-220 px sidebar, the login card in a 400 px panel, the picker's chosen environment in the dark theme.
+"""The views at the sizes and themes users have them: the sidebar's Diagnose table in a 220 px sidebar, the
+login card in a 400 px panel, the environment picker in a 400 px and a narrow (~300 px) panel, the doctor and
+import-errors tables in a notebook.
 
 Each view is checked for horizontal overflow (scrollWidth <= clientWidth, everything inside it) and for the
 contrast of its text (WCAG AA, 4.5:1), in the light and the dark theme. Screenshots, for looking at them:
-test-output/screenshots/view-*.png.
+test-output/screenshots/view-*.png; with MWAA_MAGIC_DOC_SCREENSHOTS=1 also the documentation's, cropped to each
+view, in docs/screenshots/ (see its README.md).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from lab_helpers import (
     BUILT_LABEXTENSION,
     assert_contrast,
     assert_no_overflow,
+    doc_shot,
     missing,
+    needs_airflow,
     new_notebook,
     run_cell,
     set_left_panel_width,
+    set_notebook_width,
     set_theme,
     shot,
 )
@@ -63,6 +68,7 @@ def test_sidebar_diagnose_fits_a_220px_sidebar(page, mwaa_emulator, theme):
     shot(page, f"view-sidebar-diagnose-220-{theme_name(theme)}")
     assert_no_overflow(page, "#mwaa-sidebar")
     assert_contrast(page, "#mwaa-sidebar")
+    doc_shot(sidebar, f"sidebar-{theme_name(theme)}")
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -74,13 +80,7 @@ def test_login_card_fits_a_400px_panel(page, mwaa_emulator, theme):
     card.wait_for(timeout=60_000)
     shot(page, f"view-card-wide-{theme_name(theme)}")
     assert_no_overflow(page, ".mwaa-card-output")
-    page.evaluate("() => window.jupyterapp.commands.execute('mwaa:open-sidebar')")
-    notebook = page.locator(".jp-NotebookPanel").last
-    left = page.viewport_size["width"] - 400 - 40
-    for _ in range(2):  # the notebook panel keeps 400 px (the side bars and the dock's margins vary)
-        set_left_panel_width(page, left)
-        panel = notebook.evaluate("node => node.getBoundingClientRect().width")
-        left += round(panel) - 400
+    panel = set_notebook_width(page, 400)
     assert 380 <= panel <= 440, panel
     shot(page, f"view-card-400-{theme_name(theme)}")
     assert_no_overflow(page, ".mwaa-card-output")
@@ -89,10 +89,17 @@ def test_login_card_fits_a_400px_panel(page, mwaa_emulator, theme):
     box = card.bounding_box()
     assert value["x"] + value["width"] <= box["x"] + box["width"] + 1, "values stay inside the card"
     assert label["x"] + label["width"] <= box["x"] + box["width"] + 1
+    doc_shot(card, f"card-{theme_name(theme)}")
 
 
-@pytest.mark.parametrize("theme", THEMES)
-def test_picker_chosen_environment_is_readable(page, mwaa_emulator, theme):
+@pytest.mark.parametrize(
+    ("theme", "panel"),
+    [("JupyterLab Light", 400), ("JupyterLab Dark", 400), ("JupyterLab Dark", 300)],
+    ids=["light-400", "dark-400", "dark-narrow"],
+)
+def test_picker_fits_and_is_readable(page, mwaa_emulator, theme, panel):
+    """Every row of the picker wraps inside the panel, and every text (the chosen environment's too: it was white
+    on bright cyan in the dark theme) meets 4.5:1."""
     set_theme(page, theme)
     new_notebook(page)
     run_cell(page, "%load_ext mwaa_magic\n%mwaa_login --region us-east-1")
@@ -101,5 +108,51 @@ def test_picker_chosen_environment_is_readable(page, mwaa_emulator, theme):
     env.wait_for(state="visible", timeout=60_000)
     env.click()
     page.wait_for_function("(el) => el.classList.contains('mod-info')", arg=env.element_handle())
-    shot(page, f"view-picker-{theme_name(theme)}")
-    assert_contrast(page, ".mwaa-env-picker .mwaa-picker-env.mod-info")
+    picker.locator("a.mwaa-picker-open-ui").wait_for()
+    width = set_notebook_width(page, panel)
+    assert panel - 20 <= width <= panel + 40, width
+    name = f"picker-{theme_name(theme)}" + ("-narrow" if panel < 400 else "")
+    shot(page, f"view-{name}")
+    if panel < 400:
+        assert picker.evaluate("node => node.getBoundingClientRect().width") <= 240, "the picker itself is narrow"
+    assert_contrast(page, ".mwaa-env-picker")
+    assert_no_overflow(page, ".mwaa-env-picker")
+    doc_shot(picker, name)
+
+
+BROKEN_DAG = """%%mwaa_dag broken_views.py --timeout 120
+import pendulum
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+import no_such_module  # the deliberate mistake
+
+with DAG("broken_views", start_date=pendulum.datetime(2026, 1, 1), schedule=None):
+    BashOperator(task_id="hello", bash_command="echo hello")
+"""
+
+
+def test_doctor_and_import_errors_tables(page, mwaa_emulator):
+    """The doctor's and import-errors' tables in a notebook, in both themes: no overflow, readable text."""
+    needs_airflow(mwaa_emulator)
+    new_notebook(page)
+    run_cell(page, "%load_ext mwaa_magic\n%mwaa_login demo-airflow3")
+    run_cell(page, "%mwaa doctor demo-airflow3")
+    tables = page.locator(".jp-OutputArea-output table.mwaa-table")
+    doctor = tables.nth(0)  # a locator is a query: the first table stays the doctor's once another is shown
+    doctor.wait_for()
+    assert "Credentials" in doctor.inner_text()
+    try:
+        run_cell(page, BROKEN_DAG, timeout_ms=180_000)
+        run_cell(page, "%mwaa import-errors")
+        errors = tables.nth(1)
+        errors.wait_for()
+        assert "broken_views.py" in errors.inner_text() and "no_such_module" in errors.inner_text()
+        for theme in THEMES:
+            set_theme(page, theme)
+            shot(page, f"view-tables-{theme_name(theme)}")
+            for table, name in ((doctor, "doctor"), (errors, "import-errors")):
+                doc_shot(table, f"{name}-{theme_name(theme)}")
+            assert_no_overflow(page, ".jp-OutputArea-output table.mwaa-table")
+            assert_contrast(page, ".jp-OutputArea-output table.mwaa-table")
+    finally:  # the other tests of this session share the emulator's DAG folder
+        run_cell(page, "mwaa.undeploy('broken_views.py', wait=False, force=True)")

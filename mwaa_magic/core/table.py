@@ -15,11 +15,20 @@ from typing import Any
 from . import errors
 from .text import SHORT, shorten
 
-_DIM = "var(--jp-ui-font-color2,#757575)"
+
+def readable_colour(variable: str, fallback: str) -> str:
+    """JupyterLab's theme colour ``variable`` (``fallback``: its light theme's) mixed 70/30 with the theme's text
+    colour (black in light themes, white in dark ones): its status colours alone miss WCAG AA (4.5:1) in one theme
+    or the other (green-700 on white is 4.1:1, red-700 on the dark theme's #111 3.8:1); mixed, they meet it in both."""
+    return f"color-mix(in srgb, var({variable},{fallback}) 70%, var(--jp-ui-font-color0,#000))"
+
+
+# dimmer than text, still 4.5:1 (--jp-ui-font-color2 is 4.2:1 on a striped row)
+_DIM = "color-mix(in srgb, var(--jp-ui-font-color0,#000) 65%, var(--jp-layout-color0,#fff))"
 MARK_COLOURS = {
-    "✓": "var(--jp-success-color1,#388e3c)",
-    "✗": "var(--jp-error-color1,#d32f2f)",
-    "⚠": "var(--jp-warn-color1,#f57c00)",
+    "✓": readable_colour("--jp-success-color1", "#388e3c"),
+    "✗": readable_colour("--jp-error-color1", "#d32f2f"),
+    "⚠": readable_colour("--jp-warn-color1", "#f57c00"),
     "skipped": _DIM,
     "–": _DIM,
 }
@@ -29,6 +38,7 @@ FAILING_ROW = (
     "background:color-mix(in srgb,var(--jp-error-color1,#d32f2f) 12%,transparent)"
 )
 _NUMBER = re.compile(r"-?\d+(\.\d+)?( ?s)?")  # 12, 0.5, "0.01 s": a number, or a time in seconds
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d([T ][\d:.]+)?(Z|[+-]\d\d:?\d\d)?")  # never broken at its hyphens
 
 
 class Table(list):
@@ -110,7 +120,7 @@ def _td(text: str, align: str) -> str:
     style = f"text-align:{align};vertical-align:top"
     if text in MARK_COLOURS:
         return f"<td style='{style};white-space:nowrap;color:{MARK_COLOURS[text]}'>{_e(text)}</td>"
-    if align == "right":
+    if align == "right" or _TIMESTAMP.fullmatch(text):
         return f"<td style='{style};white-space:nowrap'>{_e(text)}</td>"
     lines = text.strip().splitlines()
     if len(lines) > 1:

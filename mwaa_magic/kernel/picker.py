@@ -16,6 +16,7 @@ import ipywidgets as w
 
 from ..core import control_plane as control
 from ..core import errors
+from ..core.table import readable_colour
 from ..core.text import first_line
 from .display import escape as _e
 from .display import open_route
@@ -24,14 +25,24 @@ from .display import open_route
 # the control-plane client's connection pool (more threads would open and discard extra connections).
 LIST_WORKERS = control.POOL_CONNECTIONS
 DEFAULT_CREDENTIALS = "(default credentials)"
+# Text colours from JupyterLab's theme, readable (WCAG AA) in its light and dark themes; the chosen environment's
+# button takes the brand colour with the theme's inverse text.
+GOOD = readable_colour("--jp-success-color1", "#388e3c")
+BAD = readable_colour("--jp-error-color1", "#d32f2f")
+WARN = readable_colour("--jp-warn-color1", "#f57c00")
+GREY = "var(--jp-ui-font-color1,rgba(0,0,0,.87))"
 STATUS_COLORS = {
-    "AVAILABLE": "#2e7d32",
-    "CREATE_FAILED": "#c62828",
-    "UPDATE_FAILED": "#c62828",
-    "UNAVAILABLE": "#c62828",
-    "DELETED": "#757575",
-    "DELETING": "#757575",
+    "AVAILABLE": GOOD,
+    "CREATE_FAILED": BAD,
+    "UPDATE_FAILED": BAD,
+    "UNAVAILABLE": BAD,
+    "DELETED": GREY,
+    "DELETING": GREY,
 }
+HELP_COLOR = GREY
+CHOSEN = {"button_color": "var(--jp-brand-color1,#1976d2)", "text_color": "var(--jp-ui-inverse-font-color0,#fff)"}
+LABEL_WIDTH = "4.5em"  # Profile, Region, Variable
+NAME_WIDTH, NAME_GAP = "160px", "16px"  # the environment buttons' column (their details sit beside it where they fit)
 HELP = (
     "Pick an AVAILABLE environment, then <b>Log in</b>: the session is bound to the variable you name "
     "(like <code>%mwaa_login NAME</code>). The <b>Open Airflow UI</b> link holds no token: the Jupyter "
@@ -52,7 +63,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 class EnvironmentPicker(w.VBox):
-    """Profile and region pickers, the region's environments, a variable name and a Log in button."""
+    """Profile and region pickers, the region's environments, a variable name and a Log in button.
+
+    Every row wraps (a 400 px notebook panel, a narrow window) instead of overflowing; colours are JupyterLab's
+    theme variables, so the light and the dark theme both keep text readable (WCAG AA).
+    """
 
     def __init__(
         self,
@@ -62,35 +77,53 @@ class EnvironmentPicker(w.VBox):
         magics: Any = None,
         **kwargs: Any,
     ) -> None:
+        self._init_state(magics)
+        self._init_location(profile, region)
+        self._init_table()
+        self._init_actions(variable or getattr(magics, "variable", None) or "mwaa")
+        self._wire()
+        super().__init__(children=self._rows(), layout=w.Layout(max_width="100%"), **kwargs)
+        self.add_class("mwaa-env-picker")
+        self.refresh()
+
+    def _init_state(self, magics: Any) -> None:
+        """What the picker knows: the listing, the choice, the last error and session (no widgets)."""
         self._magics = magics
         self._lock = threading.Lock()
         self._generation = 0
         self._loaded = threading.Event()
         self.environments: dict[str, control.EnvironmentInfo] = {}
+        self.buttons: dict[str, w.Button] = {}
         self.selected: str | None = None
         self.last_error: str | None = None
         self.session = None
+        self.diagnosis: Any = None  # the last Diagnose run's results
 
-        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile), layout=w.Layout(width="260px"))
+    def _init_location(self, profile: str | None, region: str | None) -> None:
+        """The profile and region dropdowns (starting at the given ones, else the configured defaults), Refresh."""
+        self.profile = w.Dropdown(description="Profile", options=_profile_options(profile), **_labelled("260px"))
         self.profile.value = profile or control.default_profile() or self.profile.options[0][1]
         regions = _regions()
         start_region = region or control.default_region(self.profile.value or None)
         if start_region and start_region not in regions:
             regions = [start_region, *regions]
-        self.region = w.Dropdown(
-            description="Region", options=regions, value=start_region or None, layout=w.Layout(width="240px")
-        )
+        self.region = w.Dropdown(description="Region", options=regions, value=start_region or None, **_labelled("240px"))
         self.refresh_button = w.Button(
-            description="Refresh", icon="refresh", tooltip="List the environments again", layout=w.Layout(width="100px")
+            description="Refresh", icon="refresh", tooltip="List the environments again", layout=_fitting("100px")
         )
-        self.busy = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
-        self.message = w.HTML("")
-        self.table = w.GridBox(
-            [], layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 16px", align_items="center")
-        )
-        self._button_layout = w.Layout(width="auto", min_width="160px")  # shared by the environment buttons
-        default_variable = variable or getattr(magics, "variable", None) or "mwaa"
-        self.variable = w.Text(value=default_variable, description="Variable", layout=w.Layout(width="220px"))
+        self.busy = w.HTML("", layout=w.Layout(margin="0 0 0 8px", max_width="100%"))
+        self.message = w.HTML("", layout=w.Layout(max_width="100%"))
+
+    def _init_table(self) -> None:
+        """The environments: a button and its details a row, side by side where they fit, else one above the other."""
+        self.table = w.Box([], layout=w.Layout(flex_flow="row wrap", align_items="center", width="100%"))
+        self.table.add_class("mwaa-picker-table")
+        self._button_layout = w.Layout(width="auto", min_width=NAME_WIDTH, margin=f"2px {NAME_GAP} 2px 0")
+        self._details_layout = w.Layout(flex=f"1 1 calc(100% - {NAME_WIDTH} - {NAME_GAP})", min_width="11em", margin="0")
+
+    def _init_actions(self, variable: str) -> None:
+        """The variable to bind, Log in, Diagnose, the Open Airflow UI link, the help text and the output."""
+        self.variable = w.Text(value=variable, description="Variable", **_labelled("220px"))
         self.login_button = w.Button(
             description="Log in",
             button_style="primary",
@@ -101,33 +134,29 @@ class EnvironmentPicker(w.VBox):
         self.diagnose_button = w.Button(
             description="Diagnose", icon="stethoscope", disabled=True, tooltip="Pick an environment first"
         )
-        self.diagnosis: Any = None  # the last Diagnose run's results
-        self.open_link = w.HTML("")
-        self.help = w.HTML(f"<div style='font-size:85%;line-height:1.35;color:var(--jp-ui-font-color2,#666)'>{HELP}</div>")
+        self.open_link = w.HTML("", layout=w.Layout(max_width="100%"))
+        self.help = w.HTML(f"<div style='font-size:85%;line-height:1.35;color:{HELP_COLOR}'>{HELP}</div>")
         self.output = w.Output()
 
+    def _wire(self) -> None:
+        """What each control does when changed or clicked."""
         self.profile.observe(self._on_profile, names="value")
         self.region.observe(lambda _: self.refresh(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
         self.login_button.on_click(lambda _: self.login())
         self.diagnose_button.on_click(lambda _: self.diagnose(background=True))
-        super().__init__(
-            children=[
-                w.HTML("<b>MWAA environments</b>"),
-                w.HBox([self.profile, self.region, self.refresh_button, self.busy], layout=w.Layout(align_items="center")),
-                self.message,
-                self.table,
-                w.HBox(
-                    [self.variable, self.login_button, self.diagnose_button, self.open_link],
-                    layout=w.Layout(align_items="center"),
-                ),
-                self.help,
-                self.output,
-            ],
-            **kwargs,
-        )
-        self.add_class("mwaa-env-picker")
-        self.refresh()
+
+    def _rows(self) -> list[w.Widget]:
+        """Title, location, message, table, actions, help, output: each row wraps at narrow widths."""
+        return [
+            w.HTML("<b>MWAA environments</b>"),
+            _wrapping_row(self.profile, self.region, self.refresh_button, self.busy),
+            self.message,
+            self.table,
+            _wrapping_row(self.variable, self.login_button, self.diagnose_button, self.open_link),
+            self.help,
+            self.output,
+        ]
 
     # --- listing ---------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -184,13 +213,12 @@ class EnvironmentPicker(w.VBox):
     # --- the table -------------------------------------------------------------------------------------
     def _fill(self, infos: list[control.EnvironmentInfo]) -> None:
         """Two widgets a row (the environment's button, one HTML for the rest): a listing stays cheap."""
-        self.buttons: dict[str, w.Button] = {}
+        self.buttons = {}
         cells: list[w.Widget] = []
         if infos:
-            cells = [
-                w.HTML("<b>Environment</b>"),
-                w.HTML(_details("<b>Status</b>", "<b>Airflow</b>", "<b>Web server access</b>")),
-            ]
+            header = w.HTML("<b>Environment</b>", layout=self._button_layout)
+            access = "<b title='Web server access mode'>Access</b>"
+            cells = [header, self._details("<b>Status</b>", "<b>Airflow</b>", access)]
         for info in infos:
             button = w.Button(
                 description=info.name, disabled=not _loginable(info), tooltip=_tooltip(info), layout=self._button_layout
@@ -199,18 +227,20 @@ class EnvironmentPicker(w.VBox):
             button.on_click(lambda _, name=info.name: self._select(name))
             self.buttons[info.name] = button
             status = info.status or "unknown"
-            color = STATUS_COLORS.get(status, "#ef6c00")
+            color = STATUS_COLORS.get(status, WARN)
             cells += [
                 button,
-                w.HTML(
-                    _details(
-                        f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>",
-                        _e(info.airflow_version or "?"),
-                        _e(info.webserver_access_mode or "?"),
-                    )
+                self._details(
+                    f"<span class='mwaa-picker-status' style='color:{color}'>{_e(status)}</span>",
+                    _e(info.airflow_version or "?"),
+                    _e(info.webserver_access_mode or "?"),
                 ),
             ]
         self.table.children = cells
+
+    def _details(self, status: str, version: str, access: str) -> w.HTML:
+        """Status, Airflow version and access mode (already escaped HTML) beside the name, wrapping when narrow."""
+        return w.HTML(_details(status, version, access), layout=self._details_layout)
 
     def select(self, name: str) -> None:
         """Choose an environment (as clicking its row does); only AVAILABLE ones can be chosen."""
@@ -225,6 +255,8 @@ class EnvironmentPicker(w.VBox):
         self.selected = name
         for env, button in getattr(self, "buttons", {}).items():
             button.button_style = "info" if env == name else ""
+            for key, value in CHOSEN.items():  # the theme's colours, not ipywidgets' white on bright cyan
+                setattr(button.style, key, value if env == name else None)
         self.login_button.disabled = name is None
         self.login_button.tooltip = f"Log in to {name}" if name else "Pick an AVAILABLE environment first"
         self.diagnose_button.disabled = name is None
@@ -241,7 +273,7 @@ class EnvironmentPicker(w.VBox):
 
     def _show_error(self, text: str | None) -> None:
         self.last_error = text
-        self.message.value = f"<span class='mwaa-picker-error' style='color:#c62828'>{_e(text)}</span>" if text else ""
+        self.message.value = f"<span class='mwaa-picker-error' style='color:{BAD}'>{_e(text)}</span>" if text else ""
 
     # --- log in -----------------------------------------------------------------------------------------
     def login(self) -> Any:
@@ -336,9 +368,26 @@ def _loginable(info: control.EnvironmentInfo) -> bool:
 
 
 def _details(status: str, version: str, access: str) -> str:
-    """Status, Airflow version and access mode in fixed-width columns (already escaped HTML)."""
-    cell = "<span style='display:inline-block;min-width:{}'>{}</span>"
-    return cell.format("9em", status) + cell.format("5em", version) + cell.format("10em", access)
+    """Status, Airflow version and access mode in columns of fixed minimum widths that wrap when narrow."""
+    cell = "<span style='min-width:{}'>{}</span>"
+    cells = cell.format("8.5em", status) + cell.format("4em", version) + cell.format("0", access)
+    return f"<div class='mwaa-picker-details' style='display:flex;flex-wrap:wrap;column-gap:8px;line-height:1.6'>{cells}</div>"
+
+
+def _labelled(width: str) -> dict[str, Any]:
+    """A labelled control's layout and style: ``width`` wide, narrower when its row is, with a short label
+    column (ipywidgets' 80 px left a 220 px picker's Profile dropdown half its room)."""
+    return {"layout": _fitting(width), "style": {"description_width": LABEL_WIDTH}}
+
+
+def _fitting(width: str) -> w.Layout:
+    """A control's layout: ``width`` wide, narrower when its row is (never wider than the panel)."""
+    return w.Layout(width=width, max_width="calc(100% - 2 * var(--jp-widgets-margin, 2px))")  # its margins too
+
+
+def _wrapping_row(*children: w.Widget) -> w.HBox:
+    """A row of controls that wraps onto more lines instead of overflowing a narrow panel."""
+    return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap", align_items="center", max_width="100%"))
 
 
 def _tooltip(info: control.EnvironmentInfo) -> str:

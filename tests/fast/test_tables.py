@@ -38,13 +38,22 @@ def test_text_columns_are_left_aligned_and_numbers_right_aligned():
 def test_marks_are_coloured_with_theme_variables_and_failing_rows_stand_out():
     html = Table(CHECKS, ["result", "check", "found", "fix", "time"])._repr_html_()
     for mark, colour in [("✓", "success"), ("✗", "error"), ("⚠", "warn")]:
-        assert re.search(rf"color:var\(--jp-{colour}-color1[^)]*\)[^>]*>{mark}<", html), mark
-    assert re.search(r"color:var\(--jp-ui-font-color2[^)]*\)[^>]*>skipped<", html)
+        # the theme's colour mixed with its text colour (readable in light and dark themes: browser tests)
+        assert re.search(rf"color:color-mix\(in srgb, var\(--jp-{colour}-color1[^;>]*>{mark}<", html), mark
+    assert re.search(r"color:color-mix\(in srgb, var\(--jp-ui-font-color0[^;>]*>skipped<", html)
     rows = re.findall(r"<tr[^>]*>.*?</tr>", html.split("<tbody>")[1])
     failing = [r for r in rows if "✗" in r]
     assert len(failing) == 1 and "inset 3px 0 var(--jp-error-color1" in failing[0].split(">")[0]  # a red bar, a tint
     assert all("--jp-error-color1" not in r.split(">")[0] for r in rows if "✗" not in r)
     assert re.search(r"white-space:nowrap[^>]*>0\.01 s<", html)  # a time never wraps
+
+
+def test_a_timestamp_never_wraps_at_its_hyphens():
+    row = {"filename": "dags/a.py", "timestamp": "2026-12-04T15:16:52.467167Z", "day": "2026-12-04"}
+    html = Table([row], ["filename", "timestamp", "day"])._repr_html_()
+    for value in row.values():
+        cell = re.search(rf"<td style='([^']*)'>{re.escape(value)}</td>", html).group(1)
+        assert ("white-space:nowrap" in cell) is (value != "dags/a.py"), value
 
 
 def test_long_cells_are_shown_in_full_in_html_and_escaped():
