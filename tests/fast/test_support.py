@@ -134,6 +134,27 @@ def test_doctor_json_magic_carries_the_support(shell, aws):
     assert any(c["check"] == "Airflow version support" and c["mark"] == "✓" for c in printed["checks"])
 
 
+def test_the_terminal_doctor_shows_the_same_row_and_json(aws):
+    """``python -m mwaa_magic doctor``: the row in its table and ``airflow_support`` in its --json."""
+    import os
+    import subprocess
+    import sys
+
+    def terminal(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "mwaa_magic", "doctor", "fast2", *args],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert re.search(r"Airflow version support.*Airflow 2\.10\.3 is supported", terminal())
+    assert json.loads(terminal("--json"))["airflow_support"] == support_for("2.10.3").to_json()
+
+
 # --- %mwaa envs ---------------------------------------------------------------------------------------
 def test_envs_shows_each_version_s_support_state(shell, aws):
     result, out = run(shell, "%mwaa envs -o found")
@@ -150,3 +171,17 @@ def test_envs_json_carries_the_states_and_dates(shell, aws):
     assert printed["fast3"]["airflow_support"] == support_for("3.0.6").to_json()
     assert printed["fast3"]["airflow_version"] == "3.0.6" and printed["fast3"]["support"] == "supported"
     assert [row["name"] for row in shell.user_ns["found"]] == list(printed)  # -o stores the same rows
+
+
+def test_the_docs_page_shows_the_table_as_it_is():
+    """docs/versions.md's support table is THE table's rows on the day it was read (no second copy to drift)."""
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "versions.md").read_text()
+    shown = re.findall(r"^\| (\d+\.\d+\.\d+) \| (\d{4}-\d\d-\d\d) \| ([\w-]+) \| (\w+) \|$", page, re.M)
+    expected = []
+    for entry in VERSIONS:
+        found = support_for(entry.version, on=support.READ_ON)
+        expected.append((entry.version, entry.available.isoformat(), found.end_of_support, found.state))
+    assert sorted(shown) == sorted(expected)
+    assert support.SOURCE in page and support.READ_ON.isoformat() in page
