@@ -129,14 +129,24 @@ RUN_ID = arg("run_id", type=arguments.run_id)
 
 # --- handlers -------------------------------------------------------------------------------------
 def _envs(magics: Face, args: argparse.Namespace) -> Any:
+    """The environments with their Airflow version's support state (core/support.py): a table, or JSON."""
     from ..core.control_plane import control_plane
+    from ..core.support import support_for
     from .display import Rows
 
     plane = control_plane(args.profile or magics.profile, args.region or magics.region)
-    rows = [e.to_json() for e in plane.list_environments()]
-    return Rows(
-        rows, ["name", "status", "airflow_version", "webserver_access_mode", "error"], f"MWAA environments in {plane.region}"
-    )
+    rows = []
+    for info in plane.list_environments():
+        found = support_for(info.airflow_version) if info.airflow_version else None
+        rows.append({**info.to_json(), "support": found.short if found else "", "airflow_support": found and found.to_json()})
+    columns = ["name", "status", "airflow_version", "support", "webserver_access_mode", "error"]
+    table = Rows(rows, columns, f"MWAA environments in {plane.region}")
+    if not args.json:
+        return table
+    if args.output:
+        magics.user_ns[args.output] = table
+    print(json.dumps(rows, indent=2, ensure_ascii=False))
+    return None
 
 
 def _dags(magics: Face, args: argparse.Namespace) -> Any:
@@ -399,9 +409,13 @@ SESSION_HELP = "session alias (default: the current one)"
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "envs",
-        "List the environments of a region, with status and Airflow version.",
+        "List the environments of a region, with status, Airflow version and its support state on MWAA.",
         _envs,
-        (arg("--region", "-r", type=validate_region, help="AWS region"), arg("--profile", "-p", help="AWS profile")),
+        (
+            arg("--region", "-r", type=validate_region, help="AWS region"),
+            arg("--profile", "-p", help="AWS profile"),
+            arg("--json", action="store_true", help="print the environments as JSON (with each version's support dates)"),
+        ),
         session=False,
     ),
     Subcommand("dags", "List the DAGs.", _dags),

@@ -105,7 +105,7 @@ def test_the_magic_shows_the_table_and_json_equals_the_python_data(shell, aws):
     assert result.success, out
     printed = json.loads(out)
     assert printed == shell.user_ns["found"].to_json()
-    assert printed["ok"] is True and printed["environment"] == "fast3" and len(printed["checks"]) == 16
+    assert printed["ok"] is True and printed["environment"] == "fast3" and len(printed["checks"]) == 17
     result, out = run(shell, "%mwaa doctor fast3")
     assert result.success and "✓" in out and "Web login" in out
 

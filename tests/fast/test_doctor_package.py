@@ -41,7 +41,7 @@ def test_every_doctor_module_is_under_400_lines():
 
 def test_the_table_is_consistent():
     keys = [check.key for check in doctor_module.CHECKS]
-    assert len(keys) == len(set(keys)) == 16  # + the DAG folder (S3) row
+    assert len(keys) == len(set(keys)) == 17  # + the DAG folder (S3) row, + the Airflow version support row
     for check in doctor_module.CHECKS:
         assert set(check.needs + check.after) <= set(keys) - {check.key}, check.key
         assert check.timeout > 0 and check.title

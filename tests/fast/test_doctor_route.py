@@ -19,6 +19,8 @@ async def test_the_route_gives_doctors_data(jp_fetch, aws, issued):
     body = json.loads(response.body)
     assert response.code == 200 and body["ok"] is True and body["environment"] == "fast3"
     assert [c["check"] for c in body["checks"]][:3] == ["Credentials", "Identity (STS)", "Clock"]
+    assert body["airflow_support"]["state"] == "supported" and body["airflow_support"]["version"] == "3.0.6"
+    assert any(c["check"] == "Airflow version support" and c["mark"] == "✓" for c in body["checks"])  # the lab's row
     assert [s[:6] for s in issued() if s in response.body.decode()] == []
 
 

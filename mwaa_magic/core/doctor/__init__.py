@@ -1,7 +1,8 @@
 """``doctor``: check the whole path to an environment, step by step, and say what to fix.
 
-Credentials, identity (STS), clock, region, GetEnvironment, the three token permissions, the web server's
-address (how chosen, DNS, TCP, TLS), the web login, a REST call and the CLI. A failed check makes the checks
+Credentials, identity (STS), clock, region, GetEnvironment, the Airflow version's support (AWS's
+end-of-support dates, core/support.py), the three token permissions, the web server's address (how chosen,
+DNS, TCP, TLS), the web login, a REST call and the CLI. A failed check makes the checks
 that need it "skipped" (with the reason), not the others. No token, cookie or JWT ever goes into a row.
 
 The modules, each with one job: :mod:`.table` (the one table of checks), :mod:`.aws_checks` and

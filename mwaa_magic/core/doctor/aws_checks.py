@@ -215,6 +215,28 @@ def environment(run: RunState, limit: float) -> Outcome:
     return fail(text, f"wait until it is AVAILABLE ({info.status} usually lasts 20-30 minutes)")
 
 
+def version_support(run: RunState, limit: float) -> Outcome:
+    """The environment's Airflow version against AWS's support dates (core/support.py): a warning, never a
+    failure, when its end of support is fewer than 90 days away or passed."""
+    from ..support import SOURCE, support_for
+
+    version = run.info.airflow_version if run.info is not None else None
+    if not version:
+        return skipped("no GetEnvironment answer: the Airflow version is unknown")
+    found = support_for(version)
+    run.support = found.to_json()
+    if found.state == "unknown":
+        return not_applicable(found.summary)
+    if not found.warn:
+        return ok(found.summary)
+    when = "now" if found.state == "unsupported" else f"before {found.end_of_support}"
+    return warn(
+        found.summary,
+        f"upgrade the environment {when} (MWAA console: Edit, Airflow version; or "
+        f"`aws mwaa update-environment --airflow-version`): see {SOURCE}",
+    )
+
+
 def dag_folder(run: RunState, limit: float) -> Outcome:
     """The DAG folder GetEnvironment names: the bucket answers and s3:ListBucket is allowed (one 1-key listing)."""
     from .. import aws_errors

@@ -16,11 +16,18 @@ class Diagnosis(Table):
     COLUMNS = ["result", "check", "found", "fix", "time"]
 
     def __init__(
-        self, rows: Iterable[dict], environment: str | None, region: str | None, profile: str | None, seconds: float = 0.0
+        self,
+        rows: Iterable[dict],
+        environment: str | None,
+        region: str | None,
+        profile: str | None,
+        seconds: float = 0.0,
+        support: dict | None = None,
     ) -> None:
         title = f"mwaa doctor: {environment or '?'} in {region or '?'}{f' (profile {profile})' if profile else ''}"
         super().__init__(rows, self.COLUMNS, title)
         self.environment, self.region, self.profile, self.seconds = environment, region, profile, seconds
+        self.support = support  # the Airflow version's support state and dates (core/support.py), when known
 
     @property
     def ok(self) -> bool:
@@ -41,6 +48,7 @@ class Diagnosis(Table):
             "ok": self.ok,
             "seconds": round(self.seconds, 2),
             "marks": dict(MARKS),
+            "airflow_support": self.support,
             "checks": [{**{k: v for k, v in row.items() if k not in ("result", "time")}, "mark": row["result"]} for row in self],
         }
 

@@ -75,7 +75,7 @@ class DoctorRun(RunState):
             if self.http is not None:
                 self.http.close()
         rows = [self.rows[check.key] for check in self.checks if check.key in self.rows]
-        return Diagnosis(rows, self.name, self.region, self.profile, time.monotonic() - self.started)
+        return Diagnosis(rows, self.name, self.region, self.profile, time.monotonic() - self.started, self.support)
 
     def _run_checks(self) -> None:
         pending, running = list(self.checks), dict[str, _Running]()

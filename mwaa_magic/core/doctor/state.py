@@ -31,6 +31,7 @@ class RunState:
         self.date: tuple[float, str] | None = None  # (local time, the service's Date header)
         self.info: EnvironmentInfo | None = None
         self.info_error: MwaaError | None = None
+        self.support: dict | None = None  # the Airflow version's support (core/support.py), for --json
         self.account: str | None = None
         self.address_from_setting = False
         self.web_token: WebLogin | None = None

@@ -71,6 +71,7 @@ CHECKS: tuple[Check, ...] = (
         timeout=1.0,
         fix="check the environment in the MWAA console",
     ),
+    Check("support", "Airflow version support", aws.version_support, after=("environment",), timeout=1.0),
     Check(
         "s3",
         "DAG folder (S3)",
