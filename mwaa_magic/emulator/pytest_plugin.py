@@ -138,6 +138,14 @@ def mwaa_emulator(request: pytest.FixtureRequest):
     running.stop()
 
 
+def forget_boto3_default_session() -> None:
+    """An unmodified ``boto3.client()`` resolves credentials once per default session: drop it, so that it reads
+    this test's settings (an earlier test's session would keep another emulator's keys)."""
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None
+
+
 @pytest.fixture
 def mwaa_env(mwaa_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch):
     """Point boto3 (and mwaa_magic) at the emulator for one test; reset its knobs afterwards."""
@@ -148,5 +156,7 @@ def mwaa_env(mwaa_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask the instance-metadata address
     for name, value in mwaa_emulator.env.items():
         monkeypatch.setenv(name, value)
+    forget_boto3_default_session()
     yield mwaa_emulator
+    forget_boto3_default_session()
     mwaa_emulator.admin.reset()

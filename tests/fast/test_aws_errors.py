@@ -406,7 +406,7 @@ def test_an_emulator_without_s3_says_so_in_one_line(aws) -> None:
     """An emulator without moto points AWS_ENDPOINT_URL_S3 at an address answering every S3 call with EmulatorWithoutS3."""
     from mwaa_magic.emulator.control_plane import NO_S3_PATH
 
-    s3 = boto3.client(
+    s3 = boto3.Session().client(  # its own session: boto3's default one would keep these credentials for later tests
         "s3",
         endpoint_url=aws.env["MWAA_EMULATOR_URL"] + NO_S3_PATH,
         config=botocore.config.Config(retries={"total_max_attempts": 1}),
