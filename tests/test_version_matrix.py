@@ -213,6 +213,24 @@ def test_install_runs_mwaa_python_minor_or_says_it_cannot(tmp_path, monkeypatch,
     assert len(said) == 1 and said[0].startswith("airflow 9.9.9: MWAA runs it on Python 3.99.1; no Python 3.99 here")
 
 
+@pytest.mark.fast
+def test_install_picks_the_newest_patch_of_mwaa_s_minor(tmp_path, monkeypatch):
+    """Of several Pythons of MWAA's minor, the newest patch (the nearest to MWAA's: markers such as
+    ``python_full_version < "3.11.3"`` then pick MWAA's packages), not just the first found."""
+    minor = ".".join(sys.version.split(".")[:2])
+    for patch in ("0", "99"):  # pyenv-style interpreters that only say their version
+        python = tmp_path / "pyenv" / "versions" / f"{minor}.{patch}" / "bin" / f"python{minor}"
+        python.parent.mkdir(parents=True)
+        python.write_text(f"#!/bin/sh\necho {minor}.{patch}\n")
+        python.chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    (tmp_path / "9.9.8").mkdir()
+    (tmp_path / "9.9.8" / "python.txt").write_text(f"{minor}.98\n")
+    monkeypatch.setattr(releases, "MWAA_IMAGES", tmp_path)
+    picked = pick_python(Installation("9.9.8"), Release("9.9.8", releases.AIRFLOW_3))
+    assert picked == str(tmp_path / "pyenv" / "versions" / f"{minor}.99" / "bin" / f"python{minor}")
+
+
 @MATRIX
 def test_environment_runs_the_release_it_announces(mwaa_env, release):
     env = mwaa_env.environment(env_name(release))
@@ -363,6 +381,26 @@ AIRFLOW_OWN = {"apache-airflow-core", "apache-airflow-task-sdk"}  # Airflow 3's 
 VENV_SEED = {"pip", "setuptools", "wheel"}  # what a venv may hold besides the install
 
 
+def only_for_this_python(version: str, mwaa_python: str) -> set[str]:
+    """Packages the venv holds only because a requirement's marker is true for its Python and false for MWAA's
+    (``async-timeout; python_full_version < "3.11.3"`` on a machine whose newest 3.11 is 3.11.2)."""
+    script = (
+        "import importlib.metadata as m, json, sys\n"
+        "from packaging.requirements import Requirement\n"
+        "full = sys.argv[1]; env = {'python_full_version': full, 'python_version': '.'.join(full.split('.')[:2])}\n"
+        "names = set()\n"
+        "for d in m.distributions():\n"
+        "    for text in d.requires or []:\n"
+        "        r = Requirement(text)\n"
+        "        if r.marker and 'extra' not in str(r.marker) and r.marker.evaluate() and not r.marker.evaluate(env):\n"
+        "            names.add(r.name)\n"
+        "print(json.dumps(sorted(names)))"
+    )
+    python = venv_dir(version) / "bin" / "python"
+    out = subprocess.run([str(python), "-c", script, mwaa_python], capture_output=True, text=True, check=True, timeout=60).stdout
+    return {re.sub(r"[-_.]+", "-", n.lower()) for n in json.loads(out)}
+
+
 def installed_versions(version: str) -> dict[str, str]:
     """``{normalized name: version}`` of every distribution in the release's venv (its own Python reads them)."""
     script = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
@@ -390,6 +428,6 @@ def test_installed_packages_are_mwaa_s(version):
     differ = {n: (wanted[n], v) for n, v in installed.items() if n in wanted and wanted[n] != v}
     recorded = {re.sub(r"[-_.]+", "-", p.split("==")[0].lower()) for p in release.pins}
     assert set(differ) == recorded, differ
-    unpinned = set(installed) - set(wanted)
+    unpinned = set(installed) - set(wanted) - only_for_this_python(version, release.python)
     assert unpinned <= AIRFLOW_OWN | VENV_SEED, unpinned
     assert installed["apache-airflow"] == installed.get("apache-airflow-core", version) == version

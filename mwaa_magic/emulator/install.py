@@ -205,16 +205,18 @@ def find_uv() -> str | None:
 
 
 def pick_python(run: Installation, release: Release) -> str:
-    """An interpreter of the Python minor MWAA's image runs for ``release`` (this one's, else ``pythonX.Y``
-    on PATH, else pyenv's newest X.Y.*); else this one, said in one line."""
+    """The interpreter of the Python minor MWAA's image runs for ``release`` with the newest patch found here (this
+    one, ``pythonX.Y`` on PATH, pyenv's X.Y.*): the nearest to MWAA's, whose markers pick the same packages (a
+    3.11.2 installs ``async-timeout``, which MWAA's 3.11.9 does not); else this one, said in one line."""
     wanted = ".".join(release.python.split(".")[:2])
-    if not wanted or _python_version(sys.executable).startswith(wanted + "."):
+    if not wanted:
         return sys.executable
     pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    found = sorted(glob.glob(f"{pyenv}/versions/{wanted}.*/bin/python{wanted}"), key=_patch, reverse=True)
-    for candidate in [shutil.which(f"python{wanted}"), *found]:
-        if candidate and _python_version(candidate).startswith(wanted + "."):
-            return candidate
+    found = glob.glob(f"{pyenv}/versions/{wanted}.*/bin/python{wanted}")
+    versions = {c: _python_version(c) for c in dict.fromkeys([sys.executable, shutil.which(f"python{wanted}"), *found]) if c}
+    matching = {c: v for c, v in versions.items() if v.startswith(wanted + ".")}
+    if matching:
+        return max(matching, key=lambda c: tuple(int(p) if p.isdigit() else -1 for p in matching[c].split(".")))
     run.say(f"MWAA runs it on Python {release.python}; no Python {wanted} here: installing for {_python_version(sys.executable)}")
     return sys.executable
 
