@@ -170,3 +170,18 @@ def test_plugins_zip_refused_here_then_applied_and_a_dag_imports_its_module(
             time.sleep(1)
     finally:
         s3.delete_object(Bucket=bucket, Key=f"dags/{dag_id}.py")
+
+
+def test_offline_first_asks_the_registry_when_the_cache_has_a_package_s_metadata_but_not_its_wheel(tmp_path, monkeypatch):
+    """``requirements --check`` (uv pip compile) caches a package's metadata only; the install that follows must not
+    take uv's "Network connectivity is disabled" for a failure (a clean CI machine: UPDATE_FAILED on cowsay)."""
+    from mwaa_magic.emulator.install import _uv, find_uv, uv_offline_first
+
+    uv = find_uv()
+    assert uv, "uv is a test dependency"
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "cache"))  # empty: this test's own
+    (tmp_path / "requirements.txt").write_text("cowsay==6.1\n")
+    _uv([uv, "pip", "compile", "--quiet", str(tmp_path / "requirements.txt")])
+    _uv([uv, "venv", "--quiet", str(tmp_path / "venv")])
+    done, asked = uv_offline_first([uv, "pip", "install", "--python", str(tmp_path / "venv" / "bin" / "python"), "cowsay==6.1"])
+    assert (done.returncode, asked) == (0, True), done.stderr

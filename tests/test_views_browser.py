@@ -120,7 +120,7 @@ def test_picker_fits_and_is_readable(page, mwaa_emulator, theme, panel):
     doc_shot(picker, name)
 
 
-BROKEN_DAG = """%%mwaa_dag broken_views.py --timeout 120
+BROKEN_DAG = """%%mwaa_dag broken_views.py --timeout 120 --no-local-check
 import pendulum
 from airflow import DAG
 from airflow.operators.bash import BashOperator

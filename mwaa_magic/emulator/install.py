@@ -23,7 +23,11 @@ from .requirements_file import Line, RequirementsError, one_line, pins, requirem
 MARKER = ".mwaa-emulator.json"
 ENV_MARKER = ".mwaa-environment.json"  # an environment venv's: written last, once it is complete
 INSTALL_TIMEOUT = 900  # seconds for one uv step of an environment venv (downloads of big wheels included)
-OFFLINE_MISS = ("network was disabled", "not found in the cache")  # uv --offline lacking a package
+OFFLINE_MISS = (  # uv --offline lacking a package: its metadata, or (metadata cached by a compile) its wheel
+    "network was disabled",
+    "not found in the cache",
+    "Network connectivity is disabled",
+)
 ROLES = ("Admin", "Op", "User", "Viewer")
 
 
