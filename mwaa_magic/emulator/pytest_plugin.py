@@ -143,7 +143,7 @@ def forget_boto3_default_session() -> None:
     this test's settings (an earlier test's session would keep another emulator's keys)."""
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
-        boto3.DEFAULT_SESSION = None
+        vars(boto3)["DEFAULT_SESSION"] = None  # the module attribute boto3.client() reads
 
 
 @pytest.fixture
