@@ -9,6 +9,7 @@ the same checks as the Python API's), and a subcommand whose arguments need chec
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shlex
 from collections.abc import Callable
@@ -53,6 +54,17 @@ class Subcommand:
     session: bool = True  # takes --session
     output: bool = True  # takes -o VAR
     check: Check | None = None  # arguments checked together, before any call
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """``name`` of ``kernel/<module>.py``, imported on its first call: a handler, a check or an argument's
+    ``type`` of a subcommand whose code (the local gate, the upgrade check) loads only when it is used."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f".{module}", __package__), name)(*args)
+
+    call.__name__ = name  # argparse names a ``type`` by it
+    return call
 
 
 def arg(*names: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -111,12 +123,6 @@ def _deploy_check(args: argparse.Namespace) -> None:
     deploy_options(args)  # the files are read once, and checked before any call, by the handler
 
 
-def _requirements_check(args: argparse.Namespace) -> None:
-    from .requirements_commands import check_arguments
-
-    check_arguments(args)
-
-
 def _undeploy_check(args: argparse.Namespace) -> None:
     from ..core.dagloop import check_name
 
@@ -125,6 +131,9 @@ def _undeploy_check(args: argparse.Namespace) -> None:
 
 DAG_ID = arg("dag_id", type=arguments.airflow_id)
 RUN_ID = arg("run_id", type=arguments.run_id)
+GATE_VERSION = arg(  # %mwaa check and %mwaa test: the local gate's release
+    "--version", "-V", type=_lazy("gate_commands", "version"), help="Airflow release (default: the session's environment's)"
+)
 
 
 # --- handlers -------------------------------------------------------------------------------------
@@ -302,30 +311,6 @@ def _deploy(magics: Face, args: argparse.Namespace) -> Any:
     return Rows(results, ["name", "state", "dag_ids"], f"Deployed to {session.info.environment}")
 
 
-def _check(magics: Face, args: argparse.Namespace) -> Any:
-    from .gate_commands import check_command
-
-    return check_command(magics, args)
-
-
-def _test(magics: Face, args: argparse.Namespace) -> Any:
-    from .gate_commands import test_command
-
-    return test_command(magics, args)
-
-
-def _test_check(args: argparse.Namespace) -> None:
-    from .gate_commands import test_check
-
-    test_check(args)
-
-
-def _gate_version(text: str) -> str:
-    from .gate_commands import version
-
-    return version(text)
-
-
 def _dag_files(magics: Face, args: argparse.Namespace) -> Any:
     from .display import Rows
 
@@ -360,24 +345,6 @@ def _requirements(magics: Face, args: argparse.Namespace) -> Any:
         if row.get("diff"):
             print(row["diff"])
     return Rows(rows, ["file", "s3_path", "status", "applied_version", "latest_version"], "Requirements, plugins, startup script")
-
-
-def _upgrade_check(magics: Face, args: argparse.Namespace) -> None:
-    from .upgrade_commands import upgrade_check
-
-    upgrade_check(magics, args)
-
-
-def _upgrade_release(text: str) -> str:
-    from .upgrade_commands import release
-
-    return release(text)
-
-
-def _upgrade_check_arguments(args: argparse.Namespace) -> None:
-    from .upgrade_commands import check_arguments
-
-    check_arguments(args)
 
 
 GUARD_OPTIONS = (
@@ -507,16 +474,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "check",
         "Parse DAG files or folders here on the environment's Airflow release (no upload; no login with --version).",
-        _check,
+        _lazy("gate_commands", "check_command"),
         (
             arg("paths", nargs="+", help="files or folders"),
-            arg("--version", "-V", type=_gate_version, help="Airflow release (default: the session's environment's)"),
+            GATE_VERSION,
         ),
     ),
     Subcommand(
         "test",
         "Run a DAG here with `airflow dags test` on the environment's release; the cell fails when a task fails.",
-        _test,
+        _lazy("gate_commands", "test_command"),
         (
             arg("dag_id", type=arguments.airflow_id, help="DAG id"),
             arg("paths", nargs="*", help="files or folders with its code (default: the environment's DAG folder)"),
@@ -526,10 +493,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             arg("--variables", help="Airflow variables file (JSON or YAML)"),
             arg("--connections", help="Airflow connections file (JSON or YAML)"),
             arg("--from-environment", action="store_true", help="variables and connections from the environment (no passwords)"),
-            arg("--version", "-V", type=_gate_version, help="Airflow release (default: the session's environment's)"),
+            GATE_VERSION,
             arg("--timeout", type=_deploy_timeout, help="seconds before the run is stopped (default 600)"),
         ),
-        check=_test_check,
+        check=_lazy("gate_commands", "test_check"),
     ),
     Subcommand("dag-files", "List the S3 DAG folder: name, size, last modified, the DAG ids Airflow parsed.", _dag_files),
     Subcommand(
@@ -564,18 +531,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             arg("--refresh", action="store_true", help="ask the package registry first (else uv's cache)"),
             arg("--timeout", type=_timeout, help="seconds to wait for the update (default 3600)"),
         ),
-        check=_requirements_check,
+        check=_lazy("requirements_commands", "check_arguments"),
     ),
     Subcommand(
         "upgrade-check",
         "Check DAGs for Airflow 3: ruff's AIR3 rules with their fixes, then the parse on the target release.",
-        _upgrade_check,
+        _lazy("upgrade_commands", "upgrade_check"),
         (
             arg("paths", nargs="*", help="DAG files or folders here (default: the environment's S3 DAG folder)"),
             arg(
                 "--to",
                 metavar="VERSION",
-                type=_upgrade_release,
+                type=_lazy("upgrade_commands", "release"),
                 help="the Airflow 3 release to check against (default: the newest MWAA offers)",
             ),
             arg("--fix", metavar="DIR", help="write ruff's fixes to copies in this local folder, show the diff (never uploads)"),
@@ -586,7 +553,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             ),
             arg("--no-parse", action="store_true", help="ruff's rules only: no parse on the target release"),
         ),
-        check=_upgrade_check_arguments,
+        check=_lazy("upgrade_commands", "check_arguments"),
     ),
     Subcommand(
         "cli",
