@@ -51,8 +51,8 @@ def test_arguments(args: argparse.Namespace) -> Any:
     )
 
 
-def test_check(args: argparse.Namespace) -> None:
-    test_arguments(args)
+def test_check(args: argparse.Namespace) -> Any:
+    return test_arguments(args)
 
 
 def test_command(magics: Any, args: argparse.Namespace) -> Any:
@@ -60,11 +60,8 @@ def test_command(magics: Any, args: argparse.Namespace) -> Any:
     from ..gate.api import run_request
     from .display import show
 
-    request = test_arguments(args)
     session = None if args.version else _session_or_none(args)
-    if session is None and args.version is None:
-        raise errors.InvalidArgument("Which Airflow? Give --version V or log in to an environment first (%mwaa_login ENV).")
-    return run_request(request, session, args.version, show)
+    return run_request(args.checked, session, args.version, show)  # args.checked: test_check's request
 
 
 def test_cell_first(session: Any, source: Any, conf: dict | None) -> None:

@@ -6,6 +6,7 @@ cell fails. Subcommands live in :mod:`.subcommands` (one table: name, arguments,
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -193,7 +194,7 @@ class MwaaMagics(Magics, SharedSettings):
                 from .gate_commands import test_cell_first
 
                 test_cell_first(session, source, options.conf)
-                options = subcommands.deploy_options(args, local_check=False)
+                options = dataclasses.replace(options, local_check=False)
             results = session.dag_loop.deploy([source], options)
         if args.output:
             self.user_ns[args.output] = results[0]

@@ -42,7 +42,7 @@ class Face(Protocol):
 
 
 Handler = Callable[[Face, argparse.Namespace], Any]
-Check = Callable[[argparse.Namespace], None]
+Check = Callable[[argparse.Namespace], Any]  # what it returns is ``args.checked`` for the handler
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def _cli_command(args: argparse.Namespace) -> None:
         raise UsageError("%mwaa cli COMMAND: give an Airflow CLI command, e.g. %mwaa cli dags list")
 
 
-def _deploy_check(args: argparse.Namespace) -> None:
-    deploy_options(args)  # the files are read once, and checked before any call, by the handler
+def _deploy_check(args: argparse.Namespace) -> Any:
+    return deploy_options(args)  # the files are read once, and checked before any call, by the handler
 
 
 def _undeploy_check(args: argparse.Namespace) -> None:
@@ -285,7 +285,7 @@ def _doctor(magics: Face, args: argparse.Namespace) -> None:
         raise DoctorFailed(diagnosis)
 
 
-def deploy_options(args: argparse.Namespace, local_check: bool = True) -> Any:
+def deploy_options(args: argparse.Namespace) -> Any:
     """The ``DeployOptions`` of ``%mwaa deploy`` or ``%%mwaa_dag`` (checked in the core, before any call)."""
     from ..core.dagloop import DeployOptions
 
@@ -296,7 +296,7 @@ def deploy_options(args: argparse.Namespace, local_check: bool = True) -> Any:
         wait=not args.no_wait,
         force=args.force,
         timeout=args.timeout,
-        local_check=local_check and not args.no_local_check,
+        local_check=not args.no_local_check,
     )
 
 
@@ -304,7 +304,7 @@ def _deploy(magics: Face, args: argparse.Namespace) -> Any:
     from ..core.dagloop import sources_from_paths
     from .display import Rows
 
-    options = deploy_options(args)
+    options = args.checked  # deploy_options(args), by :func:`check`
     sources = sources_from_paths(args.paths)  # every file read once and checked (names, links, syntax) before any call
     session = sessions.get(args.session)
     results = session.dag_loop.deploy(sources, options)
@@ -621,10 +621,11 @@ def unknown(name: str) -> UsageError:
 
 
 def check(args: argparse.Namespace) -> None:
-    """The checks of the subcommand's arguments taken together (each word was checked as it was parsed)."""
+    """The checks of the subcommand's arguments taken together (each word was checked as it was parsed); what
+    the check built from them (``DeployOptions``, a test request) becomes ``args.checked``, so the handler does
+    not build it again."""
     command = _BY_NAME[args.command]
-    if command.check is not None:
-        command.check(args)
+    args.checked = command.check(args) if command.check is not None else None
 
 
 def run(magics: Face, args: argparse.Namespace) -> Any:
