@@ -15,7 +15,7 @@ from ..core.text import shorten
 from .dagtest import TIMEOUT, DagTestResult, test_dag
 from .environment import Runtime, runtime_of
 from .inputs import Inputs, from_environment, from_files
-from .parse import ParseReport, parse_files
+from .parse import ParseReport, existing_path, parse_files
 from .release import check_version
 
 
@@ -39,12 +39,7 @@ def check_paths(paths: object) -> tuple[str, ...]:
     items = [paths] if isinstance(paths, (str, Path)) else list(paths) if isinstance(paths, (list, tuple)) else None
     if items is None:
         raise errors.InvalidPath(f"paths must be a path or a list of paths, not {type(paths).__name__}.")
-    for item in items:
-        if not isinstance(item, (str, Path)) or not str(item).strip():
-            raise errors.InvalidPath(f"A path is a non-empty str or Path, not {shorten(repr(item), 40)}.")
-        if not Path(item).expanduser().exists():
-            raise errors.InvalidPath(f"No file or folder {shorten(str(item))!r} here: give paths on this machine.")
-    return tuple(str(Path(item).expanduser()) for item in items)
+    return tuple(str(existing_path(item)) for item in items)
 
 
 def check_logical_date(value: object) -> str | None:

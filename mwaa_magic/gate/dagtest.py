@@ -25,6 +25,7 @@ from ..core import errors
 from ..core.table import Table
 from ..core.text import shorten
 from .inputs import Inputs
+from .parse import write_folder
 from .release import requirements_venv
 
 TIMEOUT = 600.0  # seconds for one test run
@@ -121,10 +122,8 @@ def test_dag(
     with tempfile.TemporaryDirectory(prefix="mwaa-gate-test-") as tmp:
         work = Path(tmp)
         dags, db = work / "dags", work / "airflow.db"
-        for name, body in files.items():
-            (dags / name).parent.mkdir(parents=True, exist_ok=True)
-            (dags / name).write_bytes(body)
-        dags.mkdir(exist_ok=True)
+        dags.mkdir()
+        write_folder(dags, files)
         shutil.copyfile(template_dir(version) / "airflow.db", db)  # migrated once at install: no `db migrate` here
         env = airflow_environment(version, work / "home", db, port=free_port(), secret=os.urandom(8).hex())
         env.update(

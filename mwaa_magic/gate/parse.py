@@ -109,7 +109,7 @@ def parse_files(
     """Parse DAG files and folders with Airflow ``version``'s DagBag (the release installed on first use); with
     ``requirements`` (a requirements.txt's text), in a venv that has it installed. Files are reported by the path
     given (files inside a folder: that folder's path joined with their path inside it)."""
-    resolved = [_existing(p) for p in paths]
+    resolved = [existing_path(p) for p in paths]
     if not resolved:
         raise errors.InvalidPath("Nothing to check: give DAG files or folders.")
     python, installed = _python(version, requirements, say)
@@ -132,22 +132,27 @@ def parse_sources(
     python, installed = _python(version, requirements, say)
     with tempfile.TemporaryDirectory(prefix="mwaa-gate-dags-") as tmp:
         root = Path(tmp).resolve()
-        for name, body in files.items():
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
+        write_folder(root, files)
         raw, seconds = _run(python, [str(root)], root, timeout)
     names = {str(root / name): name for name in files}
     return _report(version, raw, seconds, installed, lambda path: names.get(path, _relative(path, root)))
 
 
-def _existing(path: str | Path) -> Path:
+def existing_path(path: object) -> Path:
+    """``path`` (a non-empty str or Path) on this machine, or one line naming what is wrong."""
     if not isinstance(path, (str, Path)) or not str(path).strip():
         raise errors.InvalidPath(f"A path is a non-empty str or Path, not {shorten(repr(path), 40)}.")
     found = Path(path).expanduser()
     if not found.exists():
         raise errors.InvalidPath(f"No file or folder {shorten(str(path))!r} here: give paths on this machine.")
     return found
+
+
+def write_folder(root: Path, files: Mapping[str, bytes]) -> None:
+    """Lay ``files`` (DAG-folder names: ``{"sub/my_dag.py": b"..."}``) out under ``root`` as the folder holds them."""
+    for name, body in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(body)
 
 
 def _python(version: str, requirements: str | None, say: Callable[[str], None]) -> tuple[Path, bool]:
