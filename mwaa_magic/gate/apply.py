@@ -4,7 +4,6 @@ one line."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,22 +98,22 @@ def apply(
 def _upload(folder: DagFolder, key: str, body: bytes) -> str:
     """``body`` at ``key`` (S3's precondition: replace only the version just looked at); its VersionId. When S3
     holds these bytes already, that version's id (nothing written)."""
-    from ..core.dagloop.folder import status_of
+    from ..core.dagloop.folder import md5_hex
 
     bucket = folder.location()[0]
     head = folder.head_key(key)
-    if head is not None and head["ETag"].strip('"') == hashlib.md5(body, usedforsecurity=False).hexdigest():
+    if head is not None and head["ETag"].strip('"') == md5_hex(body):
         version = head.get("VersionId")
     else:
         condition = {"IfMatch": head["ETag"]} if head is not None else {"IfNoneMatch": "*"}
-        try:
-            version = folder.client.put_object(Bucket=bucket, Key=key, Body=body, **condition).get("VersionId")
-        except Exception as exc:
-            if status_of(exc) == 412:
-                raise errors.OverwriteRefused(
-                    f"s3://{bucket}/{key} was changed by someone else while this session wrote it: run the cell again."
-                ) from None
-            raise folder.error(exc, "PutObject", bucket, key) from None
+        version = folder.put_key(
+            key,
+            body,
+            condition,
+            lambda: errors.OverwriteRefused(
+                f"s3://{bucket}/{key} was changed by someone else while this session wrote it: run the cell again."
+            ),
+        ).get("VersionId")
     if not version or version == "null":
         raise errors.InvalidInput(
             f"s3://{bucket} keeps no object versions: MWAA applies a version of {key}; turn on S3 versioning for the bucket."

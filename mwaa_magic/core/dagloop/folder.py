@@ -5,6 +5,7 @@ The bucket and folder come from GetEnvironment (``SourceBucketArn``, ``DagS3Path
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -101,7 +102,7 @@ class DagFolder:
         current = self.head(source.name)
         if current is None:
             return Upload(source, {} if force else {"IfNoneMatch": "*"})
-        if current["ETag"].strip('"') == _md5(source.body):
+        if current["ETag"].strip('"') == md5_hex(source.body):
             self.seen[source.name] = current["ETag"]
             return Upload(source, {}, changed=False)
         known = self.seen.get(source.name)
@@ -117,21 +118,35 @@ class DagFolder:
         if not upload.changed:
             return False
         source = upload.source
-        bucket, key = self.location()[0], self.key(source.name)
+        answer = self.put_key(
+            self.key(source.name),
+            source.body,
+            upload.condition,
+            lambda: _changed_meanwhile(source.name, "not overwritten"),
+            "text/x-python" if source.name.endswith(".py") else "application/octet-stream",
+        )
+        self.seen[source.name] = answer["ETag"]
+        return True
+
+    def put_key(
+        self,
+        key: str,
+        body: bytes,
+        condition: dict[str, str],
+        conflict: Callable[[], Exception],
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        """PUT ``body`` at ``key`` (any key of the bucket) with S3's precondition (``IfNoneMatch`` / ``IfMatch``);
+        ``conflict()`` is raised when another write got there first; S3's answer (ETag, VersionId)."""
+        bucket = self.location()[0]
         try:
-            answer = self.client.put_object(
-                Bucket=bucket,
-                Key=key,
-                Body=source.body,
-                ContentType="text/x-python" if source.name.endswith(".py") else "application/octet-stream",
-                **upload.condition,
+            return self.client.put_object(
+                Bucket=bucket, Key=key, Body=body, **({"ContentType": content_type} if content_type else {}), **condition
             )
         except Exception as exc:
             if status_of(exc) == 412 or _code(exc) == "NoSuchKey":  # NoSuchKey: IfMatch on a key deleted meanwhile
-                raise _changed_meanwhile(source.name, "not overwritten") from None
+                raise conflict() from None
             raise self.error(exc, "PutObject", bucket, key) from None
-        self.seen[source.name] = answer["ETag"]
-        return True
 
     def delete(self, name: str, force: bool = False) -> None:
         """Remove ``name``; refused (unless ``force``) when this session never read or wrote it, or when it changed
@@ -197,7 +212,8 @@ def status_of(exc: Exception) -> int | None:
     return (response or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
 
 
-def _md5(body: bytes) -> str:
+def md5_hex(body: bytes) -> str:
+    """S3's ETag of a single-part upload of ``body``."""
     import hashlib
 
     return hashlib.md5(body, usedforsecurity=False).hexdigest()
