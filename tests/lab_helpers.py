@@ -292,6 +292,11 @@ def set_notebook_width(page: Any, width: int) -> float:
     return panel
 
 
+def mints(emulator: Any) -> int:
+    """How many web login tokens the emulator has issued (CreateWebLoginToken calls)."""
+    return emulator.admin.calls().get("CreateWebLoginToken", 0)
+
+
 def needs_airflow(emulator: Any) -> None:
     if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
         pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
@@ -300,8 +305,9 @@ def needs_airflow(emulator: Any) -> None:
 def assert_airflow_logged_in(popup: Any, airflow_major: int) -> None:
     """The tab is in the Airflow UI, and Airflow's own REST API accepts its session (it lists the DAGs)."""
     # The tab opens blank at click time, then goes to the freshly minted SSO link, which logs in and redirects.
-    popup.wait_for_url(
-        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url, timeout=60_000
+    popup.wait_for_url(  # past the SSO page, Airflow's login and our /mwaa/open confirmation page
+        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url and "/mwaa/" not in url,
+        timeout=60_000,
     )
     popup.wait_for_load_state("domcontentloaded")
     parts = urlsplit(popup.url)

@@ -13,32 +13,22 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from lab_helpers import card_html, missing, new_notebook, open_lab, page_server, run_cell, shot
+from lab_helpers import (
+    assert_airflow_logged_in,
+    card_html,
+    mints,
+    missing,
+    needs_airflow,
+    new_notebook,
+    open_lab,
+    page_server,
+    run_cell,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
 ENVIRONMENT = "demo-airflow3"
-
-
-def mints(emulator) -> int:
-    return emulator.admin.calls().get("CreateWebLoginToken", 0)
-
-
-def needs_airflow(emulator) -> None:
-    if not emulator.env.get("MWAA_MAGIC_WEBSERVER_URLS"):
-        pytest.skip("the emulator runs without Airflow (--mwaa-emulator-no-airflow): no web server to land in")
-
-
-def lands_in_airflow_logged_in(tab) -> None:
-    """The tab left the SSO page for the Airflow 3 UI, and the UI shows the DAGs (its session works)."""
-    tab.wait_for_url(
-        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url and "/mwaa/" not in url,
-        timeout=60_000,
-    )
-    parts = urlsplit(tab.url)
-    tab.goto(f"{parts.scheme}://{parts.netloc}/dags")
-    tab.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
-    assert "/login" not in tab.url
 
 
 def needs_lab_extension(page) -> None:
@@ -90,7 +80,7 @@ def test_another_site_cannot_mint_a_token(logged_in, lab, other_site, mwaa_emula
     assert ENVIRONMENT in popup.inner_text("body")
     shot(popup, f"open-route-confirmation-{host}")
     button.click()
-    lands_in_airflow_logged_in(popup)
+    assert_airflow_logged_in(popup, 3)
     assert mints(mwaa_emulator) == before + 1
     popup.close()
 
@@ -124,7 +114,7 @@ def test_address_bar_opens_airflow_logged_in(logged_in, lab, mwaa_emulator):
     before = mints(mwaa_emulator)
     tab = logged_in.new_page()
     tab.goto(f"{lab.url}/mwaa/open?environment={ENVIRONMENT}")
-    lands_in_airflow_logged_in(tab)
+    assert_airflow_logged_in(tab, 3)
     assert mints(mwaa_emulator) == before + 1
 
 
@@ -144,7 +134,7 @@ def test_card_link_in_lab_opens_airflow_logged_in(page, mwaa_emulator):
     with page.context.expect_page() as opened:
         link.click()
     tab = opened.value
-    lands_in_airflow_logged_in(tab)
+    assert_airflow_logged_in(tab, 3)
     assert mints(mwaa_emulator) == before + 1
     shot(tab, "card-html-link-airflow-ui")
 
@@ -156,7 +146,7 @@ def test_lab_extension_open_ui_still_lands_logged_in(page, mwaa_emulator):
     before = mints(mwaa_emulator)
     with page.context.expect_page() as opened:
         page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('mwaa:open-ui', {{environment: '{ENVIRONMENT}'}}); }}")
-    lands_in_airflow_logged_in(opened.value)
+    assert_airflow_logged_in(opened.value, 3)
     assert mints(mwaa_emulator) == before + 1
 
 
@@ -175,7 +165,7 @@ def confirms_then_lands_logged_in(tab, emulator, before: int) -> None:
     assert "just logged in" in tab.inner_text("body")
     assert mints(emulator) == before, "a web login token was minted right after the login"
     button.click()
-    lands_in_airflow_logged_in(tab)
+    assert_airflow_logged_in(tab, 3)
     assert mints(emulator) == before + 1
 
 

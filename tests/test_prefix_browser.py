@@ -12,6 +12,7 @@ from lab_helpers import (
     BUILT_LABEXTENSION,
     assert_airflow_logged_in,
     card_html,
+    mints,
     missing,
     needs_airflow,
     new_notebook,
@@ -34,10 +35,6 @@ def lab(browser, mwaa_emulator, tmp_path_factory):
     running = start_lab(mwaa_emulator, tmp_path_factory.mktemp("prefix-lab"), base_url=PREFIX)
     yield running
     running.stop()
-
-
-def mints(emulator) -> int:
-    return emulator.admin.calls().get("CreateWebLoginToken", 0)
 
 
 def lands_logged_in(page, emulator, click) -> None:

@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+from lab_helpers import mints
 
 from mwaa_magic.core.addresses import parse_webserver_urls
 
@@ -193,10 +194,6 @@ FROM_ANOTHER_SITE = [  # a link on another page: a confirmation page, nothing mi
     {"Referer": "http://evil.example/page"},  # a browser without Fetch Metadata
     {"Referer": "http://127.0.0.1:1/page"},
 ]
-
-
-def mints(emulator) -> int:
-    return emulator.admin.calls().get("CreateWebLoginToken", 0)
 
 
 def console_redirect(response) -> str:

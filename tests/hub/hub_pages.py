@@ -8,6 +8,8 @@ import json
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from lab_helpers import assert_airflow_logged_in
+
 ENVIRONMENT = "demo-airflow3"
 TOKEN_CALLS = ("CreateWebLoginToken", "CreateCliToken")
 
@@ -47,19 +49,8 @@ def airflow_user(tab: Any) -> str:
 
 def lands_as(tab: Any, user: str) -> None:
     """The tab left the SSO link for the Airflow 3 UI, whose DAG list shows, logged in as Airflow user ``user``."""
-    tab.wait_for_url(
-        lambda url: url.startswith("http") and "aws-console-sso" not in url and "/login" not in url and "/mwaa/" not in url,
-        timeout=60_000,
-    )
-    parts = urlsplit(tab.url)
-    tab.goto(f"{parts.scheme}://{parts.netloc}/dags")
-    tab.get_by_text("hello_world").first.wait_for(state="visible", timeout=60_000)
-    assert "/login" not in tab.url
+    assert_airflow_logged_in(tab, 3)
     assert airflow_user(tab) == user
-
-
-def mints(emulator: Any) -> int:
-    return emulator.admin.calls().get("CreateWebLoginToken", 0)
 
 
 def token_counters(emulator: Any) -> tuple[dict[str, int], int]:

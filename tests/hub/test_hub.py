@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from conftest import USERS
-from hub_pages import ENVIRONMENT, fill_login_form, lands_as, log_in, mints, token_counters, wait_for_lab
-from lab_helpers import needs_airflow, new_notebook, run_cell, save_notebook, shot
+from hub_pages import ENVIRONMENT, fill_login_form, lands_as, log_in, token_counters, wait_for_lab
+from lab_helpers import mints, needs_airflow, new_notebook, run_cell, save_notebook, shot
 
 OPEN = f"mwaa/open?environment={ENVIRONMENT}&region=us-east-1"
 
