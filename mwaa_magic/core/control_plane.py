@@ -78,6 +78,16 @@ class EnvironmentInfo:
     def available(self) -> bool:
         return self.status == "AVAILABLE"
 
+    @property
+    def dag_location(self) -> tuple[str, str] | None:
+        """(bucket, DAG folder prefix) from ``SourceBucketArn`` and ``DagS3Path``; the prefix ends with "/" (or is
+        "" for the bucket's root). None when no bucket is named."""
+        arn = self.s3.get("SourceBucketArn", "")
+        if not arn.startswith("arn:") or ":::" not in arn:
+            return None
+        prefix = self.s3.get("DagS3Path", "dags").strip("/")
+        return arn.split(":::", 1)[1].split("/", 1)[0], f"{prefix}/" if prefix else ""
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

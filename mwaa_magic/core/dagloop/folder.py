@@ -38,14 +38,12 @@ class DagFolder:
             info = self.environment.details()
         except errors.AccessDenied as exc:
             raise errors.AccessDenied(f"{exc.message} It names the environment's S3 bucket and DAG folder.") from None
-        arn = info.s3.get("SourceBucketArn", "")
-        if not arn.startswith("arn:") or ":::" not in arn:
+        if info.dag_location is None:
             raise errors.BucketNotFound(
                 f"GetEnvironment names no S3 bucket for {self.environment.name}: "
                 "set the environment's source bucket in the MWAA console."
             )
-        prefix = info.s3.get("DagS3Path", "dags").strip("/")
-        return arn.split(":::", 1)[1].split("/", 1)[0], f"{prefix}/" if prefix else ""
+        return info.dag_location
 
     def key(self, name: str) -> str:
         return check_key(self.location()[1] + name)

@@ -244,12 +244,9 @@ def dag_folder(run: RunState, limit: float) -> Outcome:
     info = run.info
     if info is None:
         return skipped("no GetEnvironment answer: the DAG folder is unknown")
-    arn = info.s3.get("SourceBucketArn", "")
-    if not arn.startswith("arn:") or ":::" not in arn:
+    if info.dag_location is None:
         return skipped("GetEnvironment names no S3 bucket")
-    bucket = arn.split(":::", 1)[1].split("/", 1)[0]
-    prefix = info.s3.get("DagS3Path", "dags").strip("/")
-    prefix = f"{prefix}/" if prefix else ""
+    bucket, prefix = info.dag_location
     assert run.session is not None, "the credentials check makes the session"
     with run.client_lock:
         s3 = run.session.client("s3", region_name=run.region, config=aws_config(limit))
